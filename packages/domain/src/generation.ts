@@ -1,0 +1,158 @@
+import { z } from "zod";
+import { ASPECT_RATIOS, DOMAINS, IMAGE_FORMATS, QUALITIES, TAXONOMY } from "./taxonomy.ts";
+
+export const MAX_PROMPT_CHARS = 2000;
+
+const subcategories = Object.values(TAXONOMY).flat() as [string, ...string[]];
+
+export const promptSchema = z
+  .string({ error: "prompt must be a string" })
+  .trim()
+  .min(1, "prompt must not be empty")
+  .max(MAX_PROMPT_CHARS, `prompt must be at most ${MAX_PROMPT_CHARS} characters`);
+
+export const qualitySchema = z.enum(QUALITIES, {
+  error: `quality must be one of ${QUALITIES.join(", ")}`,
+});
+export const aspectRatioSchema = z.enum(ASPECT_RATIOS, {
+  error: `aspectRatio must be one of ${ASPECT_RATIOS.join(", ")}`,
+});
+export const formatSchema = z.enum(IMAGE_FORMATS, {
+  error: `format must be one of ${IMAGE_FORMATS.join(", ")}`,
+});
+
+/** Caller-owned labels carried on the record untouched; small on purpose (it is stored per row). */
+export const metadataSchema = z
+  .record(z.string().max(64), z.union([z.string().max(512), z.number(), z.boolean()]))
+  .refine((m) => Object.keys(m).length <= 20, "metadata may hold at most 20 keys");
+
+/** Body of POST /generate (and one item of a batch). Unknown fields are refused. */
+export const generateRequestSchema = z.strictObject({
+  prompt: promptSchema,
+  quality: qualitySchema.default("standard"),
+  model: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, "model must be a model name such as sketch-v1")
+    .optional(),
+  aspectRatio: aspectRatioSchema.default("1:1"),
+  format: formatSchema.default("png"),
+  metadata: metadataSchema.optional(),
+});
+export type GenerateRequest = z.infer<typeof generateRequestSchema>;
+
+export const GENERATION_STATUSES = [
+  "queued",
+  "processing",
+  "completed",
+  "failed",
+  "canceled",
+] as const;
+export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly GenerationStatus[] = ["completed", "failed", "canceled"];
+
+/** Where the pipeline is; with `timings` it tells a poller what is taking the time. */
+export const STAGES = [
+  "queued",
+  "classify",
+  "enhance",
+  "generate",
+  "post_process",
+  "upload",
+  "done",
+] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const classificationSummarySchema = z.object({
+  domain: z.enum(DOMAINS as [string, ...string[]]),
+  subcategory: z.enum(subcategories),
+  confidence: z.number(),
+});
+
+export interface ClassificationSummary {
+  domain: string;
+  subcategory: string;
+  confidence: number;
+}
+
+export interface ImageInfo {
+  url: string;
+  mimeType: string;
+  width: number;
+  height: number;
+  bytes: number;
+  sha256: string;
+  /** Key in the BlobStore; internal, never shown to callers. */
+  key: string;
+}
+
+export interface GenerationError {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+export interface GenerationRecord {
+  id: string;
+  userId: string;
+  batchId: string | null;
+  status: GenerationStatus;
+  stage: Stage;
+  prompt: string;
+  quality: GenerateRequest["quality"];
+  aspectRatio: GenerateRequest["aspectRatio"];
+  format: GenerateRequest["format"];
+  requestedModel: string | null;
+  metadata: Record<string, string | number | boolean>;
+  classification: ClassificationSummary | null;
+  enhancedPrompt: string | null;
+  template: { id: string; version: number } | null;
+  provider: string | null;
+  model: string | null;
+  cached: boolean;
+  cost: { usd: number };
+  image: ImageInfo | null;
+  error: GenerationError | null;
+  attempts: number;
+  /** Milliseconds per stage, plus queuedMs (accepted → picked up) and totalMs. */
+  timings: Record<string, number>;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+}
+
+export function newGenerationRecord(input: {
+  id: string;
+  userId: string;
+  request: GenerateRequest;
+  batchId?: string | null;
+  now?: Date;
+}): GenerationRecord {
+  const at = (input.now ?? new Date()).toISOString();
+  return {
+    id: input.id,
+    userId: input.userId,
+    batchId: input.batchId ?? null,
+    status: "queued",
+    stage: "queued",
+    prompt: input.request.prompt,
+    quality: input.request.quality,
+    aspectRatio: input.request.aspectRatio,
+    format: input.request.format,
+    requestedModel: input.request.model ?? null,
+    metadata: input.request.metadata ?? {},
+    classification: null,
+    enhancedPrompt: null,
+    template: null,
+    provider: null,
+    model: null,
+    cached: false,
+    cost: { usd: 0 },
+    image: null,
+    error: null,
+    attempts: 0,
+    timings: {},
+    createdAt: at,
+    updatedAt: at,
+    completedAt: null,
+  };
+}

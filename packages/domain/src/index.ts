@@ -1,0 +1,3 @@
+export * from "./generation.ts";
+export * from "./ids.ts";
+export * from "./taxonomy.ts";

@@ -1,0 +1,41 @@
+/** The 4 domains × 4 subcategories of DESIGN.md; every other package derives from this table. */
+export const TAXONOMY = {
+  photography: ["portrait", "landscape", "product", "macro"],
+  diagrams: ["architecture", "flowchart", "wireframe", "technical"],
+  art: ["painting", "digital_art", "3d_render", "abstract"],
+  products: ["ecommerce", "lifestyle", "editorial", "advertising"],
+} as const;
+
+export type Domain = keyof typeof TAXONOMY;
+export type Subcategory = (typeof TAXONOMY)[Domain][number];
+
+export const DOMAINS = Object.keys(TAXONOMY) as Domain[];
+
+export interface Label {
+  domain: Domain;
+  subcategory: Subcategory;
+}
+
+/** Every (domain, subcategory) pair, in table order. */
+export const LABELS: readonly Label[] = DOMAINS.flatMap((domain) =>
+  TAXONOMY[domain].map((subcategory) => ({ domain, subcategory }) as Label),
+);
+
+export function isLabel(domain: string, subcategory: string): boolean {
+  return LABELS.some((l) => l.domain === domain && l.subcategory === subcategory);
+}
+
+export const QUALITIES = ["draft", "standard", "premium"] as const;
+export type Quality = (typeof QUALITIES)[number];
+
+export const ASPECT_RATIOS = ["1:1", "3:4", "4:3", "9:16", "16:9"] as const;
+export type AspectRatio = (typeof ASPECT_RATIOS)[number];
+
+export const IMAGE_FORMATS = ["png", "webp", "jpeg"] as const;
+export type ImageFormat = (typeof IMAGE_FORMATS)[number];
+
+export const MIME_TYPES: Record<ImageFormat, string> = {
+  png: "image/png",
+  webp: "image/webp",
+  jpeg: "image/jpeg",
+};

@@ -1,0 +1,58 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import sharp from "sharp";
+import {
+  dimensionsFor,
+  type ImageProvider,
+  type ImageRequest,
+  type ImageResult,
+} from "../image-provider.ts";
+import { sketchBadge } from "./label.ts";
+import { paletteFrom, seededRandom } from "./random.ts";
+import { drawScene } from "./scenes.ts";
+
+export const SKETCH_MODEL = "sketch-v1";
+
+export interface SketchOptions {
+  /** Simulated model latency, for load tests. */
+  delayMs?: number;
+}
+
+/** Renders the SVG for a request: a pure function of subject, label and aspect ratio. */
+export function sketchSvg(
+  request: Pick<ImageRequest, "subject" | "label" | "aspectRatio">,
+): string {
+  const { width: w, height: h } = dimensionsFor(request.aspectRatio);
+  const random = seededRandom(
+    `${request.subject}\u0000${request.label.domain}/${request.label.subcategory}`,
+  );
+  const palette = paletteFrom(random);
+  const scene = drawScene({ w, h, random, palette, label: request.label });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">${scene}${sketchBadge(w, h)}</svg>`;
+}
+
+/**
+ * The offline provider: draws a real, deterministic picture of the right kind with sharp.
+ * Clearly labelled "SKETCH" and free; what `npm start` uses when no Gemini key is set.
+ */
+export function createSketchProvider(options: SketchOptions = {}): ImageProvider {
+  return {
+    name: "sketch",
+    models: [SKETCH_MODEL],
+    defaultModel: SKETCH_MODEL,
+    async generate(request, { signal } = {}): Promise<ImageResult> {
+      if (options.delayMs) await sleep(options.delayMs, undefined, { signal });
+      const bytes = await sharp(Buffer.from(sketchSvg(request)))
+        .png()
+        .toBuffer();
+      return {
+        bytes,
+        mimeType: "image/png",
+        provider: "sketch",
+        model: SKETCH_MODEL,
+        costUsd: 0,
+        note: "Drawn offline by the sketch renderer; not model output.",
+        calls: 1,
+      };
+    },
+  };
+}
