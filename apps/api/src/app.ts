@@ -1,0 +1,70 @@
+import { randomUUID } from "node:crypto";
+import type { BlobStore } from "@nanobanana/blob-store";
+import type { ApiKeyEntry } from "@nanobanana/config";
+import type { Logger } from "@nanobanana/logger";
+import type { generationQueue, Producer } from "@nanobanana/queue";
+import type { Store } from "@nanobanana/store";
+import express, { type Express } from "express";
+import { authenticate } from "./auth.ts";
+import { errorHandler, notFoundRoute } from "./http-errors.ts";
+import { generationRoutes } from "./routes/generations.ts";
+import { historyRoutes } from "./routes/history.ts";
+import { promptRoutes } from "./routes/prompts.ts";
+
+export interface AppDeps {
+  store: Store;
+  blobs: BlobStore;
+  producer: Producer<typeof generationQueue>;
+  apiKeys: readonly ApiKeyEntry[];
+  /** Models a caller may ask for by name. */
+  models: readonly string[];
+  logger: Logger;
+  publicUrl: string | undefined;
+  /** Readiness: resolves when Redis and the store answer. */
+  checkHealth: () => Promise<Record<string, "ok" | string>>;
+}
+
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** Builds the Express app from its adapters; listening happens elsewhere, so tests inject. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", true);
+
+  app.use((req, res, next) => {
+    const incoming = req.get("x-request-id");
+    const requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    const log = deps.logger.child({ requestId });
+    Object.assign(req, { log });
+    res.set("X-Request-Id", requestId);
+    const started = performance.now();
+    res.on("finish", () => {
+      log.info(
+        {
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+        },
+        "request",
+      );
+    });
+    next();
+  });
+
+  app.get("/health", async (_req, res) => {
+    const checks = await deps.checkHealth();
+    const ok = Object.values(checks).every((c) => c === "ok");
+    res.status(ok ? 200 : 503).json({ status: ok ? "ok" : "unavailable", checks });
+  });
+
+  app.use(authenticate(deps.apiKeys));
+  app.use(express.json({ limit: MAX_BODY_BYTES, strict: true }));
+  app.use(promptRoutes());
+  app.use(generationRoutes(deps));
+  app.use(historyRoutes(deps));
+  app.use(notFoundRoute);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,82 @@
+import type { Server } from "node:http";
+import { join } from "node:path";
+import { createFsBlobStore } from "@nanobanana/blob-store";
+import { type Config, requireRedisUrl } from "@nanobanana/config";
+import type { Logger } from "@nanobanana/logger";
+import { SKETCH_MODEL } from "@nanobanana/providers";
+import { connectRedis, createProducer, generationQueue } from "@nanobanana/queue";
+import { createRedisStore } from "@nanobanana/store";
+import { createApp } from "./app.ts";
+
+export interface RunningApi {
+  port: number;
+  /** Stops accepting, lets in-flight requests finish, then closes connections. */
+  close(): Promise<void>;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Wires the adapters named by config into the app and listens. */
+export async function startApi(config: Config, logger: Logger): Promise<RunningApi> {
+  const redisUrl = requireRedisUrl(config, "API");
+  const onRedisError = (error: Error) =>
+    logger.warn({ err: error.message }, "redis connection error");
+  const queueRedis = connectRedis(redisUrl, "producer", onRedisError);
+  const storeRedis = connectRedis(redisUrl, "store", onRedisError);
+  const store = createRedisStore(storeRedis, config.keyPrefix);
+  const producer = createProducer(generationQueue, queueRedis, config.keyPrefix);
+  const blobs = createFsBlobStore(join(config.dataDir, "blobs"));
+
+  const check = async (fn: () => Promise<unknown>) => {
+    try {
+      await withTimeout(fn(), 1_000);
+      return "ok";
+    } catch (error) {
+      return `unavailable: ${(error as Error).message}`;
+    }
+  };
+  const app = createApp({
+    store,
+    blobs,
+    producer,
+    apiKeys: config.apiKeys,
+    models: [SKETCH_MODEL],
+    logger,
+    publicUrl: config.publicUrl,
+    checkHealth: async () => ({
+      redis: await check(() => queueRedis.ping()),
+      store: await check(() => store.ping()),
+    }),
+  });
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, (error?: Error) => (error ? reject(error) : resolve(s)));
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  logger.info({ port, store: store.name, blobs: blobs.name }, "api listening");
+
+  return {
+    port,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive sockets would hold close() open; busy ones finish their request first.
+        server.closeIdleConnections();
+      });
+      await producer.close();
+      await Promise.allSettled([queueRedis.quit(), storeRedis.quit()]);
+      logger.info("api stopped");
+    },
+  };
+}

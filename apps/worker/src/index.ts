@@ -1,0 +1,2 @@
+export { generationHandlers } from "./handlers.ts";
+export { type RunningWorker, startWorker } from "./worker.ts";

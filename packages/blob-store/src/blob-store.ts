@@ -1,0 +1,37 @@
+import type { Readable } from "node:stream";
+
+export interface BlobWrite {
+  contentType: string;
+  /** Small string labels stored with the object (prompt hash, model, user). */
+  metadata?: Record<string, string>;
+}
+
+export interface BlobRead {
+  body: Readable;
+  contentType: string;
+  size: number;
+  metadata: Record<string, string>;
+}
+
+/** The port for image bytes. Keys are relative paths such as "images/gen_….png". */
+export interface BlobStore {
+  readonly name: string;
+  /** Writes the object; writing the same key again replaces it (uploads must be retry-safe). */
+  put(key: string, bytes: Buffer, options: BlobWrite): Promise<void>;
+  get(key: string): Promise<BlobRead | null>;
+  exists(key: string): Promise<boolean>;
+  delete(key: string): Promise<void>;
+}
+
+const KEY = /^[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*)*$/i;
+
+/** Keys reach a disk path or a bucket: refuse anything that could climb out of the root. */
+export function assertBlobKey(key: string): void {
+  if (
+    !KEY.test(key) ||
+    key.split("/").some((part) => part === ".." || part === ".") ||
+    key.length > 512
+  ) {
+    throw new Error(`invalid blob key: ${JSON.stringify(key)}`);
+  }
+}

@@ -1,0 +1,64 @@
+import { randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { assertBlobKey, type BlobRead, type BlobStore, type BlobWrite } from "./blob-store.ts";
+
+/** Local-disk adapter: objects under `root`, their content type and metadata in a sidecar file. */
+export function createFsBlobStore(root: string): BlobStore {
+  const pathOf = (key: string) => {
+    assertBlobKey(key);
+    return join(root, key);
+  };
+  const sidecar = (path: string) => `${path}.meta.json`;
+
+  return {
+    name: "fs",
+    async put(key, bytes, options: BlobWrite) {
+      const path = pathOf(key);
+      await mkdir(dirname(path), { recursive: true });
+      // Write then rename: a reader never sees half an image, and a retry just replaces it.
+      const tmp = `${path}.${randomUUID()}.tmp`;
+      await writeFile(
+        sidecar(tmp),
+        JSON.stringify({ contentType: options.contentType, metadata: options.metadata ?? {} }),
+      );
+      await writeFile(tmp, bytes);
+      await rename(sidecar(tmp), sidecar(path));
+      await rename(tmp, path);
+    },
+    async get(key): Promise<BlobRead | null> {
+      const path = pathOf(key);
+      try {
+        const [info, meta] = await Promise.all([stat(path), readFile(sidecar(path), "utf8")]);
+        const parsed = JSON.parse(meta) as {
+          contentType: string;
+          metadata: Record<string, string>;
+        };
+        return {
+          body: createReadStream(path),
+          contentType: parsed.contentType,
+          size: info.size,
+          metadata: parsed.metadata,
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+        throw error;
+      }
+    },
+    async exists(key) {
+      try {
+        await stat(pathOf(key));
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+        throw error;
+      }
+    },
+    async delete(key) {
+      const path = pathOf(key);
+      await rm(path, { force: true });
+      await rm(sidecar(path), { force: true });
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { type Config, ConfigError, loadConfig } from "@nanobanana/config";
+import { createLogger, type Logger } from "@nanobanana/logger";
+
+export interface Running {
+  close(): Promise<void>;
+}
+
+/**
+ * The shape of every entry point: read config once, start, and on SIGTERM/SIGINT close
+ * gracefully (Cloud Run sends SIGTERM and waits). A second signal exits at once.
+ * A bad configuration prints its message, not a stack, and exits 1.
+ */
+export async function runService(
+  service: string,
+  start: (config: Config, logger: Logger) => Promise<Running>,
+): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({ service, level: config.logLevel });
+
+  let running: Running;
+  try {
+    running = await start(config, logger);
+  } catch (error) {
+    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+    else logger.fatal({ err: error }, `${service} failed to start`);
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, "shutting down gracefully");
+    try {
+      await running.close();
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, "shutdown failed");
+      process.exit(1);
+    }
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}

@@ -1,0 +1,182 @@
+import type { BlobStore } from "@nanobanana/blob-store";
+import { classifyPrompt } from "@nanobanana/classifier";
+import { type GenerationRecord, type Stage, TERMINAL_STATUSES } from "@nanobanana/domain";
+import { AppError, toAppError } from "@nanobanana/errors";
+import type { ImageProvider } from "@nanobanana/providers";
+import type { Store } from "@nanobanana/store";
+import { enhancePrompt, subjectOf } from "@nanobanana/templates";
+import type { Logger } from "pino";
+import { postProcessImage } from "./post-process.ts";
+
+export interface PipelineDeps {
+  store: Store;
+  blobs: BlobStore;
+  provider: ImageProvider;
+  logger: Logger;
+}
+
+export interface AttemptContext {
+  /** 1-based attempt number (BullMQ attemptsMade + 1). */
+  attempt: number;
+  signal?: AbortSignal;
+}
+
+export type GenerationOutcome =
+  | { kind: "completed"; record: GenerationRecord }
+  | { kind: "skipped"; reason: string };
+
+export const imageKeyFor = (record: Pick<GenerationRecord, "id" | "format">) =>
+  `images/${record.id}.${record.format === "jpeg" ? "jpg" : record.format}`;
+
+export const imagePathFor = (id: string) => `/generation/${id}/image`;
+
+/**
+ * classify → enhance → generate → post-process → upload → record. Every stage writes the
+ * record first, so a poller always sees where the work is. Safe to run again for the same
+ * id (BullMQ is at-least-once): a finished record is left alone, and the upload key is
+ * fixed per generation, so a re-run overwrites rather than duplicates.
+ */
+export async function runGeneration(
+  deps: PipelineDeps,
+  generationId: string,
+  context: AttemptContext,
+): Promise<GenerationOutcome> {
+  const { store, blobs, provider } = deps;
+  const record = await store.getGeneration(generationId);
+  if (!record) throw new AppError("NOT_FOUND", `generation ${generationId} does not exist`);
+  if (TERMINAL_STATUSES.includes(record.status)) {
+    return { kind: "skipped", reason: `already ${record.status}` };
+  }
+
+  const started = Date.now();
+  const timings: Record<string, number> = { ...record.timings };
+  if (timings.queuedMs === undefined) timings.queuedMs = started - Date.parse(record.createdAt);
+
+  let stageStarted = started;
+  const advance = async (finished: Stage, next: Stage, patch: Partial<GenerationRecord>) => {
+    const now = Date.now();
+    timings[timingKey(finished)] = now - stageStarted;
+    stageStarted = now;
+    const applied = await store.updateGeneration(
+      generationId,
+      { ...patch, stage: next, timings: { ...timings } },
+      { onlyIfStatusIn: ["processing"] },
+    );
+    // Someone else (a cancel) moved the record on: stop spending work on it.
+    if (!applied) throw new StageAbandoned(generationId);
+  };
+
+  const claimed = await store.updateGeneration(
+    generationId,
+    { status: "processing", stage: "classify", attempts: context.attempt, error: null, timings },
+    { onlyIfStatusIn: ["queued", "processing"] },
+  );
+  if (!claimed) return { kind: "skipped", reason: "no longer queued" };
+
+  try {
+    const classification = classifyPrompt(record.prompt);
+    const label = { domain: classification.domain, subcategory: classification.subcategory };
+    await advance("classify", "enhance", {
+      classification: { ...label, confidence: classification.confidence },
+    });
+
+    const enhancement = enhancePrompt(record.prompt, {
+      label,
+      quality: record.quality,
+      aspectRatio: record.aspectRatio,
+    });
+    await advance("enhance", "generate", {
+      enhancedPrompt: enhancement.enhancedPrompt,
+      template: { id: enhancement.template.id, version: enhancement.template.version },
+    });
+
+    const result = await provider.generate(
+      {
+        prompt: enhancement.enhancedPrompt,
+        subject: subjectOf(record.prompt),
+        label,
+        quality: record.quality,
+        aspectRatio: record.aspectRatio,
+        ...(record.requestedModel ? { model: record.requestedModel } : {}),
+      },
+      context.signal ? { signal: context.signal } : {},
+    );
+    await advance("generate", "post_process", { provider: result.provider, model: result.model });
+
+    const image = await postProcessImage(result.bytes, record.format);
+    await advance("post_process", "upload", {});
+
+    const key = imageKeyFor(record);
+    await blobs.put(key, image.bytes, {
+      contentType: image.mimeType,
+      metadata: { generationId, userId: record.userId, model: result.model, sha256: image.sha256 },
+    });
+    timings.uploadMs = Date.now() - stageStarted;
+    timings.totalMs = Date.now() - started;
+
+    const completedAt = new Date().toISOString();
+    const completed: Partial<GenerationRecord> = {
+      status: "completed",
+      stage: "done",
+      cost: { usd: result.costUsd },
+      cached: false,
+      image: {
+        url: imagePathFor(generationId),
+        mimeType: image.mimeType,
+        width: image.width,
+        height: image.height,
+        bytes: image.bytes.length,
+        sha256: image.sha256,
+        key,
+      },
+      timings: { ...timings },
+      completedAt,
+      error: null,
+    };
+    const applied = await store.updateGeneration(generationId, completed, {
+      onlyIfStatusIn: ["processing"],
+    });
+    if (!applied) return { kind: "skipped", reason: "record moved on during upload" };
+    deps.logger.info(
+      { generationId, model: result.model, totalMs: timings.totalMs },
+      "generation completed",
+    );
+    return { kind: "completed", record: { ...record, ...completed, updatedAt: completedAt } };
+  } catch (error) {
+    if (error instanceof StageAbandoned) return { kind: "skipped", reason: "record moved on" };
+    throw toAppError(error);
+  }
+}
+
+// "post_process" → "postProcessMs": stage names are data, timing keys are JSON fields.
+const timingKey = (stage: Stage) =>
+  `${stage.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())}Ms`;
+
+class StageAbandoned extends Error {
+  constructor(id: string) {
+    super(`generation ${id} left processing`);
+  }
+}
+
+/**
+ * Writes a failed attempt to the record. While retries remain the record goes back to
+ * "queued" with the error shown as retryable; on the last attempt it ends "failed".
+ */
+export async function recordAttemptFailure(
+  store: Store,
+  generationId: string,
+  error: AppError,
+  willRetry: boolean,
+): Promise<void> {
+  await store.updateGeneration(
+    generationId,
+    willRetry
+      ? { status: "queued", stage: "queued", error: { ...error.toJSON(), retryable: true } }
+      : {
+          status: "failed",
+          error: error.toJSON(),
+          completedAt: new Date().toISOString(),
+        },
+    { onlyIfStatusIn: ["queued", "processing"] },
+  );
+}
