@@ -1,0 +1,91 @@
+import { ASPECT_RATIOS, LABELS, QUALITIES } from "@nanobanana/domain";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { enhancePrompt, STOCK_TEMPLATES, subjectOf } from "./index.ts";
+
+const fifteenWords =
+  "a pair of matte black wireless headphones resting on a walnut desk beside a laptop";
+const label = { domain: "products", subcategory: "ecommerce" } as const;
+
+describe("stock templates", () => {
+  it("has 48 templates: every subcategory × every tier, each with its own clauses", () => {
+    let count = 0;
+    for (const { subcategory } of LABELS) {
+      const template = STOCK_TEMPLATES[subcategory];
+      expect(template.lead).toContain("{subject}");
+      for (const quality of QUALITIES) {
+        expect(template.tiers[quality].length).toBeGreaterThanOrEqual(3);
+        count++;
+      }
+    }
+    expect(count).toBe(48);
+  });
+});
+
+describe("enhancePrompt", () => {
+  it("turns a ~15-word prompt into a ~90-word standard specification", () => {
+    const words = LABELS.map(
+      (l) =>
+        enhancePrompt(fifteenWords, { label: l, quality: "standard", aspectRatio: "1:1" }).words
+          .out,
+    );
+    const mean = words.reduce((a, b) => a + b, 0) / words.length;
+    expect(mean).toBeGreaterThan(75);
+    expect(mean).toBeLessThan(110);
+  });
+
+  it("writes more for higher tiers", () => {
+    for (const l of LABELS) {
+      const [draft, standard, premium] = QUALITIES.map(
+        (quality) => enhancePrompt(fifteenWords, { label: l, quality }).words.out,
+      );
+      expect(draft).toBeLessThan(standard ?? 0);
+      expect(standard).toBeLessThan(premium ?? 0);
+    }
+  });
+
+  it("uses the subcategory's craft words and names its template", () => {
+    const portrait = enhancePrompt("a violinist", {
+      label: { domain: "photography", subcategory: "portrait" },
+      quality: "premium",
+    });
+    expect(portrait.enhancedPrompt).toMatch(/85mm/);
+    expect(portrait.template).toMatchObject({ id: "photography.portrait.premium", version: 1 });
+    const flow = enhancePrompt("password reset", {
+      label: { domain: "diagrams", subcategory: "flowchart" },
+      quality: "standard",
+    });
+    expect(flow.enhancedPrompt).toMatch(/decision/);
+  });
+
+  it("states the aspect ratio when given", () => {
+    expect(
+      enhancePrompt("x", { label, quality: "draft", aspectRatio: "16:9" }).enhancedPrompt,
+    ).toMatch(/16:9 frame/);
+  });
+
+  it("keeps $-patterns in a prompt literal", () => {
+    expect(
+      enhancePrompt("price tag $& and $1", { label, quality: "draft" }).enhancedPrompt,
+    ).toContain("price tag $& and $1");
+  });
+
+  it("keeps the subject verbatim for any prompt, label, tier and ratio", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 200 }),
+        fc.constantFrom(...LABELS),
+        fc.constantFrom(...QUALITIES),
+        fc.constantFrom(...ASPECT_RATIOS),
+        (prompt, l, quality, aspectRatio) => {
+          const { enhancedPrompt } = enhancePrompt(prompt, { label: l, quality, aspectRatio });
+          expect(enhancedPrompt).toContain(subjectOf(prompt));
+          // subjectOf only folds whitespace and trailing full stops.
+          expect(subjectOf(prompt).replace(/\s/g, "")).toBe(
+            prompt.replace(/\s/g, "").replace(/\.+$/, ""),
+          );
+        },
+      ),
+    );
+  });
+});

@@ -1,0 +1,31 @@
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Redis } from "ioredis";
+import { inject } from "vitest";
+
+export { freePort } from "@nanobanana/local-redis";
+
+/** A key prefix no other test uses, so tests sharing one Redis never see each other's data. */
+export const uniquePrefix = (label = "t") => `${label}-${randomBytes(5).toString("hex")}`;
+
+export const testRedisUrl = () => inject("redisUrl");
+
+/** A plain connection to the test Redis; close it in afterAll. */
+export function testRedis(options: { forWorker?: boolean } = {}): Redis {
+  return new Redis(testRedisUrl(), options.forWorker ? { maxRetriesPerRequest: null } : {});
+}
+
+/** Polls until `check` returns a value (not undefined) or the deadline passes. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  { timeoutMs = 10_000, intervalMs = 25, what = "condition" } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
