@@ -94,7 +94,8 @@ async function setup(
       },
       { timeoutMs, what: `generation ${id} to settle` },
     );
-  return { store, blobs, producer, worker, submit, settled, ...scripted };
+  const { provider, seen, calls } = scripted;
+  return { store, blobs, producer, worker, submit, settled, provider, seen, calls };
 }
 
 describe("generation worker", () => {
