@@ -1,4 +1,4 @@
-import { invalidRequest } from "@nanobanana/errors";
+import { invalidRequest, serviceUnavailable } from "@nanobanana/errors";
 import { type Job, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { JobName, PayloadOf, QueueDefinition } from "./define.ts";
@@ -17,13 +17,44 @@ export interface Producer<Q extends QueueDefinition> {
   close(): Promise<void>;
 }
 
-/** Validates before anything reaches Redis, with the catalog's retry settings. */
+// BullMQ waits for the connection to be ready before it sends anything, however long
+// that takes; a request must not, so an enqueue gets this long before it is a 503.
+const ENQUEUE_TIMEOUT_MS = 2_000;
+
+/**
+ * Validates before anything reaches Redis, with the catalog's retry settings. Fails fast
+ * with SERVICE_UNAVAILABLE while Redis is unreachable instead of holding the caller.
+ */
 export function createProducer<Q extends QueueDefinition>(
   definition: Q,
   connection: Redis,
   prefix: string,
+  options: { timeoutMs?: number } = {},
 ): Producer<Q> {
   const queue = new Queue(definition.name, { connection, prefix });
+  // An EventEmitter's unheard "error" kills the process; the connection's own listener
+  // (connectRedis) already reports these, so here they only need to be heard.
+  queue.on("error", () => undefined);
+  const timeoutMs = options.timeoutMs ?? ENQUEUE_TIMEOUT_MS;
+  const guarded = async <T>(op: () => Promise<T>): Promise<T> => {
+    if (["reconnecting", "close", "end"].includes(connection.status)) {
+      throw serviceUnavailable(`redis is unreachable (${connection.status})`);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        op(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(serviceUnavailable(`redis did not answer within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const prepare = (name: JobName<Q>, payload: unknown) => {
     const job = definition.jobs[name];
     if (!job) throw new Error(`queue ${definition.name} has no job named ${name}`);
@@ -34,24 +65,21 @@ export function createProducer<Q extends QueueDefinition>(
   };
   return {
     queue,
-    async enqueue(name, payload, options = {}) {
+    async enqueue(name, payload, enqueueOptions = {}) {
       const { data, options: jobOptions } = prepare(name, payload);
-      return queue.add(name, data, {
-        ...jobOptions,
-        ...(options.jobId ? { jobId: options.jobId } : {}),
-      });
+      const jobId = enqueueOptions.jobId ? { jobId: enqueueOptions.jobId } : {};
+      return guarded(() => queue.add(name, data, { ...jobOptions, ...jobId }));
     },
     async enqueueBulk(name, items) {
-      return queue.addBulk(
-        items.map((item) => {
-          const { data, options: jobOptions } = prepare(name, item.payload);
-          return {
-            name,
-            data,
-            opts: { ...jobOptions, ...(item.jobId ? { jobId: item.jobId } : {}) },
-          };
-        }),
-      );
+      const jobs = items.map((item) => {
+        const { data, options: jobOptions } = prepare(name, item.payload);
+        return {
+          name,
+          data,
+          opts: { ...jobOptions, ...(item.jobId ? { jobId: item.jobId } : {}) },
+        };
+      });
+      return guarded(() => queue.addBulk(jobs));
     },
     close: () => queue.close(),
   };

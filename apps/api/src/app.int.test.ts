@@ -1,0 +1,487 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createFsBlobStore } from "@nanobanana/blob-store";
+import { newGenerationRecord, newId } from "@nanobanana/domain";
+import { createLogger } from "@nanobanana/logger";
+import { createSketchProvider, SKETCH_MODEL } from "@nanobanana/providers";
+import { connectRedis, createConsumer, createProducer, generationQueue } from "@nanobanana/queue";
+import { createRedisStore } from "@nanobanana/store";
+import { freePort, testRedis, testRedisUrl, uniquePrefix, waitFor } from "@nanobanana/testing";
+import { generationHandlers } from "@nanobanana/worker";
+import sharp from "sharp";
+import request from "supertest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AppDeps, createApp } from "./app.ts";
+
+const logger = createLogger({ service: "test", level: "silent" });
+const ALICE = "alice-key-123";
+const BOB = "bob-key-12345";
+const ADMIN = "admin-key-123";
+const apiKeys = [
+  { key: ALICE, userId: "alice", admin: false },
+  { key: BOB, userId: "bob", admin: false },
+  { key: ADMIN, userId: "ops", admin: true },
+];
+
+const prefix = uniquePrefix("api");
+const storeRedis = testRedis();
+const producerRedis = connectRedis(testRedisUrl(), "producer", () => undefined);
+const workerRedis = testRedis({ forWorker: true });
+const store = createRedisStore(storeRedis, prefix);
+const blobs = createFsBlobStore(mkdtempSync(join(tmpdir(), "nb-api-blobs-")));
+const producer = createProducer(generationQueue, producerRedis, prefix);
+const worker = createConsumer(
+  generationQueue,
+  generationHandlers({ store, blobs, provider: createSketchProvider() }, logger),
+  { connection: workerRedis, prefix, concurrency: 2 },
+);
+
+const deps: AppDeps = {
+  store,
+  blobs,
+  producer,
+  apiKeys,
+  models: [SKETCH_MODEL],
+  logger,
+  publicUrl: undefined,
+  checkHealth: async () => ({
+    redis: (await producerRedis.ping()) === "PONG" ? "ok" : "down",
+    store: "ok",
+  }),
+};
+const app = createApp(deps);
+const as = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+beforeAll(() => worker.waitUntilReady());
+afterAll(async () => {
+  await worker.close();
+  await producer.close();
+  await Promise.all([storeRedis.quit(), producerRedis.quit(), workerRedis.quit()]);
+});
+
+async function generate(key = ALICE, body: object = { prompt: "wireless headphones on a desk" }) {
+  const res = await request(app).post("/generate").set(as(key)).send(body).expect(202);
+  return res.body as { id: string; status: string; statusUrl: string };
+}
+
+async function settled(id: string, key = ALICE) {
+  return waitFor(async () => {
+    const res = await request(app).get(`/generation/${id}/status`).set(as(key));
+    return res.body.status === "completed" || res.body.status === "failed" ? res.body : undefined;
+  });
+}
+
+function expectError(res: request.Response, status: number, code: string, message?: RegExp) {
+  expect(res.status).toBe(status);
+  expect(res.headers["content-type"]).toMatch(/application\/json/);
+  expect(res.body.error.code).toBe(code);
+  expect(typeof res.body.error.message).toBe("string");
+  if (message) expect(res.body.error.message).toMatch(message);
+  expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+/);
+}
+
+describe("GET /health", () => {
+  it("answers without a key and reports its checks", async () => {
+    const res = await request(app).get("/health").expect(200);
+    expect(res.body).toEqual({ status: "ok", checks: { redis: "ok", store: "ok" } });
+  });
+});
+
+describe("generate → status → image", () => {
+  it("accepts with 202, completes, and serves a PNG of at least 1024 px", async () => {
+    const res = await request(app)
+      .post("/generate")
+      .set(as(ALICE))
+      .send({ prompt: "wireless headphones on a desk", metadata: { sku: "HP-1" } })
+      .expect(202);
+    expect(res.body).toEqual({
+      id: expect.stringMatching(/^gen_/),
+      status: "queued",
+      statusUrl: expect.stringContaining(`/generation/${res.body.id}/status`),
+    });
+    expect(res.headers.location).toBe(res.body.statusUrl);
+
+    const record = await settled(res.body.id);
+    expect(record).toMatchObject({
+      id: res.body.id,
+      userId: "alice",
+      status: "completed",
+      prompt: "wireless headphones on a desk",
+      quality: "standard",
+      metadata: { sku: "HP-1" },
+      cost: { usd: 0 },
+      image: { mimeType: "image/png", width: 1024, height: 1024 },
+    });
+    expect(record.image.key).toBeUndefined();
+    expect(Object.keys(record).slice(0, 4)).toEqual(["id", "userId", "batchId", "status"]);
+
+    const imagePath = new URL(record.image.url).pathname;
+    const image = await request(app)
+      .get(imagePath)
+      .set(as(ALICE))
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on("data", (c: Buffer) => chunks.push(c));
+        r.on("end", () => cb(null, Buffer.concat(chunks)));
+      });
+    expect(image.status).toBe(200);
+    expect(image.headers["content-type"]).toBe("image/png");
+    const meta = await sharp(image.body as Buffer).metadata();
+    expect(meta.format).toBe("png");
+    expect(Math.max(meta.width ?? 0, meta.height ?? 0)).toBeGreaterThanOrEqual(1024);
+    expect(image.body.length).toBe(record.image.bytes);
+
+    await request(app)
+      .get(imagePath)
+      .set(as(ALICE))
+      .set("If-None-Match", String(image.headers.etag))
+      .expect(304);
+  });
+
+  it("honours format and aspect ratio", async () => {
+    const { id } = await generate(ALICE, {
+      prompt: "sunset over the fjord",
+      format: "jpeg",
+      aspectRatio: "16:9",
+    });
+    const record = await settled(id);
+    expect(record.image).toMatchObject({ mimeType: "image/jpeg", width: 1024, height: 576 });
+    expect(record.classification.subcategory).toBe("landscape");
+  });
+});
+
+describe("bad input gets a JSON error with the right status", () => {
+  const longPrompt = "x".repeat(2001);
+  it.each([
+    ["no key", "post", "/generate", undefined, {}, 401, "UNAUTHORIZED", /Bearer/],
+    ["unknown key", "post", "/generate", "nope-nope-nope", {}, 401, "UNAUTHORIZED", /not known/],
+    ["no body", "post", "/generate", ALICE, undefined, 400, "INVALID_REQUEST", /JSON body/],
+    [
+      "empty prompt",
+      "post",
+      "/generate",
+      ALICE,
+      { prompt: "   " },
+      400,
+      "INVALID_REQUEST",
+      /prompt: prompt must not be empty/,
+    ],
+    [
+      "prompt not a string",
+      "post",
+      "/generate",
+      ALICE,
+      { prompt: 42 },
+      400,
+      "INVALID_REQUEST",
+      /prompt/,
+    ],
+    [
+      "prompt too long",
+      "post",
+      "/generate",
+      ALICE,
+      { prompt: longPrompt },
+      400,
+      "INVALID_REQUEST",
+      /at most 2000/,
+    ],
+    [
+      "bad quality",
+      "post",
+      "/generate",
+      ALICE,
+      { prompt: "a", quality: "ultra" },
+      400,
+      "INVALID_REQUEST",
+      /quality must be one of draft, standard, premium/,
+    ],
+    [
+      "bad aspect ratio",
+      "post",
+      "/generate",
+      ALICE,
+      { prompt: "a", aspectRatio: "2:1" },
+      400,
+      "INVALID_REQUEST",
+      /aspectRatio/,
+    ],
+    [
+      "bad format",
+      "post",
+      "/generate",
+      ALICE,
+      { prompt: "a", format: "gif" },
+      400,
+      "INVALID_REQUEST",
+      /format must be one of png, webp, jpeg/,
+    ],
+    [
+      "unknown model",
+      "post",
+      "/generate",
+      ALICE,
+      { prompt: "a", model: "dall-e-3" },
+      400,
+      "INVALID_REQUEST",
+      /not available; choose one of sketch-v1/,
+    ],
+    [
+      "unknown field",
+      "post",
+      "/generate",
+      ALICE,
+      { prompt: "a", colour: "red" },
+      400,
+      "INVALID_REQUEST",
+      /unknown field "colour"/,
+    ],
+    [
+      "array body",
+      "post",
+      "/generate",
+      ALICE,
+      [{ prompt: "a" }],
+      400,
+      "INVALID_REQUEST",
+      undefined,
+    ],
+    [
+      "metadata too big",
+      "post",
+      "/generate",
+      ALICE,
+      { prompt: "a", metadata: { a: "x".repeat(600) } },
+      400,
+      "INVALID_REQUEST",
+      /metadata/,
+    ],
+    ["classify without prompt", "post", "/classify", ALICE, {}, 400, "INVALID_REQUEST", /prompt/],
+    [
+      "enhance with bad quality",
+      "post",
+      "/enhance",
+      ALICE,
+      { prompt: "a", quality: 3 },
+      400,
+      "INVALID_REQUEST",
+      /quality/,
+    ],
+    [
+      "malformed id",
+      "get",
+      "/generation/../../etc/status",
+      ALICE,
+      undefined,
+      404,
+      "NOT_FOUND",
+      undefined,
+    ],
+    [
+      "not an id",
+      "get",
+      "/generation/123/status",
+      ALICE,
+      undefined,
+      400,
+      "INVALID_REQUEST",
+      /not a generation id/,
+    ],
+    [
+      "unknown id",
+      "get",
+      `/generation/${newId("gen")}/status`,
+      ALICE,
+      undefined,
+      404,
+      "NOT_FOUND",
+      /no generation/,
+    ],
+    [
+      "image of unknown id",
+      "get",
+      `/generation/${newId("gen")}/image`,
+      ALICE,
+      undefined,
+      404,
+      "NOT_FOUND",
+      undefined,
+    ],
+    [
+      "history limit 0",
+      "get",
+      "/user/me/history?limit=0",
+      ALICE,
+      undefined,
+      400,
+      "INVALID_REQUEST",
+      /limit/,
+    ],
+    [
+      "history bad cursor",
+      "get",
+      "/user/me/history?cursor=abc",
+      ALICE,
+      undefined,
+      400,
+      "INVALID_REQUEST",
+      /cursor/,
+    ],
+    [
+      "history unknown param",
+      "get",
+      "/user/me/history?page=2",
+      ALICE,
+      undefined,
+      400,
+      "INVALID_REQUEST",
+      /unknown field "page"/,
+    ],
+    [
+      "someone else's history",
+      "get",
+      "/user/bob/history",
+      ALICE,
+      undefined,
+      403,
+      "FORBIDDEN",
+      /your own/,
+    ],
+    ["unknown route", "get", "/nope", ALICE, undefined, 404, "NOT_FOUND", /no route GET \/nope/],
+    ["wrong method", "delete", "/generate", ALICE, undefined, 404, "NOT_FOUND", /no route DELETE/],
+  ] as const)("%s", async (_name, method, path, key, body, status, code, message) => {
+    let req = request(app)[method](path);
+    if (key) req = req.set(as(key));
+    if (body !== undefined) req = req.send(body as object);
+    expectError(await req, status, code, message);
+  });
+
+  it("refuses a body that is not JSON", async () => {
+    const res = await request(app)
+      .post("/generate")
+      .set(as(ALICE))
+      .set("Content-Type", "application/json")
+      .send('{"prompt": "a",');
+    expectError(res, 400, "INVALID_REQUEST", /not valid JSON/);
+  });
+
+  it("refuses a body sent as form data", async () => {
+    const res = await request(app).post("/generate").set(as(ALICE)).type("form").send("prompt=a");
+    expectError(res, 400, "INVALID_REQUEST", /Content-Type: application\/json/);
+  });
+
+  it("refuses a body over the size limit with 413", async () => {
+    const res = await request(app)
+      .post("/generate")
+      .set(as(ALICE))
+      .send({ prompt: "a", pad: "x".repeat(300_000) });
+    expectError(res, 413, "PAYLOAD_TOO_LARGE", /larger than/);
+  });
+});
+
+describe("ownership", () => {
+  it("hides one user's generation from another, shows it to an admin", async () => {
+    const { id } = await generate(ALICE);
+    expectError(await request(app).get(`/generation/${id}/status`).set(as(BOB)), 404, "NOT_FOUND");
+    expectError(await request(app).get(`/generation/${id}/image`).set(as(BOB)), 404, "NOT_FOUND");
+    await request(app).get(`/generation/${id}/status`).set(as(ADMIN)).expect(200);
+  });
+
+  it("answers 409 for the image of a generation that is not finished", async () => {
+    const record = newGenerationRecord({
+      id: newId("gen"),
+      userId: "alice",
+      request: { prompt: "later", quality: "draft", aspectRatio: "1:1", format: "png" },
+    });
+    await store.createGeneration(record);
+    expectError(
+      await request(app).get(`/generation/${record.id}/image`).set(as(ALICE)),
+      409,
+      "CONFLICT",
+      /is queued; poll its status/,
+    );
+  });
+});
+
+describe("history", () => {
+  it("lists the caller's generations newest first with a cursor", async () => {
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await generate(BOB, { prompt: `bob's prompt ${i}` })).id);
+    const first = await request(app).get("/user/me/history?limit=2").set(as(BOB)).expect(200);
+    expect(first.body.items.map((r: { id: string }) => r.id)).toEqual([ids[2], ids[1]]);
+    expect(first.body.items.every((r: { userId: string }) => r.userId === "bob")).toBe(true);
+    const second = await request(app)
+      .get(`/user/bob/history?limit=2&cursor=${first.body.nextCursor}`)
+      .set(as(BOB))
+      .expect(200);
+    expect(second.body.items.map((r: { id: string }) => r.id)).toEqual([ids[0]]);
+    expect(second.body.nextCursor).toBeNull();
+    const admin = await request(app).get("/user/bob/history").set(as(ADMIN)).expect(200);
+    expect(admin.body.items).toHaveLength(3);
+  });
+});
+
+describe("classify and enhance", () => {
+  it("classifies a prompt", async () => {
+    const res = await request(app)
+      .post("/classify")
+      .set(as(ALICE))
+      .send({ prompt: "flowchart of a refund process" })
+      .expect(200);
+    expect(res.body).toMatchObject({ domain: "diagrams", subcategory: "flowchart" });
+    expect(Object.keys(res.body.scores).sort()).toEqual([
+      "art",
+      "diagrams",
+      "photography",
+      "products",
+    ]);
+  });
+
+  it("enhances a prompt for the requested tier", async () => {
+    const res = await request(app)
+      .post("/enhance")
+      .set(as(ALICE))
+      .send({ prompt: "a violinist on stage", quality: "premium" })
+      .expect(200);
+    expect(res.body.enhancedPrompt).toContain("a violinist on stage");
+    expect(res.body.template).toMatchObject({ quality: "premium", version: 1 });
+    expect(res.body.classification.domain).toBe("photography");
+    expect(res.body.words.out).toBeGreaterThan(80);
+  });
+});
+
+describe("request ids", () => {
+  it("echoes a caller's X-Request-Id and makes one otherwise", async () => {
+    const echoed = await request(app).get("/health").set("X-Request-Id", "trace-42");
+    expect(echoed.headers["x-request-id"]).toBe("trace-42");
+    const made = await request(app).get("/health");
+    expect(made.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe("when Redis is down", () => {
+  it("answers 503 quickly instead of hanging, and /health says why", async () => {
+    const deadUrl = `redis://127.0.0.1:${await freePort()}`;
+    const deadRedis = connectRedis(deadUrl, "producer", () => undefined);
+    const deadProducer = createProducer(generationQueue, deadRedis, prefix);
+    const down = createApp({
+      ...deps,
+      producer: deadProducer,
+      checkHealth: async () => ({
+        redis: await deadRedis.ping().then(
+          () => "ok",
+          (e: Error) => `unavailable: ${e.message}`,
+        ),
+      }),
+    });
+    const started = Date.now();
+    const res = await request(down).post("/generate").set(as(ALICE)).send({ prompt: "a" });
+    expectError(res, 503, "SERVICE_UNAVAILABLE", /queue is unreachable/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const health = await request(down).get("/health").expect(503);
+    expect(health.body.checks.redis).toMatch(/unavailable/);
+    deadRedis.disconnect();
+  });
+});
