@@ -5,6 +5,12 @@ import { type LocalRedis, startLocalRedis } from "@nanobanana/local-redis";
 import { startWorker } from "@nanobanana/worker";
 import { ensureLocalKey } from "./local-key.ts";
 
+/** A path as the user would type it: relative when under the working directory. */
+const shown = (path: string) => {
+  const rel = relative(process.cwd(), path);
+  return rel === "" ? "." : rel.startsWith("..") ? path : rel;
+};
+
 /**
  * `npm start`: everything on one machine. Starts a redis-server under DATA_DIR when REDIS_URL
  * is unset, makes an API key when API_KEYS is unset, then runs the worker and the API.
@@ -40,12 +46,12 @@ await runService("local", async (config, logger) => {
     const base = config.publicUrl ?? `http://localhost:${api.port}`;
     const lines = [
       "",
-      `NanoBanana is running on ${base} (provider: sketch, store: redis, images under ${relative(process.cwd(), config.dataDir) || "."})`,
+      `NanoBanana is running on ${base} (provider: sketch, store: redis, images under ${shown(config.dataDir)})`,
     ];
     if (local) {
       const key = local.entry.key;
       lines.push(
-        `Your API key${local.created ? " (new)" : ""}, saved in ${relative(process.cwd(), local.path)}:`,
+        `Your API key${local.created ? " (new)" : ""}, saved in ${shown(local.path)}:`,
         `  ${key}`,
         "",
         "Try it:",
