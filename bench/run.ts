@@ -1,0 +1,130 @@
+/**
+ * `npm run bench`: starts the embedded stack (local redis-server, worker, API) on this
+ * machine and prints figures. Not a test: machines here are noisy, so read the figures
+ * side by side from one run. Writes the table to bench/RESULTS.md.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { startApi } from "@nanobanana/api";
+import { loadConfig } from "@nanobanana/config";
+import { startLocalRedis } from "@nanobanana/local-redis";
+import { createLogger } from "@nanobanana/logger";
+import { startWorker } from "@nanobanana/worker";
+
+const KEY = "bench-key-0001";
+const dir = mkdtempSync(join(tmpdir(), "nb-bench-"));
+const logger = createLogger({ service: "bench", level: "warn" });
+const redis = await startLocalRedis({ dir: join(dir, "redis") });
+const config = {
+  ...loadConfig({ PORT: "0", DATA_DIR: dir, API_KEYS: `${KEY}:bench`, LOG_LEVEL: "warn" }),
+  redisUrl: redis.url,
+};
+const worker = await startWorker(config, logger);
+const api = await startApi(config, logger);
+const base = `http://127.0.0.1:${api.port}`;
+const headers = { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" };
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+};
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+async function submit(prompt: string): Promise<{ id: string; acceptMs: number; t0: number }> {
+  const t0 = performance.now();
+  const res = await fetch(`${base}/generate`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ prompt }),
+  });
+  if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
+  const { id } = (await res.json()) as { id: string };
+  return { id, acceptMs: performance.now() - t0, t0 };
+}
+
+async function untilCompleted(id: string): Promise<number> {
+  for (;;) {
+    const res = await fetch(`${base}/generation/${id}/status`, { headers });
+    const body = (await res.json()) as { status: string };
+    if (body.status === "completed") return performance.now();
+    if (body.status === "failed") throw new Error(`${id} failed`);
+    await sleep(5);
+  }
+}
+
+const prompts = [
+  "wireless headphones on a desk",
+  "sunset over the fjords",
+  "system architecture of a payments platform",
+  "oil painting of a harbour at dawn",
+];
+
+// 1. One at a time: what a single user polling sees.
+const sequential: number[] = [];
+for (let i = 0; i < 40; i++) {
+  const { id, t0 } = await submit(`${prompts[i % prompts.length]} #${i}`);
+  sequential.push((await untilCompleted(id)) - t0);
+}
+
+// 2. A burst: 200 submitted at once.
+const burstStart = performance.now();
+const accepted = await Promise.all(
+  Array.from({ length: 200 }, (_, i) => submit(`${prompts[i % prompts.length]} burst ${i}`)),
+);
+const acceptedAll = performance.now() - burstStart;
+const done = await Promise.all(accepted.map(async (a) => (await untilCompleted(a.id)) - a.t0));
+const burstTotal = performance.now() - burstStart;
+
+const rows = [
+  [
+    "machine",
+    `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+  ],
+  [
+    "sequential: submit → completed (p50 / p99, n=40)",
+    `${ms(percentile(sequential, 50))} / ${ms(percentile(sequential, 99))}`,
+  ],
+  [
+    "burst of 200: POST /generate latency (p50 / p99)",
+    `${ms(
+      percentile(
+        accepted.map((a) => a.acceptMs),
+        50,
+      ),
+    )} / ${ms(
+      percentile(
+        accepted.map((a) => a.acceptMs),
+        99,
+      ),
+    )}`,
+  ],
+  ["burst of 200: all accepted in", ms(acceptedAll)],
+  [
+    "burst of 200: submit → completed (p50 / p99)",
+    `${ms(percentile(done, 50))} / ${ms(percentile(done, 99))}`,
+  ],
+  [
+    "burst of 200: throughput",
+    `${(200 / (burstTotal / 1000)).toFixed(1)} images/s (sketch, concurrency ${config.workerConcurrency})`,
+  ],
+  [
+    "process peak RSS (API + worker in one)",
+    `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+  ],
+];
+
+const table = ["| figure | value |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join(
+  "\n",
+);
+process.stdout.write(`\n${table}\n\n`);
+writeFileSync(
+  join(import.meta.dirname, "RESULTS.md"),
+  `# Benchmark results\n\nWritten by \`npm run bench\` on ${new Date().toISOString()}. Embedded stack: local redis-server, sketch provider, no simulated latency.\n\n${table}\n`,
+);
+
+await api.close();
+await worker.close();
+await redis.stop();
+rmSync(dir, { recursive: true, force: true });
