@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { createFsBlobStore } from "@nanobanana/blob-store";
 import { type Config, requireRedisUrl } from "@nanobanana/config";
 import type { Logger } from "@nanobanana/logger";
-import { SKETCH_MODEL } from "@nanobanana/providers";
 import { connectRedis, createProducer, generationQueue } from "@nanobanana/queue";
 import { createRedisStore } from "@nanobanana/store";
 import { createApp } from "./app.ts";
@@ -50,7 +49,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     blobs,
     producer,
     apiKeys: config.apiKeys,
-    models: [SKETCH_MODEL],
+    models: config.models,
     logger,
     publicUrl: config.publicUrl,
     checkHealth: async () => ({

@@ -46,7 +46,7 @@ await runService("local", async (config, logger) => {
     const base = config.publicUrl ?? `http://localhost:${api.port}`;
     const lines = [
       "",
-      `NanoBanana is running on ${base} (provider: sketch, store: redis, images under ${shown(config.dataDir)})`,
+      `NanoBanana is running on ${base} (provider: ${config.provider}, store: ${config.store}, images under ${shown(config.dataDir)})`,
     ];
     if (local) {
       const key = local.entry.key;

@@ -2,10 +2,32 @@ import { join } from "node:path";
 import { createFsBlobStore } from "@nanobanana/blob-store";
 import { type Config, requireRedisUrl } from "@nanobanana/config";
 import type { Logger } from "@nanobanana/logger";
-import { createSketchProvider } from "@nanobanana/providers";
+import {
+  createGeminiProvider,
+  createModelRateLimiter,
+  createSketchProvider,
+  type ImageProvider,
+} from "@nanobanana/providers";
 import { connectRedis, createConsumer, generationQueue } from "@nanobanana/queue";
 import { createRedisStore } from "@nanobanana/store";
+import type { Redis } from "ioredis";
 import { generationHandlers } from "./handlers.ts";
+
+/** The provider config names: the offline sketch renderer, or Gemini with a shared rate limit. */
+function createImageProvider(config: Config, redis: Redis, logger: Logger): ImageProvider {
+  if (config.provider === "gemini" && config.gemini) {
+    return createGeminiProvider({
+      ...config.gemini,
+      prices: config.prices,
+      rateLimiter: createModelRateLimiter(redis, {
+        prefix: config.keyPrefix,
+        rpm: config.gemini.rpm,
+      }),
+      logger,
+    });
+  }
+  return createSketchProvider({ delayMs: config.sketchDelayMs });
+}
 
 export interface RunningWorker {
   close(): Promise<void>;
@@ -21,7 +43,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   const storeRedis = connectRedis(redisUrl, "worker", onRedisError);
   const store = createRedisStore(storeRedis, config.keyPrefix);
   const blobs = createFsBlobStore(join(config.dataDir, "blobs"));
-  const provider = createSketchProvider({ delayMs: config.sketchDelayMs });
+  const provider = createImageProvider(config, storeRedis, logger);
 
   const worker = createConsumer(
     generationQueue,

@@ -30,8 +30,14 @@ describe("loadConfig", () => {
     [{ API_KEYS: "long-enough-key:alice:root" }, /API_KEYS: .*only be 'admin'/],
     [{ REDIS_URL: "localhost:6379" }, /REDIS_URL: must look like redis:\/\//],
     [{ STORE: "mongo" }, /STORE: /],
-    [{ PROVIDER: "gemini" }, /PROVIDER: .*not built yet/],
-    [{ GEMINI_API_KEY: "k" }, /PROVIDER: resolves to gemini \(GEMINI_API_KEY is set\)/],
+    [{ PROVIDER: "gemini" }, /GEMINI_API_KEY: required with PROVIDER=gemini/],
+    [{ PROVIDER: "gemini", GOOGLE_GENAI_USE_VERTEXAI: "1" }, /GOOGLE_CLOUD_PROJECT: required/],
+    [
+      { GEMINI_API_KEY: "k", GEMINI_MODEL: "gemini-9-image" },
+      /MODEL_PRICES: no price for gemini-9-image/,
+    ],
+    [{ MODEL_PRICES: "cheap" }, /MODEL_PRICES: must be JSON/],
+    [{ GEMINI_BASE_URL: "not a url" }, /GEMINI_BASE_URL: must be a URL/],
     [{ SKETCH_DELAY_MS: "-5" }, /SKETCH_DELAY_MS/],
   ])("names the bad variable: %o", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
@@ -48,6 +54,39 @@ describe("loadConfig", () => {
         "LOG_LEVEL",
       ]);
     }
+  });
+
+  it("picks Gemini when a key is set, with prices from config", () => {
+    const config = loadConfig({
+      GEMINI_API_KEY: "k",
+      MODEL_PRICES: '{"gemini-2.5-flash-image":0.05}',
+    });
+    expect(config.provider).toBe("gemini");
+    expect(config.gemini).toMatchObject({
+      apiKey: "k",
+      model: "gemini-2.5-flash-image",
+      premiumModel: "gemini-3-pro-image-preview",
+      fallback: true,
+      vertex: undefined,
+    });
+    expect(config.prices["gemini-2.5-flash-image"]).toBe(0.05);
+    expect(config.prices["gemini-3-pro-image-preview"]).toBe(0.134);
+    expect(config.models).toContain("gemini-3.1-flash-image-preview");
+  });
+
+  it("supports Vertex AI by the SDK's own variables", () => {
+    const config = loadConfig({
+      GOOGLE_GENAI_USE_VERTEXAI: "true",
+      GOOGLE_CLOUD_PROJECT: "acme",
+      GOOGLE_CLOUD_LOCATION: "us-central1",
+    });
+    expect(config.provider).toBe("gemini");
+    expect(config.gemini?.vertex).toEqual({ project: "acme", location: "us-central1" });
+  });
+
+  it("stays on sketch without credentials", () => {
+    expect(loadConfig({}).provider).toBe("sketch");
+    expect(loadConfig({}).models).toEqual(["sketch-v1"]);
   });
 
   it("treats empty variables as unset", () => {

@@ -46,6 +46,38 @@ const apiKeysSchema = z
     return entries;
   });
 
+const flag = z
+  .enum(["0", "1", "true", "false"], { error: "must be 1/0 or true/false" })
+  .transform((v) => v === "1" || v === "true");
+
+/**
+ * USD per image by model. Prices live here, never in code; MODEL_PRICES (JSON) overrides
+ * or extends them. gemini-2.5-flash-image: $30/1M output tokens × 1290 tokens.
+ */
+export const DEFAULT_MODEL_PRICES: Record<string, number> = {
+  "sketch-v1": 0,
+  "gemini-2.5-flash-image": 0.039,
+  "gemini-3-pro-image-preview": 0.134,
+  "gemini-3.1-flash-image-preview": 0.067,
+};
+
+const pricesSchema = z
+  .string()
+  .optional()
+  .transform((raw, ctx): Record<string, number> => {
+    if (!raw) return {};
+    try {
+      const parsed = z.record(z.string(), z.number().min(0)).parse(JSON.parse(raw));
+      return parsed;
+    } catch {
+      ctx.addIssue({
+        code: "custom",
+        message: 'must be JSON like {"model-name": 0.039} (USD per image)',
+      });
+      return z.NEVER;
+    }
+  });
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -68,6 +100,19 @@ const envSchema = z.object({
     .default("fs"),
   PROVIDER: z.enum(["auto", "sketch", "gemini"]).default("auto"),
   GEMINI_API_KEY: z.string().optional(),
+  GEMINI_BASE_URL: z.url({ error: "must be a URL such as http://127.0.0.1:8090" }).optional(),
+  GOOGLE_GENAI_USE_VERTEXAI: flag.default(false),
+  GOOGLE_CLOUD_PROJECT: z.string().optional(),
+  GOOGLE_CLOUD_LOCATION: z.string().default("global"),
+  GEMINI_MODEL: z.string().default("gemini-2.5-flash-image"),
+  GEMINI_PREMIUM_MODEL: z.string().default("gemini-3-pro-image-preview"),
+  GEMINI_PREMIUM_QUALITY_MODEL: z.string().optional(),
+  GEMINI_FALLBACK: flag.default(true),
+  GEMINI_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+  GEMINI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  GEMINI_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1_000),
+  GEMINI_RPM: z.coerce.number().int().min(1).default(60),
+  MODEL_PRICES: pricesSchema,
   SKETCH_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
   GENERATION_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
@@ -89,13 +134,36 @@ export interface Config {
   apiKeys: ApiKeyEntry[];
   store: "redis";
   blobStore: "fs";
-  provider: "sketch";
+  provider: "sketch" | "gemini";
+  /** Set when provider is gemini. */
+  gemini: GeminiConfig | null;
+  /** USD per image, by model. */
+  prices: Record<string, number>;
+  /** Models a caller may name in a request (the provider's, with a price). */
+  models: string[];
   sketchDelayMs: number;
   workerConcurrency: number;
   generationAttempts: number;
   shutdownTimeoutMs: number;
   logLevel: string;
   redisServerBin: string;
+}
+
+export interface GeminiConfig {
+  apiKey: string | undefined;
+  vertex: { project: string; location: string } | undefined;
+  baseUrl: string | undefined;
+  model: string;
+  premiumModel: string;
+  /** Model for quality "premium"; unset means the default model. */
+  premiumQualityModel: string | undefined;
+  /** Fall back to the premium model when the default keeps failing transiently. */
+  fallback: boolean;
+  timeoutMs: number;
+  maxRetries: number;
+  retryBaseMs: number;
+  /** Requests per minute per model, across all workers. */
+  rpm: number;
 }
 
 export class ConfigError extends Error {
@@ -120,11 +188,50 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const e = parsed.data;
-  const provider = e.PROVIDER === "auto" ? (e.GEMINI_API_KEY ? "gemini" : "sketch") : e.PROVIDER;
-  if (provider === "gemini") {
+  const vertex = e.GOOGLE_GENAI_USE_VERTEXAI;
+  const hasGeminiCredentials =
+    Boolean(e.GEMINI_API_KEY) || (vertex && Boolean(e.GOOGLE_CLOUD_PROJECT));
+  const provider =
+    e.PROVIDER === "auto" ? (hasGeminiCredentials ? "gemini" : "sketch") : e.PROVIDER;
+  if (provider === "gemini" && !hasGeminiCredentials) {
     throw new ConfigError([
-      `PROVIDER: resolves to gemini${e.PROVIDER === "auto" ? " (GEMINI_API_KEY is set)" : ""}, but the Gemini provider is not built yet; set PROVIDER=sketch`,
+      vertex
+        ? "GOOGLE_CLOUD_PROJECT: required with GOOGLE_GENAI_USE_VERTEXAI=true"
+        : "GEMINI_API_KEY: required with PROVIDER=gemini (or use Vertex AI: GOOGLE_GENAI_USE_VERTEXAI=true and GOOGLE_CLOUD_PROJECT)",
     ]);
+  }
+  const prices = { ...DEFAULT_MODEL_PRICES, ...e.MODEL_PRICES };
+  const gemini: GeminiConfig | null =
+    provider === "gemini"
+      ? {
+          apiKey: vertex ? undefined : e.GEMINI_API_KEY,
+          vertex:
+            vertex && e.GOOGLE_CLOUD_PROJECT
+              ? { project: e.GOOGLE_CLOUD_PROJECT, location: e.GOOGLE_CLOUD_LOCATION }
+              : undefined,
+          baseUrl: e.GEMINI_BASE_URL,
+          model: e.GEMINI_MODEL,
+          premiumModel: e.GEMINI_PREMIUM_MODEL,
+          premiumQualityModel: e.GEMINI_PREMIUM_QUALITY_MODEL,
+          fallback: e.GEMINI_FALLBACK,
+          timeoutMs: e.GEMINI_TIMEOUT_MS,
+          maxRetries: e.GEMINI_MAX_RETRIES,
+          retryBaseMs: e.GEMINI_RETRY_BASE_MS,
+          rpm: e.GEMINI_RPM,
+        }
+      : null;
+  const models = gemini
+    ? Object.keys(prices).filter((m) => m.startsWith("gemini-"))
+    : ["sketch-v1"];
+  if (gemini) {
+    const unpriced = [gemini.model, gemini.premiumModel, gemini.premiumQualityModel].filter(
+      (m): m is string => m !== undefined && prices[m] === undefined,
+    );
+    if (unpriced.length > 0) {
+      throw new ConfigError([
+        `MODEL_PRICES: no price for ${unpriced.join(", ")}; add it so every image's cost is known`,
+      ]);
+    }
   }
   return {
     env: e.NODE_ENV,
@@ -137,6 +244,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     store: e.STORE,
     blobStore: e.BLOB_STORE,
     provider,
+    gemini,
+    prices,
+    models,
     sketchDelayMs: e.SKETCH_DELAY_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     generationAttempts: e.GENERATION_ATTEMPTS,

@@ -110,6 +110,12 @@ export interface GenerationRecord {
   model: string | null;
   cached: boolean;
   cost: { usd: number };
+  /** Tokens the model reported for the image it drew. */
+  usage: { inputTokens: number; outputTokens: number; totalTokens: number } | null;
+  /** Calls made to the model over all attempts (retries and fallback included). */
+  providerCalls: number;
+  /** Text the model said alongside the image. */
+  note: string | null;
   image: ImageInfo | null;
   error: GenerationError | null;
   attempts: number;
@@ -147,6 +153,9 @@ export function newGenerationRecord(input: {
     model: null,
     cached: false,
     cost: { usd: 0 },
+    usage: null,
+    providerCalls: 0,
+    note: null,
     image: null,
     error: null,
     attempts: 0,

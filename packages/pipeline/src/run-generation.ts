@@ -119,6 +119,9 @@ export async function runGeneration(
       status: "completed",
       stage: "done",
       cost: { usd: result.costUsd },
+      usage: result.usage ?? null,
+      providerCalls: record.providerCalls + result.calls,
+      note: result.note ?? null,
       cached: false,
       image: {
         url: imagePathFor(generationId),
@@ -168,12 +171,21 @@ export async function recordAttemptFailure(
   error: AppError,
   willRetry: boolean,
 ): Promise<void> {
+  // Calls the provider made before failing still count (they show what was tried).
+  const calls = (error.details as { calls?: number } | undefined)?.calls ?? 0;
+  const providerCalls = ((await store.getGeneration(generationId))?.providerCalls ?? 0) + calls;
   await store.updateGeneration(
     generationId,
     willRetry
-      ? { status: "queued", stage: "queued", error: { ...error.toJSON(), retryable: true } }
+      ? {
+          status: "queued",
+          stage: "queued",
+          providerCalls,
+          error: { ...error.toJSON(), retryable: true },
+        }
       : {
           status: "failed",
+          providerCalls,
           error: error.toJSON(),
           completedAt: new Date().toISOString(),
         },

@@ -21,6 +21,8 @@ export interface ImageResult {
   costUsd: number;
   /** Any text the model said alongside the image. */
   note?: string;
+  usage?: { inputTokens: number; outputTokens: number; totalTokens: number };
+  /** Calls made to the model for this result, retries and fallback included. */
   calls: number;
 }
 

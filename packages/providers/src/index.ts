@@ -1,9 +1,16 @@
 export {
+  createGeminiProvider,
+  type GeminiProviderOptions,
+  parseRetryAfter,
+} from "./gemini/gemini-provider.ts";
+export { interpretResponse, SAFETY_REASONS } from "./gemini/interpret.ts";
+export {
   dimensionsFor,
   type ImageProvider,
   type ImageRequest,
   type ImageResult,
 } from "./image-provider.ts";
+export { createModelRateLimiter, type ModelRateLimiter } from "./rate-limit.ts";
 export {
   createSketchProvider,
   SKETCH_MODEL,

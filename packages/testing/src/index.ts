@@ -29,3 +29,11 @@ export async function waitFor<T>(
     await sleep(intervalMs);
   }
 }
+
+export {
+  type FakeGemini,
+  type FakeGeminiCall,
+  SCENARIOS,
+  type Scenario,
+  startFakeGemini,
+} from "./fake-gemini.ts";

@@ -1,0 +1,209 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { ApiError, GoogleGenAI } from "@google/genai";
+import { AppError } from "@nanobanana/errors";
+import type { Logger } from "@nanobanana/logger";
+import type { ImageProvider, ImageRequest, ImageResult } from "../image-provider.ts";
+import type { ModelRateLimiter } from "../rate-limit.ts";
+import { interpretResponse } from "./interpret.ts";
+
+export interface GeminiProviderOptions {
+  apiKey?: string | undefined;
+  vertex?: { project: string; location: string } | undefined;
+  baseUrl?: string | undefined;
+  model: string;
+  premiumModel: string;
+  premiumQualityModel?: string | undefined;
+  fallback: boolean;
+  timeoutMs: number;
+  /** Retries per model within one job attempt; BullMQ's job retries come on top. */
+  maxRetries: number;
+  retryBaseMs: number;
+  prices: Record<string, number>;
+  rateLimiter?: ModelRateLimiter;
+  logger?: Logger;
+  random?: () => number;
+}
+
+// 408, 429 and 5xx may succeed later; every other status is the request's own fault.
+const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+// A Retry-After longer than this is not waited out inside a job: the job fails retryably
+// and BullMQ's backoff takes over, so a worker slot is not held for minutes.
+const MAX_INLINE_WAIT_MS = 30_000;
+
+class TransientError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** Retry-After is seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ApiError) {
+    // The SDK puts Google's whole JSON error body in the message; the sentence inside is what helps.
+    try {
+      const body = JSON.parse(error.message) as { error?: { message?: string; status?: string } };
+      if (body.error?.message) return `${body.error.status ?? "ERROR"}: ${body.error.message}`;
+    } catch {
+      // not JSON: fall through to the message as it is
+    }
+  }
+  if (error instanceof Error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return cause?.code ? `${error.message} (${cause.code})` : error.message;
+  }
+  return String(error);
+}
+
+/**
+ * Google's Gemini image models through the official SDK, API-key or Vertex AI mode.
+ *
+ * Who retries: this provider, not the SDK (its own retries are switched off so attempts are
+ * not multiplied). Transient failures (408/429/5xx, timeouts, resets, unreadable answers)
+ * are retried `maxRetries` times with exponential backoff and jitter, honouring Retry-After;
+ * then, if the default model keeps failing, once more on the premium model; then the job
+ * fails retryably and BullMQ's backoff decides. Client errors and safety blocks never retry.
+ */
+export function createGeminiProvider(options: GeminiProviderOptions): ImageProvider {
+  const client = new GoogleGenAI({
+    ...(options.vertex
+      ? { vertexai: true, project: options.vertex.project, location: options.vertex.location }
+      : { apiKey: options.apiKey ?? "" }),
+    httpOptions: {
+      ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+      timeout: options.timeoutMs,
+      retryOptions: { attempts: 1 },
+    },
+  });
+  const random = options.random ?? Math.random;
+  const log = options.logger;
+
+  async function callOnce(model: string, request: ImageRequest, signal: AbortSignal | undefined) {
+    let retryAfterMs: number | undefined;
+    // The SDK's ApiError carries no headers, so Retry-After is read on the way through.
+    const capturingFetch: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+      return response;
+    };
+    try {
+      const response = await client.models.generateContent({
+        model,
+        contents: request.prompt,
+        config: {
+          responseModalities: ["TEXT", "IMAGE"],
+          imageConfig: { aspectRatio: request.aspectRatio },
+          httpOptions: {
+            fetch: capturingFetch,
+            timeout: options.timeoutMs,
+            retryOptions: { attempts: 1 },
+          },
+          ...(signal ? { abortSignal: signal } : {}),
+        },
+      });
+      return interpretResponse(response, model);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      if (signal?.aborted) throw error;
+      if (error instanceof ApiError) {
+        if (TRANSIENT_STATUS.has(error.status)) {
+          throw new TransientError(
+            `${model} answered ${error.status}: ${describe(error)}`,
+            retryAfterMs,
+          );
+        }
+        throw new AppError(
+          "PROVIDER_ERROR",
+          `${model} refused the request (${error.status}): ${describe(error)}`,
+        );
+      }
+      // Timeouts, connection resets and unreadable bodies: worth another try.
+      throw new TransientError(`${model} call failed: ${describe(error)}`, undefined);
+    }
+  }
+
+  const backoffMs = (retry: number) => {
+    const exp = Math.min(60_000, options.retryBaseMs * 2 ** retry);
+    return Math.round(exp / 2 + (random() * exp) / 2); // "equal jitter"
+  };
+
+  return {
+    name: "gemini",
+    models: Object.keys(options.prices).filter((m) => m.startsWith("gemini-")),
+    defaultModel: options.model,
+    async generate(request, { signal } = {}): Promise<ImageResult> {
+      const primary =
+        request.model ??
+        (request.quality === "premium" && options.premiumQualityModel
+          ? options.premiumQualityModel
+          : options.model);
+      // A model the caller named explicitly is not swapped behind their back.
+      const chain =
+        options.fallback && !request.model && options.premiumModel !== primary
+          ? [primary, options.premiumModel]
+          : [primary];
+      let calls = 0;
+      let last: TransientError | undefined;
+      for (const model of chain) {
+        for (let retry = 0; retry <= options.maxRetries; retry++) {
+          await options.rateLimiter?.acquire(model, signal);
+          calls++;
+          try {
+            const drawn = await callOnce(model, request, signal);
+            if (model !== primary)
+              log?.warn({ model, primary, calls }, "drawn by the fallback model");
+            return {
+              bytes: drawn.bytes,
+              mimeType: drawn.mimeType,
+              provider: "gemini",
+              model,
+              costUsd: options.prices[model] ?? 0,
+              ...(drawn.note ? { note: drawn.note } : {}),
+              ...(drawn.usage ? { usage: drawn.usage } : {}),
+              calls,
+            };
+          } catch (error) {
+            if (!(error instanceof TransientError)) {
+              if (error instanceof AppError)
+                throw new AppError(error.code, error.message, {
+                  retryable: error.retryable,
+                  details: { calls, model },
+                });
+              throw error;
+            }
+            last = error;
+            if (error.retryAfterMs !== undefined && error.retryAfterMs > MAX_INLINE_WAIT_MS) break;
+            if (retry < options.maxRetries) {
+              const wait = error.retryAfterMs ?? backoffMs(retry);
+              log?.warn(
+                { model, retry: retry + 1, waitMs: wait, err: error.message },
+                "transient Gemini error; retrying",
+              );
+              await sleep(wait, undefined, { signal });
+            }
+          }
+        }
+        if (chain.length > 1 && model === primary)
+          log?.warn({ model, fallback: options.premiumModel }, "model keeps failing; falling back");
+      }
+      throw new AppError(
+        "PROVIDER_ERROR",
+        `${last?.message ?? "Gemini failed"} (gave up after ${calls} calls${chain.length > 1 ? `, fallback to ${options.premiumModel} included` : ""})`,
+        {
+          retryable: true,
+          details: { calls, retryAfterMs: last?.retryAfterMs },
+        },
+      );
+    },
+  };
+}

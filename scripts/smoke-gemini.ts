@@ -1,0 +1,62 @@
+/**
+ * `npm run smoke:gemini`: one real image from Google's Gemini API, to check a key and the
+ * provider end to end. Says plainly that it skipped when no credentials are set.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { classifyPrompt } from "@nanobanana/classifier";
+import { ConfigError, loadConfig } from "@nanobanana/config";
+import { createLogger } from "@nanobanana/logger";
+import { postProcessImage } from "@nanobanana/pipeline";
+import { createGeminiProvider } from "@nanobanana/providers";
+import { enhancePrompt } from "@nanobanana/templates";
+
+if (!process.env.GEMINI_API_KEY && process.env.GOOGLE_GENAI_USE_VERTEXAI !== "true") {
+  process.stdout.write(
+    "smoke:gemini SKIPPED: GEMINI_API_KEY is not set (nor Vertex AI). Set it to generate one real image.\n",
+  );
+  process.exit(0);
+}
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig({ ...process.env, PROVIDER: "gemini" });
+} catch (error) {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+const gemini = config.gemini;
+if (!gemini) throw new Error("unreachable: PROVIDER=gemini without gemini config");
+
+const prompt = "a ripe banana on a walnut table";
+const label = classifyPrompt(prompt);
+const { enhancedPrompt } = enhancePrompt(prompt, {
+  label,
+  quality: "standard",
+  aspectRatio: "1:1",
+});
+const provider = createGeminiProvider({
+  ...gemini,
+  prices: config.prices,
+  logger: createLogger({ service: "smoke", level: "warn" }),
+});
+const started = Date.now();
+try {
+  const result = await provider.generate({
+    prompt: enhancedPrompt,
+    subject: prompt,
+    label,
+    quality: "standard",
+    aspectRatio: "1:1",
+  });
+  const image = await postProcessImage(result.bytes, "png");
+  mkdirSync(config.dataDir, { recursive: true });
+  const path = join(config.dataDir, "smoke-gemini.png");
+  writeFileSync(path, image.bytes);
+  process.stdout.write(
+    `smoke:gemini OK: ${result.model} drew ${image.width}×${image.height} (${image.bytes.length} bytes) in ${Date.now() - started} ms, ${result.calls} call(s), $${result.costUsd}\n  saved to ${path}\n${result.note ? `  model said: ${result.note}\n` : ""}`,
+  );
+} catch (error) {
+  const e = error as { code?: string; message: string };
+  process.stderr.write(`smoke:gemini FAILED: ${e.code ?? "ERROR"}: ${e.message}\n`);
+  process.exit(1);
+}
