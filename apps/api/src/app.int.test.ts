@@ -5,7 +5,13 @@ import { createFsBlobStore } from "@nanobanana/blob-store";
 import { newGenerationRecord, newId } from "@nanobanana/domain";
 import { createLogger } from "@nanobanana/logger";
 import { createSketchProvider, SKETCH_MODEL } from "@nanobanana/providers";
-import { connectRedis, createConsumer, createProducer, generationQueue } from "@nanobanana/queue";
+import {
+  connectRedis,
+  createConsumer,
+  createProducer,
+  generationQueue,
+  webhookQueue,
+} from "@nanobanana/queue";
 import { createRedisStore } from "@nanobanana/store";
 import { freePort, testRedis, testRedisUrl, uniquePrefix, waitFor } from "@nanobanana/testing";
 import { generationHandlers } from "@nanobanana/worker";
@@ -31,9 +37,18 @@ const workerRedis = testRedis({ forWorker: true });
 const store = createRedisStore(storeRedis, prefix);
 const blobs = createFsBlobStore(mkdtempSync(join(tmpdir(), "nb-api-blobs-")));
 const producer = createProducer(generationQueue, producerRedis, prefix);
+const webhookProducer = createProducer(webhookQueue, producerRedis, prefix);
 const worker = createConsumer(
   generationQueue,
-  generationHandlers({ store, blobs, provider: createSketchProvider() }, logger),
+  generationHandlers(
+    {
+      store,
+      blobs,
+      provider: createSketchProvider(),
+      notify: { store, baseUrl: "", enqueueDelivery: async () => undefined },
+    },
+    logger,
+  ),
   { connection: workerRedis, prefix, concurrency: 2 },
 );
 
@@ -41,7 +56,11 @@ const deps: AppDeps = {
   store,
   blobs,
   producer,
+  webhookProducer,
   apiKeys,
+  batchMaxItems: 50,
+  idempotencyTtlSeconds: 3600,
+  webhooks: { allowPrivate: false },
   models: [SKETCH_MODEL],
   logger,
   publicUrl: undefined,
@@ -57,6 +76,7 @@ beforeAll(() => worker.waitUntilReady());
 afterAll(async () => {
   await worker.close();
   await producer.close();
+  await webhookProducer.close();
   await Promise.all([storeRedis.quit(), producerRedis.quit(), workerRedis.quit()]);
 });
 
@@ -483,5 +503,288 @@ describe("when Redis is down", () => {
     const health = await request(down).get("/health").expect(503);
     expect(health.body.checks.redis).toMatch(/unavailable/);
     deadRedis.disconnect();
+  });
+});
+
+describe("batches", () => {
+  it("accepts a batch with 202, ids in item order, and reports counts, progress and items", async () => {
+    const res = await request(app)
+      .post("/generate-batch")
+      .set(as(ALICE))
+      .send({
+        items: [
+          { prompt: "sunset over the sea" },
+          { prompt: "flowchart of a refund", quality: "draft" },
+          { prompt: "oil painting of a cat" },
+        ],
+      })
+      .expect(202);
+    expect(res.body.batchId).toMatch(/^bat_/);
+    expect(res.body.ids).toHaveLength(3);
+    const done = await waitFor(async () => {
+      const status = await request(app)
+        .get(`/batch/${res.body.batchId}/status?limit=2`)
+        .set(as(ALICE));
+      return status.body.counts?.completed === 3 ? status.body : undefined;
+    });
+    expect(done).toMatchObject({
+      total: 3,
+      progress: 1,
+      cost: { usd: 0 },
+      counts: { completed: 3, queued: 0 },
+    });
+    expect(done.completedAt).not.toBeNull();
+    expect(done.items.map((i: { id: string }) => i.id)).toEqual(res.body.ids.slice(0, 2));
+    expect(done.items[1]).toMatchObject({
+      prompt: "flowchart of a refund",
+      quality: "draft",
+      batchId: res.body.batchId,
+    });
+    const rest = await request(app)
+      .get(`/batch/${res.body.batchId}/status?cursor=${done.nextCursor}`)
+      .set(as(ALICE))
+      .expect(200);
+    expect(rest.body.items.map((i: { id: string }) => i.id)).toEqual(res.body.ids.slice(2));
+    expect(rest.body.nextCursor).toBeNull();
+    expectError(
+      await request(app).get(`/batch/${res.body.batchId}/status`).set(as(BOB)),
+      404,
+      "NOT_FOUND",
+    );
+  });
+
+  it("reports a bad item by its index and enqueues nothing", async () => {
+    const before = await producer.queue.getJobCounts();
+    const items = Array.from({ length: 13 }, (_, i) => ({ prompt: `item ${i}` }));
+    items[12] = { prompt: "" };
+    const res = await request(app).post("/generate-batch").set(as(ALICE)).send({ items });
+    expectError(res, 400, "INVALID_REQUEST", /^items\[12\]\.prompt: prompt must not be empty$/);
+    const model = await request(app)
+      .post("/generate-batch")
+      .set(as(ALICE))
+      .send({ items: [{ prompt: "a" }, { prompt: "b", model: "nope-1" }] });
+    expectError(model, 400, "INVALID_REQUEST", /^items\[1\]\.model: "nope-1" is not available/);
+    const after = await producer.queue.getJobCounts();
+    const jobs = (c: Record<string, number | undefined>) =>
+      (c.waiting ?? 0) + (c.active ?? 0) + (c.completed ?? 0);
+    expect(jobs(after)).toBe(jobs(before));
+  });
+
+  it.each([
+    [{ items: [] }, /items must hold at least one request/],
+    [
+      { items: Array.from({ length: 51 }, () => ({ prompt: "x" })) },
+      /items may hold at most 50 requests/,
+    ],
+    [{ items: "nope" }, /items must be an array/],
+    [{ prompts: ["a"] }, /unknown field "prompts"/],
+  ])("refuses a malformed batch: %#", async (body, message) => {
+    expectError(
+      await request(app).post("/generate-batch").set(as(ALICE)).send(body),
+      400,
+      "INVALID_REQUEST",
+      message,
+    );
+  });
+});
+
+describe("Idempotency-Key", () => {
+  it("returns the first response for the same key and body, and 409 for another body", async () => {
+    const key = `order-${newId("req")}`;
+    const first = await request(app)
+      .post("/generate")
+      .set(as(ALICE))
+      .set("Idempotency-Key", key)
+      .send({ prompt: "a teapot" })
+      .expect(202);
+    const again = await request(app)
+      .post("/generate")
+      .set(as(ALICE))
+      .set("Idempotency-Key", key)
+      .send({ prompt: "a teapot" })
+      .expect(202);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers["idempotent-replayed"]).toBe("true");
+    const history = await request(app).get("/user/me/history?limit=100").set(as(ALICE));
+    expect(
+      history.body.items.filter((r: { prompt: string }) => r.prompt === "a teapot"),
+    ).toHaveLength(1);
+    const other = await request(app)
+      .post("/generate")
+      .set(as(ALICE))
+      .set("Idempotency-Key", key)
+      .send({ prompt: "a kettle" });
+    expectError(other, 409, "CONFLICT", /different request body/);
+    // Keys belong to their user: Bob may use the same one.
+    await request(app)
+      .post("/generate")
+      .set(as(BOB))
+      .set("Idempotency-Key", key)
+      .send({ prompt: "a teapot" })
+      .expect(202);
+  });
+
+  it("works for batches and frees a key whose request was refused", async () => {
+    const key = `batch-${newId("req")}`;
+    await request(app)
+      .post("/generate-batch")
+      .set(as(ALICE))
+      .set("Idempotency-Key", key)
+      .send({ items: [{ prompt: "" }] })
+      .expect(400);
+    const first = await request(app)
+      .post("/generate-batch")
+      .set(as(ALICE))
+      .set("Idempotency-Key", key)
+      .send({ items: [{ prompt: "a" }] })
+      .expect(202);
+    const again = await request(app)
+      .post("/generate-batch")
+      .set(as(ALICE))
+      .set("Idempotency-Key", key)
+      .send({ items: [{ prompt: "a" }] })
+      .expect(202);
+    expect(again.body.batchId).toBe(first.body.batchId);
+  });
+
+  it("refuses a malformed key", async () => {
+    const res = await request(app)
+      .post("/generate")
+      .set(as(ALICE))
+      .set("Idempotency-Key", "has spaces")
+      .send({ prompt: "a" });
+    expectError(res, 400, "INVALID_REQUEST", /Idempotency-Key must be/);
+  });
+});
+
+describe("cancel", () => {
+  const queuedRecord = async (userId = "alice") => {
+    const record = newGenerationRecord({
+      id: newId("gen"),
+      userId,
+      request: { prompt: "later", quality: "draft", aspectRatio: "1:1", format: "png" },
+    });
+    await store.createGeneration(record);
+    return record;
+  };
+
+  it("cancels a queued generation, which then ends canceled and unbilled", async () => {
+    const record = await queuedRecord();
+    const res = await request(app)
+      .post(`/generation/${record.id}/cancel`)
+      .set(as(ALICE))
+      .expect(200);
+    expect(res.body).toMatchObject({
+      status: "canceled",
+      cost: { usd: 0 },
+      error: { code: "CANCELED" },
+    });
+    // Cancelling twice is fine.
+    await request(app).post(`/generation/${record.id}/cancel`).set(as(ALICE)).expect(200);
+  });
+
+  it("refuses to cancel what has started or finished, and someone else's", async () => {
+    const record = await queuedRecord();
+    await store.updateGeneration(record.id, { status: "processing" });
+    expectError(
+      await request(app).post(`/generation/${record.id}/cancel`).set(as(ALICE)),
+      409,
+      "CONFLICT",
+      /already processing/,
+    );
+    const { id } = await generate(ALICE);
+    await settled(id);
+    expectError(
+      await request(app).post(`/generation/${id}/cancel`).set(as(ALICE)),
+      409,
+      "CONFLICT",
+      /already ended completed/,
+    );
+    expectError(
+      await request(app)
+        .post(`/generation/${(await queuedRecord()).id}/cancel`)
+        .set(as(BOB)),
+      404,
+      "NOT_FOUND",
+    );
+  });
+
+  it("cancels a batch's queued items and completes the batch", async () => {
+    await worker.pause();
+    try {
+      const res = await request(app)
+        .post("/generate-batch")
+        .set(as(ALICE))
+        .send({ items: [{ prompt: "a" }, { prompt: "b" }] })
+        .expect(202);
+      const canceled = await request(app)
+        .post(`/batch/${res.body.batchId}/cancel`)
+        .set(as(ALICE))
+        .expect(200);
+      expect(canceled.body).toMatchObject({ canceled: 2, counts: { canceled: 2 }, progress: 1 });
+      expect(canceled.body.completedAt).not.toBeNull();
+      expect(await producer.queue.getJob(res.body.ids[0])).toBeUndefined();
+    } finally {
+      worker.resume();
+    }
+  });
+});
+
+describe("webhook settings", () => {
+  it("gives each user a stable whsec_ secret and rotates it", async () => {
+    const first = await request(app).get("/webhooks/secret").set(as(ALICE)).expect(200);
+    expect(first.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect((await request(app).get("/webhooks/secret").set(as(ALICE))).body.secret).toBe(
+      first.body.secret,
+    );
+    expect((await request(app).get("/webhooks/secret").set(as(BOB))).body.secret).not.toBe(
+      first.body.secret,
+    );
+    const rotated = await request(app).post("/webhooks/secret/rotate").set(as(ALICE)).expect(200);
+    expect(rotated.body.secret).not.toBe(first.body.secret);
+    expect((await request(app).get("/webhooks/secret").set(as(ALICE))).body.secret).toBe(
+      rotated.body.secret,
+    );
+  });
+
+  it.each([
+    ["ftp://example.com/hook", /only http and https/],
+    ["http://127.0.0.1:9/hook", /loopback/],
+    ["http://localhost/hook", /loopback/],
+    ["http://2130706433/hook", /127\.0\.0\.1 is a loopback/],
+    ["http://0x7f.0.0.1/hook", /loopback/],
+    ["http://10.1.2.3/hook", /private/],
+    ["http://169.254.169.254/latest/meta-data", /linkLocal/],
+    ["http://100.64.0.1/hook", /carrierGradeNat/],
+    ["http://224.0.0.1/hook", /multicast/],
+    ["http://0.0.0.0/hook", /unspecified/],
+    ["http://[::1]/hook", /loopback/],
+    ["http://[fd00::1]/hook", /uniqueLocal/],
+    ["http://[::ffff:127.0.0.1]/hook", /loopback/],
+    ["http://user:pw@example.com/hook", /credentials/],
+    ["not a url", /not a URL/],
+  ])("refuses webhook %s at submission", async (url, message) => {
+    const res = await request(app)
+      .post("/generate")
+      .set(as(ALICE))
+      .send({ prompt: "a", webhook: url });
+    expectError(res, 400, "INVALID_REQUEST", message);
+    expect(res.body.error.message).toMatch(/^webhook: webhook url refused: /);
+  });
+
+  it("refuses a bad event name", async () => {
+    const res = await request(app)
+      .post("/generate")
+      .set(as(ALICE))
+      .send({
+        prompt: "a",
+        webhook: { url: "https://example.com", events: ["generation.started"] },
+      });
+    expectError(
+      res,
+      400,
+      "INVALID_REQUEST",
+      /events must be among generation.completed, generation.failed, batch.completed/,
+    );
   });
 });

@@ -2,19 +2,23 @@ import { randomUUID } from "node:crypto";
 import type { BlobStore } from "@nanobanana/blob-store";
 import type { ApiKeyEntry } from "@nanobanana/config";
 import type { Logger } from "@nanobanana/logger";
-import type { generationQueue, Producer } from "@nanobanana/queue";
+import type { NotifyDeps } from "@nanobanana/pipeline";
+import type { generationQueue, Producer, webhookQueue } from "@nanobanana/queue";
 import type { Store } from "@nanobanana/store";
 import express, { type Express } from "express";
 import { authenticate } from "./auth.ts";
 import { errorHandler, notFoundRoute } from "./http-errors.ts";
-import { generationRoutes } from "./routes/generations.ts";
+import { batchRoutes } from "./routes/batches.ts";
+import { type GenerationRouteDeps, generationRoutes } from "./routes/generations.ts";
 import { historyRoutes } from "./routes/history.ts";
 import { promptRoutes } from "./routes/prompts.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 
 export interface AppDeps {
   store: Store;
   blobs: BlobStore;
   producer: Producer<typeof generationQueue>;
+  webhookProducer: Producer<typeof webhookQueue>;
   apiKeys: readonly ApiKeyEntry[];
   /** Models a caller may ask for by name. */
   models: readonly string[];
@@ -22,9 +26,14 @@ export interface AppDeps {
   publicUrl: string | undefined;
   /** Readiness: resolves when Redis and the store answer. */
   checkHealth: () => Promise<Record<string, "ok" | string>>;
+  batchMaxItems: number;
+  idempotencyTtlSeconds: number;
+  webhooks: GenerationRouteDeps["webhooks"];
 }
 
 export const MAX_BODY_BYTES = 256 * 1024;
+// A batch of 1000 items with long prompts is a few MB; it gets its own, larger limit.
+export const MAX_BATCH_BODY_BYTES = 8 * 1024 * 1024;
 
 /** Builds the Express app from its adapters; listening happens elsewhere, so tests inject. */
 export function createApp(deps: AppDeps): Express {
@@ -60,9 +69,22 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(authenticate(deps.apiKeys));
+  // The parser that runs first wins; the general one skips a body already read.
+  app.use("/generate-batch", express.json({ limit: MAX_BATCH_BODY_BYTES, strict: true }));
   app.use(express.json({ limit: MAX_BODY_BYTES, strict: true }));
+  const notify: NotifyDeps = {
+    store: deps.store,
+    baseUrl: deps.publicUrl ?? "",
+    logger: deps.logger,
+    enqueueDelivery: async (deliveryId) => {
+      await deps.webhookProducer.enqueue("deliver", { deliveryId }, { jobId: `${deliveryId}-0` });
+    },
+  };
+  const routeDeps = { ...deps, notify };
   app.use(promptRoutes());
-  app.use(generationRoutes(deps));
+  app.use(generationRoutes(routeDeps));
+  app.use(batchRoutes(routeDeps));
+  app.use(webhookRoutes(deps));
   app.use(historyRoutes(deps));
   app.use(notFoundRoute);
   app.use(errorHandler(deps.logger));

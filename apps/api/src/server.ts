@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { createFsBlobStore } from "@nanobanana/blob-store";
 import { type Config, requireRedisUrl } from "@nanobanana/config";
 import type { Logger } from "@nanobanana/logger";
-import { connectRedis, createProducer, generationQueue } from "@nanobanana/queue";
+import { connectRedis, createProducer, generationQueue, webhookQueue } from "@nanobanana/queue";
 import { createRedisStore } from "@nanobanana/store";
 import { createApp } from "./app.ts";
 
@@ -34,6 +34,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const storeRedis = connectRedis(redisUrl, "store", onRedisError);
   const store = createRedisStore(storeRedis, config.keyPrefix);
   const producer = createProducer(generationQueue, queueRedis, config.keyPrefix);
+  const webhookProducer = createProducer(webhookQueue, queueRedis, config.keyPrefix);
   const blobs = createFsBlobStore(join(config.dataDir, "blobs"));
 
   const check = async (fn: () => Promise<unknown>) => {
@@ -48,7 +49,11 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     store,
     blobs,
     producer,
+    webhookProducer,
     apiKeys: config.apiKeys,
+    batchMaxItems: config.batchMaxItems,
+    idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+    webhooks: { allowPrivate: config.webhooks.allowPrivate },
     models: config.models,
     logger,
     publicUrl: config.publicUrl,
@@ -73,7 +78,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
         // Idle keep-alive sockets would hold close() open; busy ones finish their request first.
         server.closeIdleConnections();
       });
-      await producer.close();
+      await Promise.all([producer.close(), webhookProducer.close()]);
       await Promise.allSettled([queueRedis.quit(), storeRedis.quit()]);
       logger.info("api stopped");
     },

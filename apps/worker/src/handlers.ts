@@ -1,16 +1,32 @@
 import { toAppError } from "@nanobanana/errors";
 import type { Logger } from "@nanobanana/logger";
-import { type PipelineDeps, recordAttemptFailure, runGeneration } from "@nanobanana/pipeline";
-import { type generationQueue, type Handlers, UnrecoverableError } from "@nanobanana/queue";
+import {
+  type NotifyDeps,
+  notifySettled,
+  type PipelineDeps,
+  recordAttemptFailure,
+  runGeneration,
+} from "@nanobanana/pipeline";
+import {
+  type generationQueue,
+  type Handlers,
+  UnrecoverableError,
+  type webhookQueue,
+} from "@nanobanana/queue";
+import { attemptDelivery, type DeliveryDeps } from "@nanobanana/webhooks";
 
 /**
  * Thin handlers: parse (done by the consumer), call the pipeline, record the outcome.
  * A non-retryable error ends the job at once; a retryable one goes back to BullMQ's backoff.
  */
 export function generationHandlers(
-  deps: Omit<PipelineDeps, "logger">,
+  deps: Omit<PipelineDeps, "logger"> & { notify: Omit<NotifyDeps, "logger"> },
   logger: Logger,
 ): Handlers<typeof generationQueue> {
+  const notify = async (generationId: string, log: Logger) => {
+    const record = await deps.store.getGeneration(generationId);
+    if (record) await notifySettled({ ...deps.notify, logger: log }, record);
+  };
   return {
     async generate({ generationId }, job) {
       const log = logger.child({ queue: job.queueName, jobId: job.id, generationId });
@@ -18,6 +34,8 @@ export function generationHandlers(
       try {
         const outcome = await runGeneration({ ...deps, logger: log }, generationId, { attempt });
         if (outcome.kind === "skipped") log.info({ reason: outcome.reason }, "generation skipped");
+        // Also after a skip: a re-run of a finished job must still send what a crash lost.
+        await notify(generationId, log);
         return outcome.kind;
       } catch (thrown) {
         const error = toAppError(thrown);
@@ -27,9 +45,43 @@ export function generationHandlers(
           "generation attempt failed",
         );
         await recordAttemptFailure(deps.store, generationId, error, willRetry);
+        if (!willRetry) await notify(generationId, log);
         if (!error.retryable) throw new UnrecoverableError(`${error.code}: ${error.message}`);
         throw error;
       }
+    },
+  };
+}
+
+/** One delivery attempt per job; the next attempt is a new, delayed job with its own id. */
+export function webhookHandlers(
+  deps: DeliveryDeps & {
+    enqueueRetry: (deliveryId: string, attempt: number, delayMs: number) => Promise<void>;
+  },
+  logger: Logger,
+): Handlers<typeof webhookQueue> {
+  return {
+    async deliver({ deliveryId }, job) {
+      const log = logger.child({ queue: job.queueName, jobId: job.id, deliveryId });
+      const outcome = await attemptDelivery(deps, deliveryId);
+      const last = outcome.delivery?.attempts.at(-1);
+      if (outcome.kind === "retry") {
+        await deps.enqueueRetry(deliveryId, outcome.attempt, outcome.delayMs);
+        log.info(
+          { statusCode: last?.statusCode, err: last?.error, retryInMs: outcome.delayMs },
+          "webhook not accepted; will retry",
+        );
+      } else if (outcome.kind !== "skipped") {
+        log.info(
+          {
+            outcome: outcome.kind,
+            statusCode: last?.statusCode,
+            attempts: outcome.delivery?.attempts.length,
+          },
+          "webhook delivery finished",
+        );
+      }
+      return outcome.kind;
     },
   };
 }

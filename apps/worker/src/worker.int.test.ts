@@ -61,7 +61,15 @@ async function setup(
   const producer = createProducer(generationQueue, producerRedis, prefix);
   const worker = createConsumer(
     generationQueue,
-    generationHandlers({ store, blobs, provider: scripted.provider }, logger),
+    generationHandlers(
+      {
+        store,
+        blobs,
+        provider: scripted.provider,
+        notify: { store, baseUrl: "", enqueueDelivery: async () => undefined },
+      },
+      logger,
+    ),
     {
       connection: workerRedis,
       prefix,
@@ -235,7 +243,12 @@ describe("generation worker", () => {
     const id = await t.submit();
     const first = await t.settled(id);
     const handlers = generationHandlers(
-      { store: t.store, blobs: t.blobs, provider: t.provider },
+      {
+        store: t.store,
+        blobs: t.blobs,
+        provider: t.provider,
+        notify: { store: t.store, baseUrl: "", enqueueDelivery: async () => undefined },
+      },
       logger,
     );
     const job = { queueName: "generation", id, attemptsMade: 0, opts: { attempts: 3 } } as never;

@@ -8,10 +8,16 @@ import {
   createSketchProvider,
   type ImageProvider,
 } from "@nanobanana/providers";
-import { connectRedis, createConsumer, generationQueue } from "@nanobanana/queue";
+import {
+  connectRedis,
+  createConsumer,
+  createProducer,
+  generationQueue,
+  webhookQueue,
+} from "@nanobanana/queue";
 import { createRedisStore } from "@nanobanana/store";
 import type { Redis } from "ioredis";
-import { generationHandlers } from "./handlers.ts";
+import { generationHandlers, webhookHandlers } from "./handlers.ts";
 
 /** The provider config names: the offline sketch renderer, or Gemini with a shared rate limit. */
 function createImageProvider(config: Config, redis: Redis, logger: Logger): ImageProvider {
@@ -45,27 +51,74 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   const blobs = createFsBlobStore(join(config.dataDir, "blobs"));
   const provider = createImageProvider(config, storeRedis, logger);
 
-  const worker = createConsumer(
-    generationQueue,
-    generationHandlers({ store, blobs, provider }, logger),
-    {
-      connection: queueRedis,
-      prefix: config.keyPrefix,
-      concurrency: config.workerConcurrency,
-    },
-  );
-  worker.on("error", (error) => logger.error({ err: error }, "worker error"));
-  worker.on("failed", (job, error) =>
+  const webhookProducer = createProducer(webhookQueue, storeRedis, config.keyPrefix);
+  if (config.webhooks.allowPrivate) {
     logger.warn(
-      { jobId: job?.id, attemptsMade: job?.attemptsMade, err: error.message },
-      "job failed",
-    ),
+      "WEBHOOK_ALLOW_PRIVATE=1: webhooks may reach loopback and private addresses; for local testing only",
+    );
+  }
+  const notify = {
+    store,
+    baseUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+    enqueueDelivery: async (deliveryId: string) => {
+      await webhookProducer.enqueue("deliver", { deliveryId }, { jobId: `${deliveryId}-0` });
+    },
+  };
+  const generation = createConsumer(
+    generationQueue,
+    generationHandlers({ store, blobs, provider, notify }, logger),
+    { connection: queueRedis, prefix: config.keyPrefix, concurrency: config.workerConcurrency },
   );
-  await worker.waitUntilReady();
+  const webhooks = createConsumer(
+    webhookQueue,
+    webhookHandlers(
+      {
+        store,
+        allowPrivate: config.webhooks.allowPrivate,
+        timeoutMs: config.webhooks.timeoutMs,
+        schedule: config.webhooks.retrySchedule,
+        enqueueRetry: async (deliveryId, attempt, delayMs) => {
+          await webhookProducer.enqueue(
+            "deliver",
+            { deliveryId },
+            { jobId: `${deliveryId}-${attempt}`, delayMs },
+          );
+        },
+      },
+      logger,
+    ),
+    // Deliveries wait on other people's servers, not on our CPU: many at once is cheap.
+    { connection: queueRedis, prefix: config.keyPrefix, concurrency: 50 },
+  );
+  const consumers = [generation, webhooks];
+  for (const consumer of consumers) {
+    consumer.on("error", (error) =>
+      logger.error({ err: error, queue: consumer.name }, "worker error"),
+    );
+    consumer.on("failed", (job, error) =>
+      logger.warn(
+        {
+          queue: consumer.name,
+          jobId: job?.id,
+          attemptsMade: job?.attemptsMade,
+          err: error.message,
+        },
+        "job failed",
+      ),
+    );
+  }
+  await Promise.all(consumers.map((c) => c.waitUntilReady()));
   logger.info(
     {
       provider: provider.name,
       model: provider.defaultModel,
+      ...(config.gemini
+        ? {
+            endpoint:
+              config.gemini.baseUrl ??
+              (config.gemini.vertex ? "vertex-ai" : "generativelanguage.googleapis.com"),
+          }
+        : {}),
       concurrency: config.workerConcurrency,
     },
     "worker ready",
@@ -75,7 +128,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     async close() {
       // Let running jobs finish; past the deadline, force-close: their locks lapse and
       // BullMQ hands them to another worker as stalled jobs, so none is lost.
-      const graceful = worker.close();
+      const graceful = Promise.all(consumers.map((c) => c.close()));
       const timedOut = await Promise.race([
         graceful.then(() => false),
         new Promise<boolean>((resolve) =>
@@ -87,8 +140,9 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
           { timeoutMs: config.shutdownTimeoutMs },
           "jobs still running at the deadline; returning them to the queue",
         );
-        await worker.close(true);
+        await Promise.all(consumers.map((c) => c.close(true)));
       }
+      await webhookProducer.close();
       await Promise.allSettled([queueRedis.quit(), storeRedis.quit()]);
       logger.info("worker stopped");
     },

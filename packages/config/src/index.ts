@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { USER_ID } from "@nanobanana/domain";
+import { DEFAULT_BATCH_MAX_ITEMS, USER_ID } from "@nanobanana/domain";
 import { z } from "zod";
 
 /**
@@ -78,6 +78,25 @@ const pricesSchema = z
     }
   });
 
+const DELAY_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** "5s,5m,2h" → [5000, 300000, 7200000]; NaN where a part is not a delay. */
+function parseDelays(text: string): number[] {
+  return text.split(",").map((part) => {
+    const match = part.trim().match(/^(\d+(?:\.\d+)?)(ms|s|m|h)$/);
+    return match ? Math.round(Number(match[1]) * (DELAY_UNITS[match[2] ?? ""] ?? 0)) : Number.NaN;
+  });
+}
+
+const delaysSchema = z.string().transform((text, ctx) => {
+  const delays = parseDelays(text);
+  if (delays.some(Number.isNaN)) {
+    ctx.addIssue({ code: "custom", message: "must be delays like 5s,5m,30m,2h" });
+    return z.NEVER;
+  }
+  return delays;
+});
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -113,6 +132,17 @@ const envSchema = z.object({
   GEMINI_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1_000),
   GEMINI_RPM: z.coerce.number().int().min(1).default(60),
   MODEL_PRICES: pricesSchema,
+  BATCH_MAX_ITEMS: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_BATCH_MAX_ITEMS),
+  IDEMPOTENCY_TTL_HOURS: z.coerce
+    .number()
+    .min(1)
+    .max(24 * 30)
+    .default(24),
+  WEBHOOK_ALLOW_PRIVATE: flag.default(false),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  // The Standard Webhooks schedule: after the first try, retry after these delays
+  // (about a day and a half in all).
+  WEBHOOK_RETRY_SCHEDULE: delaysSchema.default(parseDelays("5s,5m,30m,2h,5h,10h,14h,20h,24h")),
   SKETCH_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
   GENERATION_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
@@ -142,6 +172,15 @@ export interface Config {
   /** Models a caller may name in a request (the provider's, with a price). */
   models: string[];
   sketchDelayMs: number;
+  batchMaxItems: number;
+  idempotencyTtlSeconds: number;
+  webhooks: {
+    /** WEBHOOK_ALLOW_PRIVATE: lets webhooks reach loopback/private addresses (local testing only). */
+    allowPrivate: boolean;
+    timeoutMs: number;
+    /** Delays between attempts, ms. */
+    retrySchedule: number[];
+  };
   workerConcurrency: number;
   generationAttempts: number;
   shutdownTimeoutMs: number;
@@ -248,6 +287,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     prices,
     models,
     sketchDelayMs: e.SKETCH_DELAY_MS,
+    batchMaxItems: e.BATCH_MAX_ITEMS,
+    idempotencyTtlSeconds: Math.round(e.IDEMPOTENCY_TTL_HOURS * 3600),
+    webhooks: {
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retrySchedule: e.WEBHOOK_RETRY_SCHEDULE,
+    },
     workerConcurrency: e.WORKER_CONCURRENCY,
     generationAttempts: e.GENERATION_ATTEMPTS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ASPECT_RATIOS, DOMAINS, IMAGE_FORMATS, QUALITIES, TAXONOMY } from "./taxonomy.ts";
+import { webhookRequestSchema } from "./webhook.ts";
 
 export const MAX_PROMPT_CHARS = 2000;
 
@@ -37,8 +38,49 @@ export const generateRequestSchema = z.strictObject({
   aspectRatio: aspectRatioSchema.default("1:1"),
   format: formatSchema.default("png"),
   metadata: metadataSchema.optional(),
+  webhook: webhookRequestSchema.optional(),
 });
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;
+
+export const DEFAULT_BATCH_MAX_ITEMS = 1000;
+
+/** Body of POST /generate-batch: items as /generate, a batch-wide webhook as the items' default. */
+export function batchRequestSchema(maxItems: number) {
+  return z.strictObject({
+    items: z
+      .array(generateRequestSchema, { error: "items must be an array of generation requests" })
+      .min(1, "items must hold at least one request")
+      .max(maxItems, `items may hold at most ${maxItems} requests`),
+    webhook: webhookRequestSchema.optional(),
+  });
+}
+export type BatchRequest = z.infer<ReturnType<typeof batchRequestSchema>>;
+
+export interface BatchRecord {
+  id: string;
+  userId: string;
+  total: number;
+  /** Item ids in request order. */
+  ids: string[];
+  webhook: { url: string; events: string[] } | null;
+  createdAt: string;
+  /** When the last item reached a terminal status (set once). */
+  completedAt: string | null;
+}
+
+export type StatusCounts = Record<GenerationStatus, number>;
+
+export interface BatchSummary {
+  id: string;
+  userId: string;
+  total: number;
+  counts: StatusCounts;
+  /** Share of items in a terminal status, 0..1. */
+  progress: number;
+  cost: { usd: number };
+  createdAt: string;
+  completedAt: string | null;
+}
 
 export const GENERATION_STATUSES = [
   "queued",
@@ -103,6 +145,8 @@ export interface GenerationRecord {
   format: GenerateRequest["format"];
   requestedModel: string | null;
   metadata: Record<string, string | number | boolean>;
+  /** Where to send events about this generation, and which. */
+  webhook: { url: string; events: string[] } | null;
   classification: ClassificationSummary | null;
   enhancedPrompt: string | null;
   template: { id: string; version: number } | null;
@@ -146,6 +190,7 @@ export function newGenerationRecord(input: {
     format: input.request.format,
     requestedModel: input.request.model ?? null,
     metadata: input.request.metadata ?? {},
+    webhook: input.request.webhook ?? null,
     classification: null,
     enhancedPrompt: null,
     template: null,

@@ -1,3 +1,5 @@
 export * from "./generation.ts";
 export * from "./ids.ts";
+export * from "./present.ts";
 export * from "./taxonomy.ts";
+export * from "./webhook.ts";

@@ -1,3 +1,4 @@
+export { deliveryIdFor, type NotifyDeps, notifySettled } from "./notify.ts";
 export { type ProcessedImage, postProcessImage } from "./post-process.ts";
 export {
   type AttemptContext,

@@ -141,7 +141,13 @@ export async function runGeneration(
     });
     if (!applied) return { kind: "skipped", reason: "record moved on during upload" };
     deps.logger.info(
-      { generationId, model: result.model, totalMs: timings.totalMs },
+      {
+        generationId,
+        model: result.model,
+        calls: result.calls,
+        costUsd: result.costUsd,
+        totalMs: timings.totalMs,
+      },
       "generation completed",
     );
     return { kind: "completed", record: { ...record, ...completed, updatedAt: completedAt } };

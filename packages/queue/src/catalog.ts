@@ -29,4 +29,28 @@ export const generationQueue = defineQueue({
   },
 });
 
-export const QUEUES = [generationQueue] as const;
+export const deliverJobSchema = z.strictObject({
+  deliveryId: z.string().regex(/^msg_[0-9a-f]{26}$/),
+});
+
+/**
+ * Webhook delivery has its own queue so a slow or dead receiver never holds up generation.
+ * The retry schedule (hours apart) is the handler's: it enqueues the next attempt with a
+ * delay. These job retries only cover the worker's own failures (Redis blips, crashes).
+ */
+export const webhookQueue = defineQueue({
+  name: "webhooks",
+  jobs: {
+    deliver: {
+      schema: deliverJobSchema,
+      options: {
+        attempts: 5,
+        backoff: { type: "exponential", delay: 1_000 },
+        removeOnComplete: { age: 3_600, count: 10_000 },
+        removeOnFail: { age: 7 * 24 * 3_600 },
+      },
+    },
+  },
+});
+
+export const QUEUES = [generationQueue, webhookQueue] as const;

@@ -1,5 +1,11 @@
 export { UnrecoverableError } from "bullmq";
-export { generateJobSchema, generationQueue, QUEUES } from "./catalog.ts";
+export {
+  deliverJobSchema,
+  generateJobSchema,
+  generationQueue,
+  QUEUES,
+  webhookQueue,
+} from "./catalog.ts";
 export { type ConnectionRole, connectRedis } from "./connection.ts";
 export { type ConsumerOptions, createConsumer, type Handlers } from "./consumer.ts";
 export {

@@ -8,7 +8,7 @@ export interface Producer<Q extends QueueDefinition> {
   enqueue<N extends JobName<Q>>(
     name: N,
     payload: PayloadOf<Q, N>,
-    options?: { jobId?: string },
+    options?: { jobId?: string; delayMs?: number },
   ): Promise<Job>;
   enqueueBulk<N extends JobName<Q>>(
     name: N,
@@ -68,7 +68,8 @@ export function createProducer<Q extends QueueDefinition>(
     async enqueue(name, payload, enqueueOptions = {}) {
       const { data, options: jobOptions } = prepare(name, payload);
       const jobId = enqueueOptions.jobId ? { jobId: enqueueOptions.jobId } : {};
-      return guarded(() => queue.add(name, data, { ...jobOptions, ...jobId }));
+      const delay = enqueueOptions.delayMs ? { delay: enqueueOptions.delayMs } : {};
+      return guarded(() => queue.add(name, data, { ...jobOptions, ...jobId, ...delay }));
     },
     async enqueueBulk(name, items) {
       const jobs = items.map((item) => {

@@ -1,2 +1,10 @@
 export { createRedisStore } from "./redis-store.ts";
-export type { GenerationPatch, Page, Store, UpdateOptions } from "./store.ts";
+export type {
+  DeliveryPatch,
+  GenerationPatch,
+  IdempotencyReservation,
+  Page,
+  Store,
+  StoredResponse,
+  UpdateOptions,
+} from "./store.ts";

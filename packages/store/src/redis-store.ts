@@ -1,11 +1,11 @@
-import type { GenerationRecord } from "@nanobanana/domain";
+import type { BatchRecord, GenerationRecord, WebhookDelivery } from "@nanobanana/domain";
 import { invalidRequest } from "@nanobanana/errors";
 import type { Redis } from "ioredis";
-import type { GenerationPatch, Page, Store, UpdateOptions } from "./store.ts";
+import type { IdempotencyReservation, Page, Store } from "./store.ts";
 
 // Each top-level field of a record is its own hash field holding JSON, so a patch is one
-// HSET of just the changed fields, and the status check + write happen atomically in Lua.
-const UPDATE_SCRIPT = `
+// HSET of just the changed fields, and a status check + write happen atomically in Lua.
+const UPDATE_IF_STATUS = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if ARGV[1] ~= '' then
   local status = redis.call('HGET', KEYS[1], 'status')
@@ -19,53 +19,93 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 return 1
 `;
 
-function encode(fields: Record<string, unknown>): string[] {
+const SET_ONCE = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'null' then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`;
+
+const CREATE_DELIVERY = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+redis.call('RPUSH', KEYS[3], ARGV[2])
+return 1
+`;
+
+function encode(fields: object): string[] {
   return Object.entries(fields)
     .filter(([, v]) => v !== undefined)
     .flatMap(([k, v]) => [k, JSON.stringify(v)]);
 }
 
-function decode(hash: Record<string, string>): GenerationRecord | null {
-  if (!hash.id) return null;
-  return Object.fromEntries(
-    Object.entries(hash).map(([k, v]) => [k, JSON.parse(v)]),
-  ) as unknown as GenerationRecord;
+function decode<T>(hash: Record<string, string> | null | undefined): T | null {
+  if (!hash?.id) return null;
+  return Object.fromEntries(Object.entries(hash).map(([k, v]) => [k, JSON.parse(v)])) as T;
 }
+
+const ID_CURSOR = /^gen_[0-9a-z]{26}$/;
 
 /**
  * Redis adapter. Layout under `prefix`:
- *   {prefix}:gen:{id}            hash, one JSON value per record field
- *   {prefix}:user:{userId}:gens  sorted set of ids, all score 0: ids are time-sortable,
- *                                so lexicographic order is creation order and the cursor is an id.
+ *   gen:{id}                  hash, one JSON value per record field
+ *   user:{userId}:gens        sorted set of generation ids, all score 0: ids sort by time,
+ *                             so lexicographic order is creation order and a cursor is an id
+ *   batch:{id}                hash, as a generation; batch:{id}:settled, set of finished item ids
+ *   idem:{scope}:{key}        string JSON {fingerprint, response}, with a TTL
+ *   user:{userId}:whsec       the webhook signing secret
+ *   delivery:{id}             hash; user:{userId}:deliveries (zset by time); subject:{id}:deliveries (list)
  */
 export function createRedisStore(redis: Redis, prefix: string): Store {
-  const genKey = (id: string) => `${prefix}:gen:${id}`;
-  const historyKey = (userId: string) => `${prefix}:user:${userId}:gens`;
+  const k = {
+    gen: (id: string) => `${prefix}:gen:${id}`,
+    history: (userId: string) => `${prefix}:user:${userId}:gens`,
+    batch: (id: string) => `${prefix}:batch:${id}`,
+    settled: (id: string) => `${prefix}:batch:${id}:settled`,
+    idem: (scope: string, key: string) => `${prefix}:idem:${scope}:${key}`,
+    secret: (userId: string) => `${prefix}:user:${userId}:whsec`,
+    delivery: (id: string) => `${prefix}:delivery:${id}`,
+    userDeliveries: (userId: string) => `${prefix}:user:${userId}:deliveries`,
+    subjectDeliveries: (id: string) => `${prefix}:subject:${id}:deliveries`,
+  };
+
+  const readHashes = async <T>(keys: string[]): Promise<Array<T | null>> => {
+    if (keys.length === 0) return [];
+    const pipeline = redis.pipeline();
+    for (const key of keys) pipeline.hgetall(key);
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([error, hash]) => {
+      if (error) throw error;
+      return decode<T>(hash as Record<string, string>);
+    });
+  };
 
   return {
     name: "redis",
+
     async createGeneration(record) {
       await redis
         .multi()
-        .hset(genKey(record.id), ...encode(record as unknown as Record<string, unknown>))
-        .zadd(historyKey(record.userId), 0, record.id)
+        .hset(k.gen(record.id), ...encode(record))
+        .zadd(k.history(record.userId), 0, record.id)
         .exec();
     },
     async getGeneration(id) {
-      return decode(await redis.hgetall(genKey(id)));
+      return decode<GenerationRecord>(await redis.hgetall(k.gen(id)));
     },
-    async updateGeneration(id, patch: GenerationPatch, options: UpdateOptions = {}) {
+    async getGenerations(ids) {
+      return readHashes<GenerationRecord>(ids.map(k.gen));
+    },
+    async updateGeneration(id, patch, options = {}) {
       const fields = encode({ ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() });
       const allowed = (options.onlyIfStatusIn ?? []).map((s) => JSON.stringify(s)).join(",");
-      const applied = await redis.eval(UPDATE_SCRIPT, 1, genKey(id), allowed, ...fields);
-      return applied === 1;
+      return (await redis.eval(UPDATE_IF_STATUS, 1, k.gen(id), allowed, ...fields)) === 1;
     },
     async listHistory(userId, { limit, cursor }): Promise<Page<GenerationRecord>> {
-      if (cursor !== undefined && !/^gen_[0-9a-z]{26}$/.test(cursor)) {
+      if (cursor !== undefined && !ID_CURSOR.test(cursor))
         throw invalidRequest("cursor is not one this API handed out");
-      }
       const ids = await redis.zrevrangebylex(
-        historyKey(userId),
+        k.history(userId),
         cursor ? `(${cursor}` : "+",
         "-",
         "LIMIT",
@@ -73,14 +113,112 @@ export function createRedisStore(redis: Redis, prefix: string): Store {
         limit + 1,
       );
       const pageIds = ids.slice(0, limit);
-      const pipeline = redis.pipeline();
-      for (const id of pageIds) pipeline.hgetall(genKey(id));
-      const results = (await pipeline.exec()) ?? [];
-      const items = results
-        .map(([, hash]) => decode((hash ?? {}) as Record<string, string>))
-        .filter((r): r is GenerationRecord => r !== null);
+      const items = (await readHashes<GenerationRecord>(pageIds.map(k.gen))).filter(
+        (r): r is GenerationRecord => r !== null,
+      );
       return { items, nextCursor: ids.length > limit ? (pageIds.at(-1) ?? null) : null };
     },
+
+    async createBatch(batch, items) {
+      // One MULTI for the batch and every item: a batch is accepted whole or not at all.
+      const multi = redis.multi().hset(k.batch(batch.id), ...encode(batch));
+      for (const record of items) {
+        multi
+          .hset(k.gen(record.id), ...encode(record))
+          .zadd(k.history(record.userId), 0, record.id);
+      }
+      await multi.exec();
+    },
+    async getBatch(id) {
+      return decode<BatchRecord>(await redis.hgetall(k.batch(id)));
+    },
+    async markBatchItemSettled(batchId, itemId) {
+      const [, count] =
+        (await redis.multi().sadd(k.settled(batchId), itemId).scard(k.settled(batchId)).exec()) ??
+        [];
+      return Number(count?.[1] ?? 0);
+    },
+    async markBatchCompleted(id, at) {
+      return (await redis.eval(SET_ONCE, 1, k.batch(id), "completedAt", JSON.stringify(at))) === 1;
+    },
+
+    async reserveIdempotencyKey(
+      scope,
+      key,
+      fingerprint,
+      ttlSeconds,
+    ): Promise<IdempotencyReservation> {
+      const redisKey = k.idem(scope, key);
+      const claimed = await redis.set(
+        redisKey,
+        JSON.stringify({ fingerprint, response: null }),
+        "EX",
+        ttlSeconds,
+        "NX",
+      );
+      if (claimed === "OK") return { kind: "new" };
+      const raw = await redis.get(redisKey);
+      if (!raw) return this.reserveIdempotencyKey(scope, key, fingerprint, ttlSeconds);
+      const held = JSON.parse(raw) as {
+        fingerprint: string;
+        response: { status: number; body: unknown } | null;
+      };
+      if (held.fingerprint !== fingerprint) return { kind: "mismatch" };
+      return held.response ? { kind: "replay", response: held.response } : { kind: "in_progress" };
+    },
+    async completeIdempotencyKey(scope, key, response, ttlSeconds) {
+      const redisKey = k.idem(scope, key);
+      const raw = await redis.get(redisKey);
+      const fingerprint = raw ? (JSON.parse(raw) as { fingerprint: string }).fingerprint : "";
+      await redis.set(redisKey, JSON.stringify({ fingerprint, response }), "EX", ttlSeconds);
+    },
+    async releaseIdempotencyKey(scope, key) {
+      await redis.del(k.idem(scope, key));
+    },
+
+    async getOrCreateWebhookSecret(userId, make) {
+      await redis.set(k.secret(userId), make(), "NX");
+      return (await redis.get(k.secret(userId))) ?? "";
+    },
+    async setWebhookSecret(userId, secret) {
+      await redis.set(k.secret(userId), secret);
+    },
+
+    async createDelivery(delivery) {
+      const created = await redis.eval(
+        CREATE_DELIVERY,
+        3,
+        k.delivery(delivery.id),
+        k.userDeliveries(delivery.userId),
+        k.subjectDeliveries(delivery.subjectId),
+        Date.parse(delivery.createdAt),
+        delivery.id,
+        ...encode(delivery),
+      );
+      return created === 1;
+    },
+    async getDelivery(id) {
+      return decode<WebhookDelivery>(await redis.hgetall(k.delivery(id)));
+    },
+    async updateDelivery(id, patch) {
+      await redis.hset(
+        k.delivery(id),
+        ...encode({ ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() }),
+      );
+    },
+    async listDeliveries(userId, { limit }) {
+      const ids = await redis.zrevrange(k.userDeliveries(userId), 0, limit - 1);
+      return (await readHashes<WebhookDelivery>(ids.map(k.delivery))).filter(
+        (d): d is WebhookDelivery => d !== null,
+      );
+    },
+    async deliveriesFor(subjectId) {
+      const ids = await redis.lrange(k.subjectDeliveries(subjectId), 0, -1);
+      return (await readHashes<WebhookDelivery>(ids.map(k.delivery))).filter(
+        (d): d is WebhookDelivery => d !== null,
+      );
+    },
+
     async ping() {
       await redis.ping();
     },

@@ -1,4 +1,9 @@
-import type { GenerationRecord, GenerationStatus } from "@nanobanana/domain";
+import type {
+  BatchRecord,
+  GenerationRecord,
+  GenerationStatus,
+  WebhookDelivery,
+} from "@nanobanana/domain";
 
 export interface Page<T> {
   items: T[];
@@ -7,17 +12,33 @@ export interface Page<T> {
 }
 
 export type GenerationPatch = Partial<Omit<GenerationRecord, "id" | "userId" | "createdAt">>;
+export type DeliveryPatch = Partial<Omit<WebhookDelivery, "id" | "userId" | "createdAt" | "body">>;
 
 export interface UpdateOptions {
   /** Apply only while the record's status is one of these (compare-and-set). */
   onlyIfStatusIn?: readonly GenerationStatus[];
 }
 
-/** The port for generation records: the source of truth for status (BullMQ state is transient). */
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+/** What reserving an Idempotency-Key found. */
+export type IdempotencyReservation =
+  | { kind: "new" }
+  | { kind: "replay"; response: StoredResponse }
+  | { kind: "mismatch" }
+  | { kind: "in_progress" };
+
+/** The port for everything the service keeps: the source of truth (BullMQ state is transient). */
 export interface Store {
   readonly name: string;
+
   createGeneration(record: GenerationRecord): Promise<void>;
   getGeneration(id: string): Promise<GenerationRecord | null>;
+  /** Records for ids, in the same order, null where missing (one round trip). */
+  getGenerations(ids: readonly string[]): Promise<Array<GenerationRecord | null>>;
   /**
    * Merges the patch into the record and stamps updatedAt. Returns false when the record
    * is missing or the status precondition failed, so callers can tell "lost the race".
@@ -28,5 +49,43 @@ export interface Store {
     userId: string,
     options: { limit: number; cursor?: string },
   ): Promise<Page<GenerationRecord>>;
+
+  /** Writes the batch and all its items together. */
+  createBatch(batch: BatchRecord, items: readonly GenerationRecord[]): Promise<void>;
+  getBatch(id: string): Promise<BatchRecord | null>;
+  /** Notes that an item reached a terminal status (idempotent); returns how many have. */
+  markBatchItemSettled(batchId: string, itemId: string): Promise<number>;
+  /** Stamps completedAt; true only for the first caller, so batch.completed goes out once. */
+  markBatchCompleted(id: string, at: string): Promise<boolean>;
+
+  /** Claims an Idempotency-Key for a request fingerprint, or says what already holds it. */
+  reserveIdempotencyKey(
+    scope: string,
+    key: string,
+    fingerprint: string,
+    ttlSeconds: number,
+  ): Promise<IdempotencyReservation>;
+  completeIdempotencyKey(
+    scope: string,
+    key: string,
+    response: StoredResponse,
+    ttlSeconds: number,
+  ): Promise<void>;
+  /** Frees a claim whose request failed, so the client may retry with the same key. */
+  releaseIdempotencyKey(scope: string, key: string): Promise<void>;
+
+  /** The user's signing secret, created with `make` on first use (race-free). */
+  getOrCreateWebhookSecret(userId: string, make: () => string): Promise<string>;
+  setWebhookSecret(userId: string, secret: string): Promise<void>;
+
+  /** Creates a delivery; false when one with this id exists (re-runs send nothing new). */
+  createDelivery(delivery: WebhookDelivery): Promise<boolean>;
+  getDelivery(id: string): Promise<WebhookDelivery | null>;
+  updateDelivery(id: string, patch: DeliveryPatch): Promise<void>;
+  /** A user's deliveries, newest first. */
+  listDeliveries(userId: string, options: { limit: number }): Promise<WebhookDelivery[]>;
+  /** Deliveries about one generation or batch, oldest first. */
+  deliveriesFor(subjectId: string): Promise<WebhookDelivery[]>;
+
   ping(): Promise<void>;
 }

@@ -1,79 +1,125 @@
 import type { BlobStore } from "@nanobanana/blob-store";
 import {
+  type BatchRecord,
+  type GenerateRequest,
   type GenerationRecord,
   generateRequestSchema,
   isGenerationId,
   newGenerationRecord,
   newId,
+  presentDelivery,
+  presentGeneration,
+  TERMINAL_STATUSES,
 } from "@nanobanana/domain";
 import { AppError, invalidRequest, notFound, serviceUnavailable } from "@nanobanana/errors";
+import { type NotifyDeps, notifySettled } from "@nanobanana/pipeline";
 import type { generationQueue, Producer } from "@nanobanana/queue";
 import type { Store } from "@nanobanana/store";
+import { checkWebhookTarget, type Resolver } from "@nanobanana/webhooks";
 import { type Request, Router } from "express";
 import { callerOf } from "../auth.ts";
 import { parseBody } from "../http-errors.ts";
+import { respondIdempotently } from "../idempotency.ts";
 
 export interface GenerationRouteDeps {
   store: Store;
   blobs: BlobStore;
   producer: Producer<typeof generationQueue>;
+  notify: NotifyDeps;
   models: readonly string[];
   publicUrl: string | undefined;
+  idempotencyTtlSeconds: number;
+  webhooks: { allowPrivate: boolean; resolve?: Resolver };
 }
 
 export function baseUrlOf(req: Request, publicUrl: string | undefined): string {
   return publicUrl ?? `${req.protocol}://${req.get("host")}`;
 }
 
-// Field order of DESIGN.md's generation record, so every response reads the same way.
-const RECORD_FIELDS = [
-  "id",
-  "userId",
-  "batchId",
-  "status",
-  "stage",
-  "prompt",
-  "quality",
-  "aspectRatio",
-  "format",
-  "requestedModel",
-  "classification",
-  "enhancedPrompt",
-  "template",
-  "provider",
-  "model",
-  "cached",
-  "cost",
-  "usage",
-  "providerCalls",
-  "note",
-  "image",
-  "error",
-  "attempts",
-  "timings",
-  "metadata",
-  "createdAt",
-  "updatedAt",
-  "completedAt",
-] as const satisfies readonly (keyof GenerationRecord)[];
+/** Checks what a request asks for beyond its schema: known models, reachable public webhook URLs. */
+export async function checkRequests(
+  deps: Pick<GenerationRouteDeps, "models" | "webhooks">,
+  requests: ReadonlyArray<{ path: string; request: Pick<GenerateRequest, "model" | "webhook"> }>,
+): Promise<void> {
+  for (const { path, request } of requests) {
+    if (request.model && !deps.models.includes(request.model)) {
+      throw invalidRequest(
+        `${path}model: "${request.model}" is not available; choose one of ${deps.models.join(", ")}`,
+      );
+    }
+  }
+  // Each distinct URL resolved and checked once, however many items name it.
+  const checked = new Set<string>();
+  for (const { path, request } of requests) {
+    const url = request.webhook?.url;
+    if (!url || checked.has(url)) continue;
+    checked.add(url);
+    await checkWebhookTarget(url, deps.webhooks).catch((error: AppError) => {
+      throw invalidRequest(`${path}webhook: ${error.message}`);
+    });
+  }
+}
 
-/** The record as callers see it: stable field order, absolute URLs, no internal storage keys. */
-export function presentGeneration(record: GenerationRecord, baseUrl: string) {
-  const out: Record<string, unknown> = {};
-  for (const field of RECORD_FIELDS) out[field] = record[field];
-  const image = record.image;
-  out.image = image
-    ? {
-        url: `${baseUrl}${image.url}`,
-        mimeType: image.mimeType,
-        width: image.width,
-        height: image.height,
-        bytes: image.bytes,
-        sha256: image.sha256,
-      }
-    : null;
-  out.statusUrl = `${baseUrl}/generation/${record.id}/status`;
-  return out;
+/**
+ * Writes the records (and the batch) and enqueues every job in one bulk call. If the queue
+ * is unreachable nothing stays half-accepted: the records are marked failed and it is a 503.
+ */
+export async function acceptGenerations(
+  deps: Pick<GenerationRouteDeps, "store" | "producer">,
+  records: GenerationRecord[],
+  batch?: BatchRecord,
+): Promise<void> {
+  const first = records[0];
+  try {
+    if (batch) await deps.store.createBatch(batch, records);
+    else if (first) await deps.store.createGeneration(first);
+    // jobId = generation id: BullMQ refuses a duplicate while the job exists.
+    await deps.producer.enqueueBulk(
+      "generate",
+      records.map((r) => ({ payload: { generationId: r.id, userId: r.userId }, jobId: r.id })),
+    );
+  } catch (error) {
+    const failed = {
+      code: "SERVICE_UNAVAILABLE",
+      message: "the queue was unreachable; nothing was generated",
+      retryable: true,
+    };
+    await Promise.allSettled(
+      records.map((r) => deps.store.updateGeneration(r.id, { status: "failed", error: failed })),
+    );
+    if (error instanceof AppError && error.code !== "SERVICE_UNAVAILABLE") throw error;
+    throw serviceUnavailable(
+      "the queue is unreachable right now; nothing was accepted, try again shortly",
+      error,
+    );
+  }
+}
+
+/** Cancels a generation that has not started; false when it already had. */
+export async function cancelQueued(
+  deps: Pick<GenerationRouteDeps, "store" | "producer" | "notify">,
+  record: GenerationRecord,
+): Promise<boolean> {
+  const at = new Date().toISOString();
+  const canceled = await deps.store.updateGeneration(
+    record.id,
+    {
+      status: "canceled",
+      error: {
+        code: "CANCELED",
+        message: "canceled by the caller before it started",
+        retryable: false,
+      },
+      completedAt: at,
+    },
+    { onlyIfStatusIn: ["queued"] },
+  );
+  if (!canceled) return false;
+  // The record is what counts (a worker that picks the job up skips it); removing the job
+  // just saves it the trip, and fails harmlessly when the job is locked.
+  await deps.producer.queue.remove(record.id).catch(() => 0);
+  await notifySettled(deps.notify, { ...record, status: "canceled", completedAt: at });
+  return true;
 }
 
 export function generationRoutes(deps: GenerationRouteDeps): Router {
@@ -93,52 +139,51 @@ export function generationRoutes(deps: GenerationRouteDeps): Router {
   };
 
   router.post("/generate", async (req, res) => {
-    const request = parseBody(generateRequestSchema, req.body);
-    if (request.model && !deps.models.includes(request.model)) {
-      throw invalidRequest(
-        `model "${request.model}" is not available; choose one of ${deps.models.join(", ")}`,
-      );
-    }
-    const { userId } = callerOf(req);
-    const record = newGenerationRecord({ id: newId("gen"), userId, request });
-    try {
-      await deps.store.createGeneration(record);
-      // jobId = generation id: BullMQ refuses a duplicate while the job exists.
-      await deps.producer.enqueue(
-        "generate",
-        { generationId: record.id, userId },
-        { jobId: record.id },
-      );
-    } catch (error) {
-      // Nothing half-accepted: a record that never reached the queue is marked failed, not left "queued".
-      await deps.store
-        .updateGeneration(record.id, {
-          status: "failed",
-          error: {
-            code: "SERVICE_UNAVAILABLE",
-            message: "the queue was unreachable; nothing was generated",
-            retryable: true,
-          },
-        })
-        .catch(() => undefined);
-      throw serviceUnavailable("the queue is unreachable right now; try again shortly", error);
-    }
-    const baseUrl = baseUrlOf(req, deps.publicUrl);
-    res
-      .status(202)
-      .location(`${baseUrl}/generation/${record.id}/status`)
-      .json({
-        id: record.id,
-        status: record.status,
-        statusUrl: `${baseUrl}/generation/${record.id}/status`,
-      });
+    await respondIdempotently(
+      req,
+      res,
+      { store: deps.store, ttlSeconds: deps.idempotencyTtlSeconds },
+      async () => {
+        const request = parseBody(generateRequestSchema, req.body);
+        await checkRequests(deps, [{ path: "", request }]);
+        const record = newGenerationRecord({
+          id: newId("gen"),
+          userId: callerOf(req).userId,
+          request,
+        });
+        await acceptGenerations(deps, [record]);
+        const statusUrl = `${baseUrlOf(req, deps.publicUrl)}/generation/${record.id}/status`;
+        res.location(statusUrl);
+        return { status: 202, body: { id: record.id, status: record.status, statusUrl } };
+      },
+    );
   });
 
   router.get("/generation/:id/status", async (req, res) => {
     const record = await loadOwned(req);
-    res
-      .set("Cache-Control", "no-store")
-      .json(presentGeneration(record, baseUrlOf(req, deps.publicUrl)));
+    const body = presentGeneration(record, baseUrlOf(req, deps.publicUrl));
+    if (record.webhook) {
+      const deliveries = await deps.store.deliveriesFor(record.id);
+      body.webhook = { ...record.webhook, deliveries: deliveries.map(presentDelivery) };
+    }
+    res.set("Cache-Control", "no-store").json(body);
+  });
+
+  router.post("/generation/:id/cancel", async (req, res) => {
+    const record = await loadOwned(req);
+    if (record.status !== "canceled" && !(await cancelQueued(deps, record))) {
+      const now = (await deps.store.getGeneration(record.id)) ?? record;
+      if (now.status !== "canceled") {
+        throw new AppError(
+          "CONFLICT",
+          TERMINAL_STATUSES.includes(now.status)
+            ? `generation ${record.id} already ended ${now.status}`
+            : `generation ${record.id} is already ${now.status}; only queued generations can be canceled`,
+        );
+      }
+    }
+    const canceled = (await deps.store.getGeneration(record.id)) ?? record;
+    res.json(presentGeneration(canceled, baseUrlOf(req, deps.publicUrl)));
   });
 
   router.get("/generation/:id/image", async (req, res) => {

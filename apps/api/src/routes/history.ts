@@ -1,9 +1,10 @@
+import { presentGeneration } from "@nanobanana/domain";
 import type { Store } from "@nanobanana/store";
 import { Router } from "express";
 import { z } from "zod";
 import { resolveUserId } from "../auth.ts";
 import { parseBody } from "../http-errors.ts";
-import { baseUrlOf, presentGeneration } from "./generations.ts";
+import { baseUrlOf } from "./generations.ts";
 
 const historyQuery = z.strictObject({
   limit: z.coerce.number({ error: "limit must be a number" }).int().min(1).max(100).default(20),

@@ -1,0 +1,121 @@
+import {
+  type BatchRecord,
+  batchRequestSchema,
+  isBatchId,
+  newGenerationRecord,
+  newId,
+  presentGeneration,
+  summarizeBatch,
+} from "@nanobanana/domain";
+import { invalidRequest, notFound } from "@nanobanana/errors";
+import { type Request, Router } from "express";
+import { z } from "zod";
+import { callerOf } from "../auth.ts";
+import { parseBody } from "../http-errors.ts";
+import { respondIdempotently } from "../idempotency.ts";
+import {
+  acceptGenerations,
+  baseUrlOf,
+  cancelQueued,
+  checkRequests,
+  type GenerationRouteDeps,
+} from "./generations.ts";
+
+const itemsQuery = z.strictObject({
+  limit: z.coerce.number({ error: "limit must be a number" }).int().min(1).max(1000).default(100),
+  cursor: z
+    .string()
+    .regex(/^\d{1,6}$/, "cursor is not one this API handed out")
+    .optional(),
+});
+
+/** POST /generate-batch, GET /batch/:id/status, POST /batch/:id/cancel. */
+export function batchRoutes(deps: GenerationRouteDeps & { batchMaxItems: number }): Router {
+  const router = Router();
+  const schema = batchRequestSchema(deps.batchMaxItems);
+
+  const loadOwned = async (req: Request): Promise<BatchRecord> => {
+    const id = String(req.params.id);
+    if (!isBatchId(id)) throw invalidRequest(`"${id.slice(0, 40)}" is not a batch id (bat_…)`);
+    const batch = await deps.store.getBatch(id);
+    const caller = callerOf(req);
+    if (!batch || (batch.userId !== caller.userId && !caller.admin))
+      throw notFound(`no batch ${id}`);
+    return batch;
+  };
+
+  router.post("/generate-batch", async (req, res) => {
+    await respondIdempotently(
+      req,
+      res,
+      { store: deps.store, ttlSeconds: deps.idempotencyTtlSeconds },
+      async () => {
+        // The whole request is checked before anything is written or enqueued.
+        const body = parseBody(schema, req.body);
+        await checkRequests(deps, [
+          ...(body.webhook ? [{ path: "", request: { webhook: body.webhook } }] : []),
+          ...body.items.map((request, i) => ({ path: `items[${i}].`, request })),
+        ]);
+        const { userId } = callerOf(req);
+        const now = new Date();
+        const batchId = newId("bat");
+        const records = body.items.map((item) =>
+          newGenerationRecord({
+            id: newId("gen", now.getTime()),
+            userId,
+            batchId,
+            now,
+            request: {
+              ...item,
+              ...((item.webhook ?? body.webhook) ? { webhook: item.webhook ?? body.webhook } : {}),
+            },
+          }),
+        );
+        const batch: BatchRecord = {
+          id: batchId,
+          userId,
+          total: records.length,
+          ids: records.map((r) => r.id),
+          webhook: body.webhook ?? null,
+          createdAt: now.toISOString(),
+          completedAt: null,
+        };
+        await acceptGenerations(deps, records, batch);
+        const statusUrl = `${baseUrlOf(req, deps.publicUrl)}/batch/${batchId}/status`;
+        res.location(statusUrl);
+        return { status: 202, body: { batchId, ids: batch.ids, statusUrl } };
+      },
+    );
+  });
+
+  router.get("/batch/:id/status", async (req, res) => {
+    const batch = await loadOwned(req);
+    const query = parseBody(itemsQuery, { ...req.query });
+    const items = await deps.store.getGenerations(batch.ids);
+    const offset = Number(query.cursor ?? 0);
+    const baseUrl = baseUrlOf(req, deps.publicUrl);
+    const page = items
+      .slice(offset, offset + query.limit)
+      .flatMap((r) => (r ? [presentGeneration(r, baseUrl)] : []));
+    res.set("Cache-Control", "no-store").json({
+      ...summarizeBatch(batch, items),
+      statusUrl: `${baseUrl}/batch/${batch.id}/status`,
+      items: page,
+      nextCursor: offset + query.limit < batch.total ? String(offset + query.limit) : null,
+    });
+  });
+
+  router.post("/batch/:id/cancel", async (req, res) => {
+    const batch = await loadOwned(req);
+    const items = await deps.store.getGenerations(batch.ids);
+    let canceled = 0;
+    for (const item of items) {
+      if (item?.status === "queued" && (await cancelQueued(deps, item))) canceled++;
+    }
+    const after = await deps.store.getGenerations(batch.ids);
+    const current = (await deps.store.getBatch(batch.id)) ?? batch;
+    res.json({ ...summarizeBatch(current, after), canceled });
+  });
+
+  return router;
+}

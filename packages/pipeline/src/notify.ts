@@ -1,0 +1,99 @@
+import { createHash } from "node:crypto";
+import {
+  type GenerationRecord,
+  presentGeneration,
+  summarizeBatch,
+  TERMINAL_STATUSES,
+  type WebhookDelivery,
+  type WebhookEvent,
+  wants,
+} from "@nanobanana/domain";
+import type { Logger } from "@nanobanana/logger";
+import type { Store } from "@nanobanana/store";
+
+export interface NotifyDeps {
+  store: Store;
+  /** Puts a delivery on the webhooks queue (its first attempt). */
+  enqueueDelivery: (deliveryId: string) => Promise<void>;
+  /** Base of the URLs inside webhook bodies (PUBLIC_URL). */
+  baseUrl: string;
+  logger: Logger;
+}
+
+/**
+ * The id of an event's delivery, derived from what the event is about: a job that runs
+ * twice makes the same id, so the receiver never gets a second, different webhook.
+ */
+export const deliveryIdFor = (subjectId: string, event: WebhookEvent) =>
+  `msg_${createHash("sha256").update(`${subjectId}:${event}`).digest("hex").slice(0, 26)}`;
+
+async function emit(
+  deps: NotifyDeps,
+  event: WebhookEvent,
+  subject: { id: string; userId: string; url: string },
+  data: unknown,
+): Promise<void> {
+  const now = new Date().toISOString();
+  const delivery: WebhookDelivery = {
+    id: deliveryIdFor(subject.id, event),
+    userId: subject.userId,
+    event,
+    subjectId: subject.id,
+    url: subject.url,
+    body: JSON.stringify({ type: event, timestamp: now, data }),
+    status: "pending",
+    attempts: [],
+    nextAttemptAt: now,
+    createdAt: now,
+    updatedAt: now,
+    deliveredAt: null,
+  };
+  const created = await deps.store.createDelivery(delivery);
+  const existing = created ? delivery : await deps.store.getDelivery(delivery.id);
+  // Enqueue also when it existed but never went out (a crash between the two writes);
+  // the queue ignores a second job with the same id.
+  if (existing?.status === "pending" && existing.attempts.length === 0)
+    await deps.enqueueDelivery(delivery.id);
+}
+
+/**
+ * The pipeline's last stage, for a generation that reached a terminal status: its own
+ * event, then its batch's, once every item of the batch has finished.
+ */
+export async function notifySettled(deps: NotifyDeps, record: GenerationRecord): Promise<void> {
+  if (!TERMINAL_STATUSES.includes(record.status)) return;
+  const event: WebhookEvent | null =
+    record.status === "completed"
+      ? "generation.completed"
+      : record.status === "failed"
+        ? "generation.failed"
+        : null;
+  if (event && record.webhook && wants(record.webhook, event)) {
+    await emit(
+      deps,
+      event,
+      { id: record.id, userId: record.userId, url: record.webhook.url },
+      presentGeneration(record, deps.baseUrl),
+    );
+  }
+  if (record.batchId) await settleBatchItem(deps, record.batchId, record.id);
+}
+
+async function settleBatchItem(deps: NotifyDeps, batchId: string, itemId: string): Promise<void> {
+  const settled = await deps.store.markBatchItemSettled(batchId, itemId);
+  const batch = await deps.store.getBatch(batchId);
+  if (!batch || settled < batch.total) return;
+  const completedAt = new Date().toISOString();
+  if (!(await deps.store.markBatchCompleted(batchId, completedAt))) return;
+  deps.logger.info({ batchId, total: batch.total }, "batch completed");
+  if (batch.webhook && wants(batch.webhook, "batch.completed")) {
+    const items = await deps.store.getGenerations(batch.ids);
+    const summary = summarizeBatch({ ...batch, completedAt }, items);
+    await emit(
+      deps,
+      "batch.completed",
+      { id: batch.id, userId: batch.userId, url: batch.webhook.url },
+      summary,
+    );
+  }
+}

@@ -1,0 +1,39 @@
+import { createHmac, randomBytes } from "node:crypto";
+
+/** A new per-user signing secret in the Standard Webhooks form: "whsec_" + base64 of 32 random bytes. */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString("base64")}`;
+}
+
+/**
+ * The `webhook-signature` value per the Standard Webhooks spec: "v1," + base64 of
+ * HMAC-SHA256 over "{id}.{timestamp}.{body}", keyed with the secret's base64-decoded bytes.
+ */
+export function signWebhook(
+  secret: string,
+  id: string,
+  timestampSeconds: number,
+  body: string,
+): string {
+  const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
+  const mac = createHmac("sha256", key)
+    .update(`${id}.${timestampSeconds}.${body}`)
+    .digest("base64");
+  return `v1,${mac}`;
+}
+
+export function webhookHeaders(
+  secret: string,
+  id: string,
+  body: string,
+  now = Date.now(),
+): Record<string, string> {
+  const timestamp = Math.floor(now / 1000);
+  return {
+    "content-type": "application/json",
+    "user-agent": "NanoBanana-Webhooks/1",
+    "webhook-id": id,
+    "webhook-timestamp": String(timestamp),
+    "webhook-signature": signWebhook(secret, id, timestamp, body),
+  };
+}
