@@ -28,7 +28,7 @@ export async function attemptDelivery(
   deliveryId: string,
 ): Promise<DeliveryOutcome> {
   const delivery = await deps.store.getDelivery(deliveryId);
-  if (!delivery || delivery.status !== "pending") return { kind: "skipped", delivery };
+  if (delivery?.status !== "pending") return { kind: "skipped", delivery };
 
   const at = new Date().toISOString();
   let result: {
