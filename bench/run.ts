@@ -12,6 +12,8 @@ import { loadConfig } from "@nanobanana/config";
 import { startLocalRedis } from "@nanobanana/local-redis";
 import { createLogger } from "@nanobanana/logger";
 import { startWorker } from "@nanobanana/worker";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 
 const KEY = "bench-key-0001";
 const dir = mkdtempSync(join(tmpdir(), "nb-bench-"));
@@ -77,6 +79,37 @@ const acceptedAll = performance.now() - burstStart;
 const done = await Promise.all(accepted.map(async (a) => (await untilCompleted(a.id)) - a.t0));
 const burstTotal = performance.now() - burstStart;
 
+// 3. A 1000-item batch, next to BullMQ's raw addBulk of 1000 jobs on the same Redis.
+const median = (values: number[]) => percentile(values, 50);
+const batchMs: number[] = [];
+for (let run = 0; run < 3; run++) {
+  const items = Array.from({ length: 1000 }, (_, i) => ({
+    prompt: `${prompts[i % prompts.length]} batch ${run}/${i}`,
+  }));
+  const t0 = performance.now();
+  const res = await fetch(`${base}/generate-batch`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ items }),
+  });
+  batchMs.push(performance.now() - t0);
+  if (res.status !== 202) throw new Error(`batch answered ${res.status}: ${await res.text()}`);
+}
+const rawRedis = new Redis(redis.url, { maxRetriesPerRequest: null });
+const rawQueue = new Queue("raw-bench", { connection: rawRedis, prefix: "bench-raw" });
+const rawMs: number[] = [];
+for (let run = 0; run < 3; run++) {
+  const jobs = Array.from({ length: 1000 }, (_, i) => ({
+    name: "generate",
+    data: { generationId: `gen_${run}_${i}`, userId: "bench" },
+  }));
+  const t0 = performance.now();
+  await rawQueue.addBulk(jobs);
+  rawMs.push(performance.now() - t0);
+}
+await rawQueue.close();
+await rawRedis.quit();
+
 const rows = [
   [
     "machine",
@@ -109,6 +142,9 @@ const rows = [
     "burst of 200: throughput",
     `${(200 / (burstTotal / 1000)).toFixed(1)} images/s (sketch, concurrency ${config.workerConcurrency})`,
   ],
+  ["accept a 1000-item batch: POST /generate-batch (median of 3)", ms(median(batchMs))],
+  ["raw BullMQ addBulk of 1000 jobs (median of 3)", ms(median(rawMs))],
+  ["batch accept ÷ raw addBulk", `${(median(batchMs) / median(rawMs)).toFixed(2)}×`],
   [
     "process peak RSS (API + worker in one)",
     `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,

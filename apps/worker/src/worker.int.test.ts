@@ -80,12 +80,14 @@ async function setup(
   const submit = async (
     prompt = "wireless headphones on a desk",
     format: "png" | "webp" | "jpeg" = "png",
+    webhook?: { url: string; events: string[] },
   ) => {
     const record = newGenerationRecord({
       id: newId("gen"),
       userId: "alice",
       request: { prompt, quality: "standard", aspectRatio: "4:3", format },
     });
+    if (webhook) record.webhook = webhook;
     await store.createGeneration(record);
     await producer.enqueue(
       "generate",
@@ -202,6 +204,33 @@ describe("generation worker", () => {
     const job = await t.producer.queue.getJob(id);
     expect(job?.attemptsMade).toBe(1);
     expect(await job?.getState()).toBe("failed");
+  });
+
+  it("records a generation.failed event carrying the error, once, for a failed generation", async () => {
+    const t = await setup([
+      () => {
+        throw new AppError("SAFETY_BLOCKED", "blocked");
+      },
+    ]);
+    const id = await t.submit("anything", "png", {
+      url: "https://example.com/hook",
+      events: ["generation.failed"],
+    });
+    await t.settled(id);
+    const deliveries = await waitFor(async () => {
+      const found = await t.store.deliveriesFor(id);
+      return found.length > 0 ? found : undefined;
+    });
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0]).toMatchObject({
+      event: "generation.failed",
+      status: "pending",
+      url: "https://example.com/hook",
+    });
+    expect(JSON.parse(deliveries[0]?.body ?? "{}")).toMatchObject({
+      type: "generation.failed",
+      data: { id, status: "failed", error: { code: "SAFETY_BLOCKED" } },
+    });
   });
 
   it("ends failed after the last attempt when the error stays transient", async () => {

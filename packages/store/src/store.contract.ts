@@ -1,4 +1,10 @@
-import { type GenerationRecord, newGenerationRecord, newId } from "@nanobanana/domain";
+import {
+  type BatchRecord,
+  type GenerationRecord,
+  newGenerationRecord,
+  newId,
+  type WebhookDelivery,
+} from "@nanobanana/domain";
 import { describe, expect, it } from "vitest";
 import type { Store } from "./store.ts";
 
@@ -110,6 +116,118 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await expect(store.listHistory("bob", { limit: 3, cursor: "../../x" })).rejects.toMatchObject(
         { code: "INVALID_REQUEST" },
       );
+    });
+
+    it("writes a batch with its items, reads items in order, and marks completion once", async () => {
+      const store = await makeStore();
+      const items = [makeRecord("dana"), makeRecord("dana"), makeRecord("dana")];
+      const batch: BatchRecord = {
+        id: newId("bat"),
+        userId: "dana",
+        total: 3,
+        ids: items.map((r) => r.id),
+        webhook: { url: "https://example.com/hook", events: ["batch.completed"] },
+        createdAt: new Date().toISOString(),
+        completedAt: null,
+      };
+      await store.createBatch(
+        batch,
+        items.map((r) => ({ ...r, batchId: batch.id })),
+      );
+      expect(await store.getBatch(batch.id)).toEqual(batch);
+      const missing = newId("gen");
+      const read = await store.getGenerations([items[2]?.id ?? "", missing, items[0]?.id ?? ""]);
+      expect(read.map((r) => r?.id ?? null)).toEqual([items[2]?.id, null, items[0]?.id]);
+      expect(read[0]?.batchId).toBe(batch.id);
+      expect((await store.listHistory("dana", { limit: 10 })).items).toHaveLength(3);
+
+      expect(await store.markBatchItemSettled(batch.id, items[0]?.id ?? "")).toBe(1);
+      expect(await store.markBatchItemSettled(batch.id, items[0]?.id ?? "")).toBe(1);
+      expect(await store.markBatchItemSettled(batch.id, items[1]?.id ?? "")).toBe(2);
+      const at = new Date().toISOString();
+      expect(await store.markBatchCompleted(batch.id, at)).toBe(true);
+      expect(await store.markBatchCompleted(batch.id, new Date().toISOString())).toBe(false);
+      expect((await store.getBatch(batch.id))?.completedAt).toBe(at);
+    });
+
+    it("holds an idempotency key: new, in progress, replay, mismatch, release", async () => {
+      const store = await makeStore();
+      const key = newId("req");
+      expect(await store.reserveIdempotencyKey("erin", key, "fp1", 60)).toEqual({ kind: "new" });
+      expect(await store.reserveIdempotencyKey("erin", key, "fp1", 60)).toEqual({
+        kind: "in_progress",
+      });
+      expect(await store.reserveIdempotencyKey("erin", key, "fp2", 60)).toEqual({
+        kind: "mismatch",
+      });
+      await store.completeIdempotencyKey("erin", key, { status: 202, body: { id: "x" } }, 60);
+      expect(await store.reserveIdempotencyKey("erin", key, "fp1", 60)).toEqual({
+        kind: "replay",
+        response: { status: 202, body: { id: "x" } },
+      });
+      expect(await store.reserveIdempotencyKey("frank", key, "fp2", 60)).toEqual({ kind: "new" });
+      await store.releaseIdempotencyKey("frank", key);
+      expect(await store.reserveIdempotencyKey("frank", key, "fp3", 60)).toEqual({ kind: "new" });
+    });
+
+    it("creates a webhook secret once and replaces it on rotation", async () => {
+      const store = await makeStore();
+      let made = 0;
+      const make = () => `whsec_${++made}`;
+      const [a, b] = await Promise.all([
+        store.getOrCreateWebhookSecret("gil", make),
+        store.getOrCreateWebhookSecret("gil", make),
+      ]);
+      expect(a).toBe(b);
+      await store.setWebhookSecret("gil", "whsec_rotated");
+      expect(await store.getOrCreateWebhookSecret("gil", make)).toBe("whsec_rotated");
+    });
+
+    it("creates a delivery once, updates it, and lists it by user and by subject", async () => {
+      const store = await makeStore();
+      const subjectId = newId("gen");
+      const at = (ms: number) => new Date(Date.now() - ms).toISOString();
+      const delivery = (id: string, createdAt: string): WebhookDelivery => ({
+        id,
+        userId: "hana",
+        event: "generation.completed",
+        subjectId,
+        url: "https://example.com/hook",
+        body: '{"type":"generation.completed"}',
+        status: "pending",
+        attempts: [],
+        nextAttemptAt: createdAt,
+        createdAt,
+        updatedAt: createdAt,
+        deliveredAt: null,
+      });
+      const first = delivery("msg_00000000000000000000000001", at(2000));
+      const second = delivery("msg_00000000000000000000000002", at(1000));
+      expect(await store.createDelivery(first)).toBe(true);
+      expect(await store.createDelivery({ ...first, body: "changed" })).toBe(false);
+      expect(await store.createDelivery(second)).toBe(true);
+      await store.updateDelivery(first.id, {
+        status: "delivered",
+        attempts: [{ at: at(0), statusCode: 200, error: null, durationMs: 5 }],
+      });
+      const read = await store.getDelivery(first.id);
+      expect(read).toMatchObject({
+        status: "delivered",
+        body: first.body,
+        attempts: [{ statusCode: 200 }],
+      });
+      expect((await store.listDeliveries("hana", { limit: 10 })).map((d) => d.id)).toEqual([
+        second.id,
+        first.id,
+      ]);
+      expect((await store.listDeliveries("hana", { limit: 1 })).map((d) => d.id)).toEqual([
+        second.id,
+      ]);
+      expect((await store.deliveriesFor(subjectId)).map((d) => d.id)).toEqual([
+        first.id,
+        second.id,
+      ]);
+      expect(await store.listDeliveries("nobody", { limit: 10 })).toEqual([]);
     });
 
     it("answers ping", async () => {
