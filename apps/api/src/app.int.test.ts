@@ -46,6 +46,7 @@ const worker = createConsumer(
       blobs,
       provider: createSketchProvider(),
       notify: { store, baseUrl: "", enqueueDelivery: async () => undefined },
+      cacheTtlSeconds: 3600,
     },
     logger,
   ),

@@ -33,6 +33,7 @@ afterAll(async () => {
 function scriptedProvider(
   store: () => Store,
   script: Array<(request: ImageRequest) => Promise<void> | void>,
+  costUsd = 0,
 ) {
   const sketch = createSketchProvider();
   const seen: GenerationRecord[] = [];
@@ -45,7 +46,7 @@ function scriptedProvider(
       const record = (await store().listHistory("alice", { limit: 1 })).items[0];
       if (record) seen.push(record);
       await step?.(request);
-      return sketch.generate(request, options);
+      return { ...(await sketch.generate(request, options)), costUsd };
     },
   };
   return { provider, seen, calls: () => calls };
@@ -53,11 +54,12 @@ function scriptedProvider(
 
 async function setup(
   script: Array<(request: ImageRequest) => Promise<void> | void> = [() => undefined],
+  costUsd = 0,
 ) {
   const prefix = uniquePrefix("worker");
   const store = createRedisStore(storeRedis, prefix);
   const blobs = createFsBlobStore(mkdtempSync(join(tmpdir(), "nb-worker-blobs-")));
-  const scripted = scriptedProvider(() => store, script);
+  const scripted = scriptedProvider(() => store, script, costUsd);
   const producer = createProducer(generationQueue, producerRedis, prefix);
   const worker = createConsumer(
     generationQueue,
@@ -67,6 +69,7 @@ async function setup(
         blobs,
         provider: scripted.provider,
         notify: { store, baseUrl: "", enqueueDelivery: async () => undefined },
+        cacheTtlSeconds: 3600,
       },
       logger,
     ),
@@ -81,11 +84,12 @@ async function setup(
     prompt = "wireless headphones on a desk",
     format: "png" | "webp" | "jpeg" = "png",
     webhook?: { url: string; events: string[] },
+    cache = true,
   ) => {
     const record = newGenerationRecord({
       id: newId("gen"),
       userId: "alice",
-      request: { prompt, quality: "standard", aspectRatio: "4:3", format },
+      request: { prompt, quality: "standard", aspectRatio: "4:3", format, cache },
     });
     if (webhook) record.webhook = webhook;
     await store.createGeneration(record);
@@ -277,6 +281,7 @@ describe("generation worker", () => {
         blobs: t.blobs,
         provider: t.provider,
         notify: { store: t.store, baseUrl: "", enqueueDelivery: async () => undefined },
+        cacheTtlSeconds: 3600,
       },
       logger,
     );
@@ -284,5 +289,72 @@ describe("generation worker", () => {
     expect(await handlers.generate({ generationId: id, userId: "alice" }, job)).toBe("skipped");
     expect(t.calls()).toBe(1);
     expect((await t.store.getGeneration(id))?.updatedAt).toBe(first.updatedAt);
+  });
+
+  describe("the cache", () => {
+    it("serves the same prompt twice with one provider call: the second is cached, free, and the same image", async () => {
+      const t = await setup([() => undefined], 0.039);
+      const first = await t.settled(await t.submit("a brass compass on a map"));
+      const second = await t.settled(await t.submit("a brass compass on a map"));
+      expect(t.calls()).toBe(1);
+      expect(first).toMatchObject({
+        status: "completed",
+        cached: false,
+        cost: { usd: 0.039, savedUsd: 0 },
+      });
+      expect(second).toMatchObject({
+        status: "completed",
+        cached: true,
+        cost: { usd: 0, savedUsd: 0.039 },
+        model: first.model,
+      });
+      expect(second.image?.sha256).toBe(first.image?.sha256);
+      expect(second.image?.key).toBe(first.image?.key);
+      expect(second.image?.key).toMatch(/^cache\/[0-9a-f]{64}\.png$/);
+      expect(second.cacheKey).toBe(first.cacheKey);
+      expect(second.timings.cacheMs).toBeGreaterThanOrEqual(0);
+    });
+
+    it("shares one provider call among 20 identical requests submitted together", async () => {
+      const t = await setup([() => new Promise((resolve) => setTimeout(resolve, 300))], 0.039);
+      const ids = await Promise.all(
+        Array.from({ length: 20 }, () => t.submit("twenty identical lighthouses")),
+      );
+      const done = await Promise.all(ids.map((id) => t.settled(id, 30_000)));
+      expect(t.calls()).toBe(1);
+      expect(done.every((r) => r.status === "completed")).toBe(true);
+      expect(done.filter((r) => r.cached)).toHaveLength(19);
+      expect(new Set(done.map((r) => r.image?.sha256)).size).toBe(1);
+    });
+
+    it("keys on what decides the picture: another format or prompt draws anew", async () => {
+      const t = await setup();
+      await t.settled(await t.submit("a teal bicycle", "png"));
+      await t.settled(await t.submit("a teal bicycle", "webp"));
+      await t.settled(await t.submit("a teal tricycle", "png"));
+      expect(t.calls()).toBe(3);
+    });
+
+    it("bypasses the cache on request, neither using nor filling it", async () => {
+      const t = await setup();
+      await t.settled(await t.submit("a violet kite"));
+      const bypass = await t.settled(await t.submit("a violet kite", "png", undefined, false));
+      expect(bypass).toMatchObject({ status: "completed", cached: false, cacheKey: null });
+      expect(bypass.image?.key).toBe(`images/${bypass.id}.png`);
+      expect(t.calls()).toBe(2);
+    });
+
+    it("never caches a failed generation", async () => {
+      const t = await setup([
+        () => {
+          throw new AppError("SAFETY_BLOCKED", "blocked");
+        },
+        () => undefined,
+      ]);
+      expect((await t.settled(await t.submit("an orange kite"))).status).toBe("failed");
+      const retry = await t.settled(await t.submit("an orange kite"));
+      expect(retry).toMatchObject({ status: "completed", cached: false });
+      expect(t.calls()).toBe(2);
+    });
   });
 });

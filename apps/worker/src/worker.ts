@@ -66,7 +66,10 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   };
   const generation = createConsumer(
     generationQueue,
-    generationHandlers({ store, blobs, provider, notify }, logger),
+    generationHandlers(
+      { store, blobs, provider, notify, cacheTtlSeconds: config.cacheTtlSeconds },
+      logger,
+    ),
     { connection: queueRedis, prefix: config.keyPrefix, concurrency: config.workerConcurrency },
   );
   const webhooks = createConsumer(

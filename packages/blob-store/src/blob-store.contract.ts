@@ -39,6 +39,19 @@ export function describeBlobStoreContract(
       expect(await bodyText(read)).toBe("two!");
     });
 
+    it("leaves an existing object alone on a create-only write", async () => {
+      const store = await makeStore();
+      await store.put("cache/k.png", Buffer.from("first"), {
+        contentType: "image/png",
+        createOnly: true,
+      });
+      await store.put("cache/k.png", Buffer.from("second"), {
+        contentType: "image/png",
+        createOnly: true,
+      });
+      expect(await bodyText(await store.get("cache/k.png"))).toBe("first");
+    });
+
     it("deletes, and deleting twice is fine", async () => {
       const store = await makeStore();
       await store.put("images/c.png", Buffer.from("x"), { contentType: "image/png" });

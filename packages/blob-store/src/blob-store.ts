@@ -4,6 +4,8 @@ export interface BlobWrite {
   contentType: string;
   /** Small string labels stored with the object (prompt hash, model, user). */
   metadata?: Record<string, string>;
+  /** Write only if no object has this key yet; otherwise leave it and succeed (retry-safe). */
+  createOnly?: boolean;
 }
 
 export interface BlobRead {

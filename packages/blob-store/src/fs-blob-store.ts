@@ -16,6 +16,7 @@ export function createFsBlobStore(root: string): BlobStore {
     name: "fs",
     async put(key, bytes, options: BlobWrite) {
       const path = pathOf(key);
+      if (options.createOnly && (await this.exists(key))) return;
       await mkdir(dirname(path), { recursive: true });
       // Write then rename: a reader never sees half an image, and a retry just replaces it.
       const tmp = `${path}.${randomUUID()}.tmp`;

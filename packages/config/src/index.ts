@@ -132,6 +132,7 @@ const envSchema = z.object({
   GEMINI_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1_000),
   GEMINI_RPM: z.coerce.number().int().min(1).default(60),
   MODEL_PRICES: pricesSchema,
+  CACHE_TTL_DAYS: z.coerce.number().min(0.001).max(365).default(7),
   BATCH_MAX_ITEMS: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_BATCH_MAX_ITEMS),
   IDEMPOTENCY_TTL_HOURS: z.coerce
     .number()
@@ -174,6 +175,8 @@ export interface Config {
   sketchDelayMs: number;
   batchMaxItems: number;
   idempotencyTtlSeconds: number;
+  /** How long a drawn image serves identical requests. */
+  cacheTtlSeconds: number;
   webhooks: {
     /** WEBHOOK_ALLOW_PRIVATE: lets webhooks reach loopback/private addresses (local testing only). */
     allowPrivate: boolean;
@@ -288,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     models,
     sketchDelayMs: e.SKETCH_DELAY_MS,
     batchMaxItems: e.BATCH_MAX_ITEMS,
+    cacheTtlSeconds: Math.round(e.CACHE_TTL_DAYS * 86_400),
     idempotencyTtlSeconds: Math.round(e.IDEMPOTENCY_TTL_HOURS * 3600),
     webhooks: {
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,

@@ -39,6 +39,8 @@ export const generateRequestSchema = z.strictObject({
   format: formatSchema.default("png"),
   metadata: metadataSchema.optional(),
   webhook: webhookRequestSchema.optional(),
+  /** false: always draw anew (and do not keep the result for others). */
+  cache: z.boolean({ error: "cache must be true or false" }).default(true),
 });
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;
 
@@ -97,6 +99,7 @@ export const STAGES = [
   "queued",
   "classify",
   "enhance",
+  "cache",
   "generate",
   "post_process",
   "upload",
@@ -153,7 +156,12 @@ export interface GenerationRecord {
   provider: string | null;
   model: string | null;
   cached: boolean;
-  cost: { usd: number };
+  /** Whether this request may use and fill the cache (the request's `cache`). */
+  useCache: boolean;
+  /** The cache key of what this request draws; null until enhanced. */
+  cacheKey: string | null;
+  /** usd: what this generation cost; savedUsd: what a cache hit saved. */
+  cost: { usd: number; savedUsd: number };
   /** Tokens the model reported for the image it drew. */
   usage: { inputTokens: number; outputTokens: number; totalTokens: number } | null;
   /** Calls made to the model over all attempts (retries and fallback included). */
@@ -173,7 +181,7 @@ export interface GenerationRecord {
 export function newGenerationRecord(input: {
   id: string;
   userId: string;
-  request: GenerateRequest;
+  request: Omit<GenerateRequest, "cache"> & { cache?: boolean };
   batchId?: string | null;
   now?: Date;
 }): GenerationRecord {
@@ -197,7 +205,9 @@ export function newGenerationRecord(input: {
     provider: null,
     model: null,
     cached: false,
-    cost: { usd: 0 },
+    useCache: input.request.cache ?? true,
+    cacheKey: null,
+    cost: { usd: 0, savedUsd: 0 },
     usage: null,
     providerCalls: 0,
     note: null,
@@ -209,4 +219,15 @@ export function newGenerationRecord(input: {
     updatedAt: at,
     completedAt: null,
   };
+}
+
+/** What the cache keeps per key: enough to complete a generation without the provider. */
+export interface CacheEntry {
+  key: string;
+  image: ImageInfo;
+  provider: string;
+  model: string;
+  /** What drawing it cost the first time: the saving of every hit. */
+  costUsd: number;
+  createdAt: string;
 }

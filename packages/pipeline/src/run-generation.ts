@@ -1,11 +1,18 @@
 import type { BlobStore } from "@nanobanana/blob-store";
 import { classifyPrompt } from "@nanobanana/classifier";
-import { type GenerationRecord, type Stage, TERMINAL_STATUSES } from "@nanobanana/domain";
+import {
+  type Domain as ClassificationDomain,
+  type Subcategory as ClassificationSubcategory,
+  type GenerationRecord,
+  type Stage,
+  TERMINAL_STATUSES,
+} from "@nanobanana/domain";
 import { AppError, toAppError } from "@nanobanana/errors";
 import type { ImageProvider } from "@nanobanana/providers";
 import type { Store } from "@nanobanana/store";
-import { enhancePrompt, subjectOf } from "@nanobanana/templates";
+import { enhancePrompt, subjectOf, TEMPLATE_VERSION } from "@nanobanana/templates";
 import type { Logger } from "pino";
+import { cacheKeyFor, claimOrWait } from "./cache.ts";
 import { postProcessImage } from "./post-process.ts";
 
 export interface PipelineDeps {
@@ -13,6 +20,8 @@ export interface PipelineDeps {
   blobs: BlobStore;
   provider: ImageProvider;
   logger: Logger;
+  /** How long a drawn image serves identical requests (CACHE_TTL_DAYS). */
+  cacheTtlSeconds: number;
 }
 
 export interface AttemptContext {
@@ -25,8 +34,16 @@ export type GenerationOutcome =
   | { kind: "completed"; record: GenerationRecord }
   | { kind: "skipped"; reason: string };
 
-export const imageKeyFor = (record: Pick<GenerationRecord, "id" | "format">) =>
-  `images/${record.id}.${record.format === "jpeg" ? "jpg" : record.format}`;
+const extensionOf = (format: GenerationRecord["format"]) => (format === "jpeg" ? "jpg" : format);
+
+/** Where a generation's image lives: under cache/ (shared, 7-day lifecycle) or its own key. */
+export const imageKeyFor = (
+  record: Pick<GenerationRecord, "id" | "format">,
+  cacheKey?: string | null,
+) =>
+  cacheKey
+    ? `cache/${cacheKey}.${extensionOf(record.format)}`
+    : `images/${record.id}.${extensionOf(record.format)}`;
 
 export const imagePathFor = (id: string) => `/generation/${id}/image`;
 
@@ -85,11 +102,102 @@ export async function runGeneration(
       quality: record.quality,
       aspectRatio: record.aspectRatio,
     });
-    await advance("enhance", "generate", {
+    const cacheKey = record.useCache
+      ? cacheKeyFor({
+          enhancedPrompt: enhancement.enhancedPrompt,
+          quality: record.quality,
+          model: record.requestedModel ?? provider.defaultModel,
+          aspectRatio: record.aspectRatio,
+          format: record.format,
+          provider: provider.name,
+          templateVersion: TEMPLATE_VERSION,
+        })
+      : null;
+    await advance("enhance", "cache", {
       enhancedPrompt: enhancement.enhancedPrompt,
       template: { id: enhancement.template.id, version: enhancement.template.version },
+      cacheKey,
     });
 
+    let lockHeld = false;
+    if (cacheKey) {
+      const claim = await claimOrWait(
+        store,
+        cacheKey,
+        generationId,
+        context.signal ? { signal: context.signal } : {},
+      );
+      if (claim.kind === "hit" && (await blobs.exists(claim.entry.image.key))) {
+        timings.cacheMs = Date.now() - stageStarted;
+        timings.totalMs = Date.now() - started;
+        const completedAt = new Date().toISOString();
+        const hit: Partial<GenerationRecord> = {
+          status: "completed",
+          stage: "done",
+          cached: true,
+          provider: claim.entry.provider,
+          model: claim.entry.model,
+          cost: { usd: 0, savedUsd: claim.entry.costUsd },
+          image: { ...claim.entry.image, url: imagePathFor(generationId) },
+          timings: { ...timings },
+          completedAt,
+          error: null,
+        };
+        if (
+          !(await store.updateGeneration(generationId, hit, { onlyIfStatusIn: ["processing"] }))
+        ) {
+          return { kind: "skipped", reason: "record moved on" };
+        }
+        deps.logger.info(
+          { generationId, cacheKey, savedUsd: claim.entry.costUsd },
+          "served from cache",
+        );
+        return { kind: "completed", record: { ...record, ...hit, updatedAt: completedAt } };
+      }
+      lockHeld = claim.kind === "owner";
+    }
+    try {
+      await advance("cache", "generate", {});
+      return await drawAndStore(deps, record, {
+        label,
+        enhancement,
+        cacheKey,
+        timings,
+        started,
+        context,
+        advance,
+        stageStartedAt: () => stageStarted,
+      });
+    } finally {
+      if (lockHeld && cacheKey) await store.releaseCacheLock(cacheKey, generationId);
+    }
+  } catch (error) {
+    if (error instanceof StageAbandoned) return { kind: "skipped", reason: "record moved on" };
+    throw toAppError(error);
+  }
+}
+
+interface DrawContext {
+  label: { domain: ClassificationDomain; subcategory: ClassificationSubcategory };
+  enhancement: ReturnType<typeof enhancePrompt>;
+  cacheKey: string | null;
+  timings: Record<string, number>;
+  started: number;
+  context: AttemptContext;
+  advance: (finished: Stage, next: Stage, patch: Partial<GenerationRecord>) => Promise<void>;
+  stageStartedAt: () => number;
+}
+
+/** generate → post-process → upload → record (and fill the cache). */
+async function drawAndStore(
+  deps: PipelineDeps,
+  record: GenerationRecord,
+  draw: DrawContext,
+): Promise<GenerationOutcome> {
+  const { store, blobs, provider } = deps;
+  const { label, enhancement, cacheKey, timings, started, context, advance } = draw;
+  const generationId = record.id;
+  {
     const result = await provider.generate(
       {
         prompt: enhancement.enhancedPrompt,
@@ -106,19 +214,21 @@ export async function runGeneration(
     const image = await postProcessImage(result.bytes, record.format);
     await advance("post_process", "upload", {});
 
-    const key = imageKeyFor(record);
+    const key = imageKeyFor(record, cacheKey);
     await blobs.put(key, image.bytes, {
       contentType: image.mimeType,
       metadata: { generationId, userId: record.userId, model: result.model, sha256: image.sha256 },
+      // Cache objects are create-only: a retried or concurrent upload of the same key is a no-op.
+      ...(cacheKey ? { createOnly: true } : {}),
     });
-    timings.uploadMs = Date.now() - stageStarted;
+    timings.uploadMs = Date.now() - draw.stageStartedAt();
     timings.totalMs = Date.now() - started;
 
     const completedAt = new Date().toISOString();
     const completed: Partial<GenerationRecord> = {
       status: "completed",
       stage: "done",
-      cost: { usd: result.costUsd },
+      cost: { usd: result.costUsd, savedUsd: 0 },
       usage: result.usage ?? null,
       providerCalls: record.providerCalls + result.calls,
       note: result.note ?? null,
@@ -139,6 +249,20 @@ export async function runGeneration(
     const applied = await store.updateGeneration(generationId, completed, {
       onlyIfStatusIn: ["processing"],
     });
+    if (cacheKey && completed.image) {
+      // A failed generation never reaches this line, so it is never cached.
+      await store.putCacheEntry(
+        {
+          key: cacheKey,
+          image: completed.image,
+          provider: result.provider,
+          model: result.model,
+          costUsd: result.costUsd,
+          createdAt: completedAt,
+        },
+        deps.cacheTtlSeconds,
+      );
+    }
     if (!applied) return { kind: "skipped", reason: "record moved on during upload" };
     deps.logger.info(
       {
@@ -151,9 +275,6 @@ export async function runGeneration(
       "generation completed",
     );
     return { kind: "completed", record: { ...record, ...completed, updatedAt: completedAt } };
-  } catch (error) {
-    if (error instanceof StageAbandoned) return { kind: "skipped", reason: "record moved on" };
-    throw toAppError(error);
   }
 }
 

@@ -1,4 +1,9 @@
-import type { BatchRecord, GenerationRecord, WebhookDelivery } from "@nanobanana/domain";
+import type {
+  BatchRecord,
+  CacheEntry,
+  GenerationRecord,
+  WebhookDelivery,
+} from "@nanobanana/domain";
 import { invalidRequest } from "@nanobanana/errors";
 import type { Redis } from "ioredis";
 import type { IdempotencyReservation, Page, Store } from "./store.ts";
@@ -23,6 +28,11 @@ const SET_ONCE = `
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'null' then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
+`;
+
+const RELEASE_IF_OWNER = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 `;
 
 const CREATE_DELIVERY = `
@@ -55,6 +65,7 @@ const ID_CURSOR = /^gen_[0-9a-z]{26}$/;
  *   idem:{scope}:{key}        string JSON {fingerprint, response}, with a TTL
  *   user:{userId}:whsec       the webhook signing secret
  *   delivery:{id}             hash; user:{userId}:deliveries (zset by time); subject:{id}:deliveries (list)
+ *   cache:{key}               string JSON CacheEntry with a TTL; cache:{key}:lock, the owner's id
  */
 export function createRedisStore(redis: Redis, prefix: string): Store {
   const k = {
@@ -67,6 +78,8 @@ export function createRedisStore(redis: Redis, prefix: string): Store {
     delivery: (id: string) => `${prefix}:delivery:${id}`,
     userDeliveries: (userId: string) => `${prefix}:user:${userId}:deliveries`,
     subjectDeliveries: (id: string) => `${prefix}:subject:${id}:deliveries`,
+    cache: (key: string) => `${prefix}:cache:${key}`,
+    cacheLock: (key: string) => `${prefix}:cache:${key}:lock`,
   };
 
   const readHashes = async <T>(keys: string[]): Promise<Array<T | null>> => {
@@ -217,6 +230,20 @@ export function createRedisStore(redis: Redis, prefix: string): Store {
       return (await readHashes<WebhookDelivery>(ids.map(k.delivery))).filter(
         (d): d is WebhookDelivery => d !== null,
       );
+    },
+
+    async getCacheEntry(key) {
+      const raw = await redis.get(k.cache(key));
+      return raw ? (JSON.parse(raw) as CacheEntry) : null;
+    },
+    async putCacheEntry(entry, ttlSeconds) {
+      await redis.set(k.cache(entry.key), JSON.stringify(entry), "EX", ttlSeconds);
+    },
+    async acquireCacheLock(key, owner, ttlMs) {
+      return (await redis.set(k.cacheLock(key), owner, "PX", ttlMs, "NX")) === "OK";
+    },
+    async releaseCacheLock(key, owner) {
+      await redis.eval(RELEASE_IF_OWNER, 1, k.cacheLock(key), owner);
     },
 
     async ping() {

@@ -1,5 +1,6 @@
 import type {
   BatchRecord,
+  CacheEntry,
   GenerationRecord,
   GenerationStatus,
   WebhookDelivery,
@@ -86,6 +87,14 @@ export interface Store {
   listDeliveries(userId: string, options: { limit: number }): Promise<WebhookDelivery[]>;
   /** Deliveries about one generation or batch, oldest first. */
   deliveriesFor(subjectId: string): Promise<WebhookDelivery[]>;
+
+  /** The cache: an entry per key, expiring after its TTL. */
+  getCacheEntry(key: string): Promise<CacheEntry | null>;
+  putCacheEntry(entry: CacheEntry, ttlSeconds: number): Promise<void>;
+  /** A lease on a key while its image is drawn, so identical requests wait instead of paying again. */
+  acquireCacheLock(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Releases the lease only if `owner` still holds it. */
+  releaseCacheLock(key: string, owner: string): Promise<void>;
 
   ping(): Promise<void>;
 }
