@@ -4,7 +4,7 @@ import { createFsBlobStore } from "@nanobanana/blob-store";
 import { type Config, requireRedisUrl } from "@nanobanana/config";
 import type { Logger } from "@nanobanana/logger";
 import { connectRedis, createProducer, generationQueue, webhookQueue } from "@nanobanana/queue";
-import { createRedisStore } from "@nanobanana/store";
+import { openStore } from "@nanobanana/store";
 import { createApp } from "./app.ts";
 
 export interface RunningApi {
@@ -32,7 +32,12 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     logger.warn({ err: error.message }, "redis connection error");
   const queueRedis = connectRedis(redisUrl, "producer", onRedisError);
   const storeRedis = connectRedis(redisUrl, "store", onRedisError);
-  const store = createRedisStore(storeRedis, config.keyPrefix);
+  const { store, close: closeStore } = openStore({
+    kind: config.store,
+    redis: storeRedis,
+    keyPrefix: config.keyPrefix,
+    firestore: config.firestore,
+  });
   const producer = createProducer(generationQueue, queueRedis, config.keyPrefix);
   const webhookProducer = createProducer(webhookQueue, queueRedis, config.keyPrefix);
   const blobs = createFsBlobStore(join(config.dataDir, "blobs"));
@@ -79,7 +84,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
         server.closeIdleConnections();
       });
       await Promise.all([producer.close(), webhookProducer.close()]);
-      await Promise.allSettled([queueRedis.quit(), storeRedis.quit()]);
+      await Promise.allSettled([queueRedis.quit(), storeRedis.quit(), closeStore()]);
       logger.info("api stopped");
     },
   };

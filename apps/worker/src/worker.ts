@@ -15,7 +15,7 @@ import {
   generationQueue,
   webhookQueue,
 } from "@nanobanana/queue";
-import { createRedisStore } from "@nanobanana/store";
+import { openStore } from "@nanobanana/store";
 import type { Redis } from "ioredis";
 import { generationHandlers, webhookHandlers } from "./handlers.ts";
 
@@ -47,7 +47,12 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   // The worker waits Redis out (maxRetriesPerRequest: null) rather than dropping a result.
   const queueRedis = connectRedis(redisUrl, "worker", onRedisError);
   const storeRedis = connectRedis(redisUrl, "worker", onRedisError);
-  const store = createRedisStore(storeRedis, config.keyPrefix);
+  const { store, close: closeStore } = openStore({
+    kind: config.store,
+    redis: storeRedis,
+    keyPrefix: config.keyPrefix,
+    firestore: config.firestore,
+  });
   const blobs = createFsBlobStore(join(config.dataDir, "blobs"));
   const provider = createImageProvider(config, storeRedis, logger);
 
@@ -146,7 +151,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
         await Promise.all(consumers.map((c) => c.close(true)));
       }
       await webhookProducer.close();
-      await Promise.allSettled([queueRedis.quit(), storeRedis.quit()]);
+      await Promise.allSettled([queueRedis.quit(), storeRedis.quit(), closeStore()]);
       logger.info("worker stopped");
     },
   };

@@ -84,6 +84,28 @@ describe("loadConfig", () => {
     expect(config.gemini?.vertex).toEqual({ project: "acme", location: "us-central1" });
   });
 
+  it("opens Firestore by project id, with the emulator when FIRESTORE_EMULATOR_HOST is set", () => {
+    expect(() => loadConfig({ STORE: "firestore" })).toThrow(
+      /FIRESTORE_PROJECT_ID: required with STORE=firestore/,
+    );
+    expect(
+      loadConfig({
+        STORE: "firestore",
+        FIRESTORE_PROJECT_ID: "acme",
+        FIRESTORE_EMULATOR_HOST: "127.0.0.1:8081",
+      }).firestore,
+    ).toEqual({
+      projectId: "acme",
+      emulatorHost: "127.0.0.1:8081",
+    });
+    expect(
+      loadConfig({ STORE: "firestore", GOOGLE_CLOUD_PROJECT: "acme" }).firestore?.projectId,
+    ).toBe("acme");
+    expect(() => loadConfig({ FIRESTORE_EMULATOR_HOST: "http://x" })).toThrow(
+      /FIRESTORE_EMULATOR_HOST: must be host:port/,
+    );
+  });
+
   it("stays on sketch without credentials", () => {
     expect(loadConfig({}).provider).toBe("sketch");
     expect(loadConfig({}).models).toEqual(["sketch-v1"]);

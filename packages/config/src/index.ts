@@ -111,9 +111,13 @@ const envSchema = z.object({
     .default("nb"),
   DATA_DIR: z.string().min(1).default("./.data"),
   API_KEYS: apiKeysSchema,
-  STORE: z
-    .enum(["redis"], { error: "must be redis (the Firestore adapter is not built yet)" })
-    .default("redis"),
+  STORE: z.enum(["redis", "firestore"], { error: "must be redis or firestore" }).default("redis"),
+  FIRESTORE_PROJECT_ID: z.string().optional(),
+  // The standard variable the Google SDKs read; parsed here so it is visible and checked.
+  FIRESTORE_EMULATOR_HOST: z
+    .string()
+    .regex(/^[\w.-]+:\d+$/, "must be host:port, such as 127.0.0.1:8081")
+    .optional(),
   BLOB_STORE: z
     .enum(["fs"], { error: "must be fs (the GCS adapter is not built yet)" })
     .default("fs"),
@@ -163,7 +167,9 @@ export interface Config {
   keyPrefix: string;
   dataDir: string;
   apiKeys: ApiKeyEntry[];
-  store: "redis";
+  store: "redis" | "firestore";
+  /** Set when store is firestore. */
+  firestore: { projectId: string; emulatorHost: string | undefined } | null;
   blobStore: "fs";
   provider: "sketch" | "gemini";
   /** Set when provider is gemini. */
@@ -242,6 +248,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : "GEMINI_API_KEY: required with PROVIDER=gemini (or use Vertex AI: GOOGLE_GENAI_USE_VERTEXAI=true and GOOGLE_CLOUD_PROJECT)",
     ]);
   }
+  const firestoreProject = e.FIRESTORE_PROJECT_ID ?? e.GOOGLE_CLOUD_PROJECT;
+  if (e.STORE === "firestore" && !firestoreProject) {
+    throw new ConfigError([
+      "FIRESTORE_PROJECT_ID: required with STORE=firestore (or set GOOGLE_CLOUD_PROJECT)",
+    ]);
+  }
   const prices = { ...DEFAULT_MODEL_PRICES, ...e.MODEL_PRICES };
   const gemini: GeminiConfig | null =
     provider === "gemini"
@@ -284,6 +296,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(e.DATA_DIR),
     apiKeys: e.API_KEYS,
     store: e.STORE,
+    firestore:
+      e.STORE === "firestore" && firestoreProject
+        ? { projectId: firestoreProject, emulatorHost: e.FIRESTORE_EMULATOR_HOST }
+        : null,
     blobStore: e.BLOB_STORE,
     provider,
     gemini,

@@ -10,6 +10,11 @@ export const uniquePrefix = (label = "t") => `${label}-${randomBytes(5).toString
 
 export const testRedisUrl = () => inject("redisUrl");
 
+/** host:port of the Firestore emulator started for this run ("" when unavailable outside CI). */
+export const testFirestoreHost = () => inject("firestoreHost");
+
+export { type FirestoreEmulator, startFirestoreEmulator } from "./firestore-emulator.ts";
+
 /** A plain connection to the test Redis; close it in afterAll. */
 export function testRedis(options: { forWorker?: boolean } = {}): Redis {
   return new Redis(testRedisUrl(), options.forWorker ? { maxRetriesPerRequest: null } : {});

@@ -1,0 +1,228 @@
+import { FieldPath, type Firestore } from "@google-cloud/firestore";
+import type {
+  BatchRecord,
+  CacheEntry,
+  GenerationRecord,
+  WebhookDelivery,
+} from "@nanobanana/domain";
+import { invalidRequest } from "@nanobanana/errors";
+import type { IdempotencyReservation, Page, Store, StoredResponse } from "./store.ts";
+
+const ID_CURSOR = /^gen_[0-9a-z]{26}$/;
+// Firestore's gRPC code for "a document with this name already exists".
+const ALREADY_EXISTS = 6;
+
+/**
+ * Firestore adapter. Collections:
+ *   generations/{id}                    the record; history = where userId order by id (ids sort by time)
+ *   batches/{id}, batches/{id}/settled/{itemId}   a batch and its finished items (count())
+ *   idempotency/{scope}:{key}            {fingerprint, response, expiresAt}
+ *   users/{userId}                       {webhookSecret}
+ *   deliveries/{id}                      webhook deliveries
+ *   cache/{key}, cacheLocks/{key}        cache entries and leases, each with expiresAt
+ *
+ * Write limits (about one sustained write per second per document): every document here is
+ * written a handful of times in its life, never once per request of a busy user; batch
+ * completion counts one small document per item instead of incrementing one counter. The
+ * expiresAt fields are for TTL policies (infra/firestore.md); reads check expiry themselves,
+ * since TTL deletion lags by up to a day.
+ */
+export function createFirestoreStore(db: Firestore): Store {
+  const generations = db.collection("generations");
+  const batches = db.collection("batches");
+  const idempotency = db.collection("idempotency");
+  const users = db.collection("users");
+  const deliveries = db.collection("deliveries");
+  const cache = db.collection("cache");
+  const cacheLocks = db.collection("cacheLocks");
+
+  const idemDoc = (scope: string, key: string) =>
+    idempotency.doc(encodeURIComponent(`${scope}:${key}`));
+  const expiresIn = (seconds: number) => new Date(Date.now() + seconds * 1000);
+
+  return {
+    name: "firestore",
+
+    async createGeneration(record) {
+      await generations.doc(record.id).create(record);
+    },
+    async getGeneration(id) {
+      const snap = await generations.doc(id).get();
+      return snap.exists ? (snap.data() as GenerationRecord) : null;
+    },
+    async getGenerations(ids) {
+      if (ids.length === 0) return [];
+      const snaps = await db.getAll(...ids.map((id) => generations.doc(id)));
+      return snaps.map((s) => (s.exists ? (s.data() as GenerationRecord) : null));
+    },
+    async updateGeneration(id, patch, options = {}) {
+      const ref = generations.doc(id);
+      const fields = { ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() };
+      return db.runTransaction(async (tx) => {
+        const snap = await tx.get(ref);
+        if (!snap.exists) return false;
+        const status = snap.get("status") as GenerationRecord["status"];
+        if (options.onlyIfStatusIn && !options.onlyIfStatusIn.includes(status)) return false;
+        // update() replaces each named top-level field whole, as the Redis adapter does.
+        tx.update(ref, fields);
+        return true;
+      });
+    },
+    async listHistory(userId, { limit, cursor }): Promise<Page<GenerationRecord>> {
+      if (cursor !== undefined && !ID_CURSOR.test(cursor))
+        throw invalidRequest("cursor is not one this API handed out");
+      let query = generations.where("userId", "==", userId).orderBy(FieldPath.documentId(), "desc");
+      if (cursor) query = query.startAfter(cursor);
+      const snap = await query.limit(limit + 1).get();
+      const items = snap.docs.slice(0, limit).map((d) => d.data() as GenerationRecord);
+      return { items, nextCursor: snap.docs.length > limit ? (items.at(-1)?.id ?? null) : null };
+    },
+
+    async createBatch(batch, items) {
+      // A write batch holds at most 500 writes: items go first, the batch document last,
+      // so a batch that exists always has all its items.
+      for (let i = 0; i < items.length; i += 400) {
+        const writes = db.batch();
+        for (const record of items.slice(i, i + 400))
+          writes.create(generations.doc(record.id), record);
+        await writes.commit();
+      }
+      await batches.doc(batch.id).create(batch);
+    },
+    async getBatch(id) {
+      const snap = await batches.doc(id).get();
+      return snap.exists ? (snap.data() as BatchRecord) : null;
+    },
+    async markBatchItemSettled(batchId, itemId) {
+      const settled = batches.doc(batchId).collection("settled");
+      await settled.doc(itemId).set({ at: new Date().toISOString() });
+      const count = await settled.count().get();
+      return count.data().count;
+    },
+    async markBatchCompleted(id, at) {
+      const ref = batches.doc(id);
+      return db.runTransaction(async (tx) => {
+        const snap = await tx.get(ref);
+        if (!snap.exists || snap.get("completedAt") !== null) return false;
+        tx.update(ref, { completedAt: at });
+        return true;
+      });
+    },
+
+    async reserveIdempotencyKey(
+      scope,
+      key,
+      fingerprint,
+      ttlSeconds,
+    ): Promise<IdempotencyReservation> {
+      const ref = idemDoc(scope, key);
+      return db.runTransaction(async (tx) => {
+        const snap = await tx.get(ref);
+        const held = snap.data() as
+          | { fingerprint: string; response: StoredResponse | null; expiresAt: Date }
+          | undefined;
+        const expired = held && toDate(held.expiresAt) < new Date();
+        if (!held || expired) {
+          tx.set(ref, { fingerprint, response: null, expiresAt: expiresIn(ttlSeconds) });
+          return { kind: "new" } as const;
+        }
+        if (held.fingerprint !== fingerprint) return { kind: "mismatch" } as const;
+        return held.response
+          ? ({ kind: "replay", response: held.response } as const)
+          : ({ kind: "in_progress" } as const);
+      });
+    },
+    async completeIdempotencyKey(scope, key, response, ttlSeconds) {
+      await idemDoc(scope, key).set(
+        { response, expiresAt: expiresIn(ttlSeconds) },
+        { merge: true },
+      );
+    },
+    async releaseIdempotencyKey(scope, key) {
+      await idemDoc(scope, key).delete();
+    },
+
+    async getOrCreateWebhookSecret(userId, make) {
+      const ref = users.doc(userId);
+      return db.runTransaction(async (tx) => {
+        const existing = (await tx.get(ref)).get("webhookSecret") as string | undefined;
+        if (existing) return existing;
+        const secret = make();
+        tx.set(ref, { webhookSecret: secret }, { merge: true });
+        return secret;
+      });
+    },
+    async setWebhookSecret(userId, secret) {
+      await users.doc(userId).set({ webhookSecret: secret }, { merge: true });
+    },
+
+    async createDelivery(delivery) {
+      try {
+        await deliveries.doc(delivery.id).create(delivery);
+        return true;
+      } catch (error) {
+        if ((error as { code?: number }).code === ALREADY_EXISTS) return false;
+        throw error;
+      }
+    },
+    async getDelivery(id) {
+      const snap = await deliveries.doc(id).get();
+      return snap.exists ? (snap.data() as WebhookDelivery) : null;
+    },
+    async updateDelivery(id, patch) {
+      await deliveries
+        .doc(id)
+        .update({ ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() });
+    },
+    async listDeliveries(userId, { limit }) {
+      const snap = await deliveries
+        .where("userId", "==", userId)
+        .orderBy("createdAt", "desc")
+        .limit(limit)
+        .get();
+      return snap.docs.map((d) => d.data() as WebhookDelivery);
+    },
+    async deliveriesFor(subjectId) {
+      const snap = await deliveries
+        .where("subjectId", "==", subjectId)
+        .orderBy("createdAt", "asc")
+        .get();
+      return snap.docs.map((d) => d.data() as WebhookDelivery);
+    },
+
+    async getCacheEntry(key) {
+      const snap = await cache.doc(key).get();
+      const data = snap.data() as (CacheEntry & { expiresAt: Date }) | undefined;
+      if (!data || toDate(data.expiresAt) < new Date()) return null;
+      const { expiresAt: _expiresAt, ...entry } = data;
+      return entry;
+    },
+    async putCacheEntry(entry, ttlSeconds) {
+      await cache.doc(entry.key).set({ ...entry, expiresAt: expiresIn(ttlSeconds) });
+    },
+    async acquireCacheLock(key, owner, ttlMs) {
+      const ref = cacheLocks.doc(key);
+      return db.runTransaction(async (tx) => {
+        const held = (await tx.get(ref)).data() as { owner: string; expiresAt: Date } | undefined;
+        if (held && toDate(held.expiresAt) > new Date()) return false;
+        tx.set(ref, { owner, expiresAt: new Date(Date.now() + ttlMs) });
+        return true;
+      });
+    },
+    async releaseCacheLock(key, owner) {
+      const ref = cacheLocks.doc(key);
+      await db.runTransaction(async (tx) => {
+        if ((await tx.get(ref)).get("owner") === owner) tx.delete(ref);
+      });
+    },
+
+    async ping() {
+      await db.collection("health").doc("ping").get();
+    },
+  };
+}
+
+/** Firestore hands Dates back as Timestamps. */
+function toDate(value: Date | { toDate(): Date }): Date {
+  return value instanceof Date ? value : value.toDate();
+}

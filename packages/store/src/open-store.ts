@@ -1,0 +1,32 @@
+import { Firestore } from "@google-cloud/firestore";
+import type { Redis } from "ioredis";
+import { createFirestoreStore } from "./firestore-store.ts";
+import { createRedisStore } from "./redis-store.ts";
+import type { Store } from "./store.ts";
+
+export interface StoreSettings {
+  kind: "redis" | "firestore";
+  /** The Redis connection (used when kind is redis). */
+  redis: Redis;
+  keyPrefix: string;
+  firestore: { projectId: string; emulatorHost: string | undefined } | null;
+}
+
+/** The Store the configuration names, and how to let go of it. */
+export function openStore(settings: StoreSettings): { store: Store; close: () => Promise<void> } {
+  if (settings.kind === "firestore") {
+    if (!settings.firestore) throw new Error("STORE=firestore without Firestore settings");
+    const { projectId, emulatorHost } = settings.firestore;
+    const db = new Firestore({
+      projectId,
+      // Records carry optional fields; a missing one is simply not written.
+      ignoreUndefinedProperties: true,
+      ...(emulatorHost ? { host: emulatorHost, ssl: false } : {}),
+    });
+    return { store: createFirestoreStore(db), close: () => db.terminate() };
+  }
+  return {
+    store: createRedisStore(settings.redis, settings.keyPrefix),
+    close: async () => undefined,
+  };
+}
