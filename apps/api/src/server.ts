@@ -1,6 +1,5 @@
 import type { Server } from "node:http";
-import { join } from "node:path";
-import { createFsBlobStore } from "@nanobanana/blob-store";
+import { openBlobStore } from "@nanobanana/blob-store";
 import { type Config, requireRedisUrl } from "@nanobanana/config";
 import type { Logger } from "@nanobanana/logger";
 import { connectRedis, createProducer, generationQueue, webhookQueue } from "@nanobanana/queue";
@@ -40,7 +39,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   });
   const producer = createProducer(generationQueue, queueRedis, config.keyPrefix);
   const webhookProducer = createProducer(webhookQueue, queueRedis, config.keyPrefix);
-  const blobs = createFsBlobStore(join(config.dataDir, "blobs"));
+  const blobs = openBlobStore({ kind: config.blobStore, dataDir: config.dataDir, gcs: config.gcs });
 
   const check = async (fn: () => Promise<unknown>) => {
     try {

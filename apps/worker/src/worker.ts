@@ -1,5 +1,4 @@
-import { join } from "node:path";
-import { createFsBlobStore } from "@nanobanana/blob-store";
+import { openBlobStore } from "@nanobanana/blob-store";
 import { type Config, requireRedisUrl } from "@nanobanana/config";
 import type { Logger } from "@nanobanana/logger";
 import {
@@ -53,7 +52,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     keyPrefix: config.keyPrefix,
     firestore: config.firestore,
   });
-  const blobs = createFsBlobStore(join(config.dataDir, "blobs"));
+  const blobs = openBlobStore({ kind: config.blobStore, dataDir: config.dataDir, gcs: config.gcs });
   const provider = createImageProvider(config, storeRedis, logger);
 
   const webhookProducer = createProducer(webhookQueue, storeRedis, config.keyPrefix);

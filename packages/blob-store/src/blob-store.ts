@@ -23,6 +23,8 @@ export interface BlobStore {
   get(key: string): Promise<BlobRead | null>;
   exists(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
+  /** A time-limited URL the client can fetch directly, or null when this store cannot make one. */
+  signedUrl(key: string): Promise<string | null>;
 }
 
 const KEY = /^[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*)*$/i;

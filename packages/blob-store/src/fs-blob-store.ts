@@ -56,6 +56,10 @@ export function createFsBlobStore(root: string): BlobStore {
         throw error;
       }
     },
+    async signedUrl() {
+      // Local files are served through the API.
+      return null;
+    },
     async delete(key) {
       const path = pathOf(key);
       await rm(path, { force: true });

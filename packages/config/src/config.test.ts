@@ -106,6 +106,27 @@ describe("loadConfig", () => {
     );
   });
 
+  it("stores images in a GCS bucket, through an emulator when STORAGE_EMULATOR_HOST is set", () => {
+    expect(() => loadConfig({ BLOB_STORE: "gcs" })).toThrow(
+      /GCS_BUCKET: required with BLOB_STORE=gcs/,
+    );
+    expect(() => loadConfig({ BLOB_STORE: "gcs", GCS_BUCKET: "Bad_Bucket!" })).toThrow(
+      /GCS_BUCKET: must be a bucket name/,
+    );
+    expect(
+      loadConfig({
+        BLOB_STORE: "gcs",
+        GCS_BUCKET: "my-images",
+        STORAGE_EMULATOR_HOST: "http://127.0.0.1:4443",
+      }).gcs,
+    ).toEqual({
+      bucket: "my-images",
+      emulatorHost: "127.0.0.1:4443",
+      projectId: undefined,
+      signedUrlTtlSeconds: 900,
+    });
+  });
+
   it("stays on sketch without credentials", () => {
     expect(loadConfig({}).provider).toBe("sketch");
     expect(loadConfig({}).models).toEqual(["sketch-v1"]);

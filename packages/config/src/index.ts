@@ -118,9 +118,18 @@ const envSchema = z.object({
     .string()
     .regex(/^[\w.-]+:\d+$/, "must be host:port, such as 127.0.0.1:8081")
     .optional(),
-  BLOB_STORE: z
-    .enum(["fs"], { error: "must be fs (the GCS adapter is not built yet)" })
-    .default("fs"),
+  BLOB_STORE: z.enum(["fs", "gcs"], { error: "must be fs or gcs" }).default("fs"),
+  GCS_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$/, "must be a bucket name such as my-images")
+    .optional(),
+  // The standard variable the Google SDKs read; parsed here so it is visible and checked.
+  STORAGE_EMULATOR_HOST: z
+    .string()
+    .transform((v) => v.replace(/^https?:\/\//, ""))
+    .pipe(z.string().regex(/^[\w.-]+:\d+$/, "must be host:port, such as 127.0.0.1:4443"))
+    .optional(),
+  GCS_SIGNED_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(900),
   PROVIDER: z.enum(["auto", "sketch", "gemini"]).default("auto"),
   GEMINI_API_KEY: z.string().optional(),
   GEMINI_BASE_URL: z.url({ error: "must be a URL such as http://127.0.0.1:8090" }).optional(),
@@ -170,7 +179,14 @@ export interface Config {
   store: "redis" | "firestore";
   /** Set when store is firestore. */
   firestore: { projectId: string; emulatorHost: string | undefined } | null;
-  blobStore: "fs";
+  blobStore: "fs" | "gcs";
+  /** Set when blobStore is gcs. */
+  gcs: {
+    bucket: string;
+    emulatorHost: string | undefined;
+    projectId: string | undefined;
+    signedUrlTtlSeconds: number;
+  } | null;
   provider: "sketch" | "gemini";
   /** Set when provider is gemini. */
   gemini: GeminiConfig | null;
@@ -248,6 +264,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : "GEMINI_API_KEY: required with PROVIDER=gemini (or use Vertex AI: GOOGLE_GENAI_USE_VERTEXAI=true and GOOGLE_CLOUD_PROJECT)",
     ]);
   }
+  if (e.BLOB_STORE === "gcs" && !e.GCS_BUCKET) {
+    throw new ConfigError(["GCS_BUCKET: required with BLOB_STORE=gcs"]);
+  }
   const firestoreProject = e.FIRESTORE_PROJECT_ID ?? e.GOOGLE_CLOUD_PROJECT;
   if (e.STORE === "firestore" && !firestoreProject) {
     throw new ConfigError([
@@ -301,6 +320,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? { projectId: firestoreProject, emulatorHost: e.FIRESTORE_EMULATOR_HOST }
         : null,
     blobStore: e.BLOB_STORE,
+    gcs:
+      e.BLOB_STORE === "gcs" && e.GCS_BUCKET
+        ? {
+            bucket: e.GCS_BUCKET,
+            emulatorHost: e.STORAGE_EMULATOR_HOST,
+            projectId: e.GOOGLE_CLOUD_PROJECT,
+            signedUrlTtlSeconds: e.GCS_SIGNED_URL_TTL_SECONDS,
+          }
+        : null,
     provider,
     gemini,
     prices,

@@ -35,6 +35,7 @@ export async function waitFor<T>(
   }
 }
 
+export { type FakeGcs, startFakeGcs } from "./fake-gcs.ts";
 export {
   type FakeGemini,
   type FakeGeminiCall,

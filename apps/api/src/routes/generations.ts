@@ -201,6 +201,12 @@ export function generationRoutes(deps: GenerationRouteDeps): Router {
       res.status(304).end();
       return;
     }
+    // Where the store can sign a URL (GCS), the client fetches the bytes from it directly.
+    const signed = await deps.blobs.signedUrl(record.image.key);
+    if (signed) {
+      res.set("Cache-Control", "private, no-store").redirect(302, signed);
+      return;
+    }
     const blob = await deps.blobs.get(record.image.key);
     if (!blob) throw notFound(`the image of ${record.id} is no longer stored`);
     res.set({

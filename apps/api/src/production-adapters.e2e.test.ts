@@ -6,7 +6,9 @@ import { Firestore } from "@google-cloud/firestore";
 import { loadConfig } from "@nanobanana/config";
 import { createLogger } from "@nanobanana/logger";
 import {
+  type FakeGcs,
   freePort,
+  startFakeGcs,
   testFirestoreHost,
   testRedis,
   testRedisUrl,
@@ -14,10 +16,14 @@ import {
   waitFor,
 } from "@nanobanana/testing";
 import { type RunningWorker, startWorker } from "@nanobanana/worker";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningApi, startApi } from "./server.ts";
 
-/** STORE=firestore end to end: API and worker wired from config against the real emulator. */
+/**
+ * The production adapters end to end: STORE=firestore against the real emulator and
+ * BLOB_STORE=gcs against the GCS JSON-API test server, API and worker wired from config.
+ */
 const host = testFirestoreHost();
 const KEY = "firestore-user-key";
 const projectId = `nb-e2e-${randomBytes(4).toString("hex")}`;
@@ -25,15 +31,20 @@ const prefix = uniquePrefix("fs");
 let api: RunningApi;
 let worker: RunningWorker;
 let base: string;
+let gcs: FakeGcs;
 
-describe.skipIf(!host)("STORE=firestore", () => {
+describe.skipIf(!host)("STORE=firestore, BLOB_STORE=gcs", () => {
   beforeAll(async () => {
+    gcs = await startFakeGcs();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const config = loadConfig({
       STORE: "firestore",
       FIRESTORE_PROJECT_ID: projectId,
       FIRESTORE_EMULATOR_HOST: host,
+      BLOB_STORE: "gcs",
+      GCS_BUCKET: "nb-images",
+      STORAGE_EMULATOR_HOST: new URL(gcs.url).host,
       REDIS_URL: testRedisUrl(),
       KEY_PREFIX: prefix,
       DATA_DIR: mkdtempSync(join(tmpdir(), "nb-fs-")),
@@ -48,6 +59,7 @@ describe.skipIf(!host)("STORE=firestore", () => {
   afterAll(async () => {
     await api?.close();
     await worker?.close();
+    await gcs?.close();
   });
 
   const headers = { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" };
@@ -85,6 +97,17 @@ describe.skipIf(!host)("STORE=firestore", () => {
     const cacheKey = String(doc.get("cacheKey"));
     expect((await db.collection("cache").doc(cacheKey).get()).get("model")).toBe("sketch-v1");
     await db.terminate();
+    // The image is a GCS object under cache/, with its metadata, and the API streams it.
+    const object = [...gcs.objects.values()].find((o) => o.name === `cache/${cacheKey}.png`);
+    expect(object).toMatchObject({
+      bucket: "nb-images",
+      contentType: "image/png",
+      metadata: { model: "sketch-v1" },
+    });
+    const image = await fetch(String((first.image as { url: string }).url), { headers });
+    expect(image.status).toBe(200);
+    expect((await sharp(Buffer.from(await image.arrayBuffer())).metadata()).width).toBe(1024);
+
     const redis = testRedis();
     expect(await redis.keys(`${prefix}:gen:*`)).toEqual([]);
     await redis.quit();
