@@ -444,6 +444,35 @@ describe("history", () => {
   });
 });
 
+describe("cost", () => {
+  it("totals today, this ISO week and this month, by model, with cache savings", async () => {
+    await settled((await generate(BOB, { prompt: "cost check lamp" })).id, BOB);
+    await settled((await generate(BOB, { prompt: "cost check lamp" })).id, BOB);
+    const res = await request(app).get("/user/me/cost").set(as(BOB)).expect(200);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(res.body).toMatchObject({
+      userId: "bob",
+      currency: "USD",
+      day: { period: today, usd: 0 },
+      cache: { hits: 1, savedUsd: 0 },
+    });
+    expect(res.body.week.period).toMatch(/^\d{4}-W\d{2}$/);
+    expect(res.body.month.images).toBeGreaterThanOrEqual(2);
+    expect(res.body.byModel).toEqual([
+      { model: "sketch-v1", usd: 0, images: res.body.month.images },
+    ]);
+    const past = await request(app).get("/user/bob/cost?date=2020-01-15").set(as(BOB)).expect(200);
+    expect(past.body.month).toMatchObject({ period: "2020-01", images: 0 });
+    expectError(
+      await request(app).get("/user/bob/cost?date=2020-13-45").set(as(BOB)),
+      400,
+      "INVALID_REQUEST",
+      /date must be a real day/,
+    );
+    expectError(await request(app).get("/user/alice/cost").set(as(BOB)), 403, "FORBIDDEN");
+  });
+});
+
 describe("classify and enhance", () => {
   it("classifies a prompt", async () => {
     const res = await request(app)

@@ -10,8 +10,8 @@ import { authenticate } from "./auth.ts";
 import { errorHandler, notFoundRoute } from "./http-errors.ts";
 import { batchRoutes } from "./routes/batches.ts";
 import { type GenerationRouteDeps, generationRoutes } from "./routes/generations.ts";
-import { historyRoutes } from "./routes/history.ts";
 import { promptRoutes } from "./routes/prompts.ts";
+import { userRoutes } from "./routes/users.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
 export interface AppDeps {
@@ -85,7 +85,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(generationRoutes(routeDeps));
   app.use(batchRoutes(routeDeps));
   app.use(webhookRoutes(deps));
-  app.use(historyRoutes(deps));
+  app.use(userRoutes(deps));
   app.use(notFoundRoute);
   app.use(errorHandler(deps.logger));
   return app;

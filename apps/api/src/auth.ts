@@ -42,7 +42,7 @@ export function resolveUserId(req: Request, requested: string): string {
   const caller = callerOf(req);
   const userId = requested === "me" ? caller.userId : requested;
   if (userId !== caller.userId && !caller.admin) {
-    throw forbidden("you can only read your own history (or use an admin key)");
+    throw forbidden("you can only see your own history, cost and settings (or use an admin key)");
   }
   return userId;
 }

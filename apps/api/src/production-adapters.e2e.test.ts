@@ -90,6 +90,16 @@ describe.skipIf(!host)("STORE=firestore, BLOB_STORE=gcs", () => {
     };
     expect(history.items.map((r) => r.id)).toEqual([second.id, first.id]);
 
+    const cost = (await (await fetch(`${base}/user/me/cost`, { headers })).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(cost).toMatchObject({
+      month: { images: 2, usd: 0 },
+      cache: { hits: 1 },
+      byModel: [{ model: "sketch-v1", images: 2 }],
+    });
+
     // The records are Firestore documents, and Redis holds none of them.
     const db = new Firestore({ projectId, host, ssl: false });
     const doc = await db.collection("generations").doc(String(first.id)).get();

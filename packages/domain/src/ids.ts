@@ -21,6 +21,11 @@ export function newId(prefix: "gen" | "bat" | "req" | "msg", now: number = Date.
   return `${prefix}_${encode(BigInt(now), 10)}${encode(random, 16)}`;
 }
 
+/** The smallest id of `prefix` made at `ms`: ids of that millisecond and later sort at or after it. */
+export function idFloor(prefix: "gen", ms: number): string {
+  return `${prefix}_${encode(BigInt(ms), 10)}`;
+}
+
 export const GENERATION_ID = /^gen_[0-9a-hjkmnp-tv-z]{26}$/;
 export const USER_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 

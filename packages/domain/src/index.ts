@@ -1,3 +1,4 @@
+export * from "./cost.ts";
 export * from "./generation.ts";
 export * from "./ids.ts";
 export * from "./present.ts";

@@ -1,9 +1,11 @@
-import { FieldPath, type Firestore } from "@google-cloud/firestore";
-import type {
-  BatchRecord,
-  CacheEntry,
-  GenerationRecord,
-  WebhookDelivery,
+import { AggregateField, FieldPath, type Firestore } from "@google-cloud/firestore";
+import {
+  type BatchRecord,
+  type CacheEntry,
+  type CostSummary,
+  type GenerationRecord,
+  roundUsd,
+  type WebhookDelivery,
 } from "@nanobanana/domain";
 import { invalidRequest } from "@nanobanana/errors";
 import type { IdempotencyReservation, Page, Store, StoredResponse } from "./store.ts";
@@ -76,6 +78,39 @@ export function createFirestoreStore(db: Firestore): Store {
       const snap = await query.limit(limit + 1).get();
       const items = snap.docs.slice(0, limit).map((d) => d.data() as GenerationRecord);
       return { items, nextCursor: snap.docs.length > limit ? (items.at(-1)?.id ?? null) : null };
+    },
+
+    async costSummary(userId, range, models): Promise<CostSummary> {
+      // Aggregation queries: the totals are computed where the records are, and cost needs
+      // no counter documents, so no busy user ever writes one document many times a second.
+      const completed = generations
+        .where("userId", "==", userId)
+        .where("status", "==", "completed")
+        .where("createdAt", ">=", range.from)
+        .where("createdAt", "<", range.to);
+      const sums = {
+        usd: AggregateField.sum("cost.usd"),
+        savedUsd: AggregateField.sum("cost.savedUsd"),
+        images: AggregateField.count(),
+      };
+      const [totals, hits, ...perModel] = await Promise.all([
+        completed.aggregate(sums).get(),
+        completed.where("cached", "==", true).count().get(),
+        ...models.map((model) => completed.where("model", "==", model).aggregate(sums).get()),
+      ]);
+      return {
+        usd: roundUsd(totals.data().usd ?? 0),
+        savedUsd: roundUsd(totals.data().savedUsd ?? 0),
+        images: totals.data().images,
+        cacheHits: hits.data().count,
+        byModel: perModel
+          .map((snap, i) => ({
+            model: models[i] ?? "",
+            usd: roundUsd(snap.data().usd ?? 0),
+            images: snap.data().images,
+          }))
+          .filter((m) => m.images > 0),
+      };
     },
 
     async createBatch(batch, items) {

@@ -1,8 +1,11 @@
-import type {
-  BatchRecord,
-  CacheEntry,
-  GenerationRecord,
-  WebhookDelivery,
+import {
+  type BatchRecord,
+  type CacheEntry,
+  type CostSummary,
+  type GenerationRecord,
+  idFloor,
+  roundUsd,
+  type WebhookDelivery,
 } from "@nanobanana/domain";
 import { invalidRequest } from "@nanobanana/errors";
 import type { Redis } from "ioredis";
@@ -130,6 +133,39 @@ export function createRedisStore(redis: Redis, prefix: string): Store {
         (r): r is GenerationRecord => r !== null,
       );
       return { items, nextCursor: ids.length > limit ? (pageIds.at(-1) ?? null) : null };
+    },
+
+    async costSummary(userId, range, models): Promise<CostSummary> {
+      // Ids sort by creation time, so the window is a lexicographic range of the history set.
+      const ids = await redis.zrangebylex(
+        k.history(userId),
+        `[${idFloor("gen", Date.parse(range.from))}`,
+        `(${idFloor("gen", Date.parse(range.to))}`,
+      );
+      const summary: CostSummary = { usd: 0, savedUsd: 0, images: 0, cacheHits: 0, byModel: [] };
+      const perModel = new Map(models.map((m) => [m, { model: m, usd: 0, images: 0 }]));
+      for (let i = 0; i < ids.length; i += 500) {
+        for (const r of await readHashes<GenerationRecord>(ids.slice(i, i + 500).map(k.gen))) {
+          if (r?.status !== "completed") continue;
+          summary.usd += r.cost.usd;
+          summary.savedUsd += r.cost.savedUsd ?? 0;
+          summary.images++;
+          if (r.cached) summary.cacheHits++;
+          const m = r.model ? perModel.get(r.model) : undefined;
+          if (m) {
+            m.usd += r.cost.usd;
+            m.images++;
+          }
+        }
+      }
+      return {
+        ...summary,
+        usd: roundUsd(summary.usd),
+        savedUsd: roundUsd(summary.savedUsd),
+        byModel: [...perModel.values()]
+          .filter((m) => m.images > 0)
+          .map((m) => ({ ...m, usd: roundUsd(m.usd) })),
+      };
     },
 
     async createBatch(batch, items) {

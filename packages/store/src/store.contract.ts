@@ -269,6 +269,58 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.acquireCacheLock(key, "gen_b", 50)).toBe(true);
     });
 
+    it("sums a user's completed generations in a time window, by model and with cache savings", async () => {
+      const store = await makeStore();
+      const from = Date.UTC(2026, 10, 2);
+      const to = Date.UTC(2026, 10, 9);
+      const done = { status: "completed" as const };
+      const records = [
+        makeRecord("kim", from + 1_000, {
+          ...done,
+          model: "m1",
+          cost: { usd: 0.039, savedUsd: 0 },
+        }),
+        makeRecord("kim", from + 2_000, {
+          ...done,
+          model: "m2",
+          cost: { usd: 0.134, savedUsd: 0 },
+        }),
+        makeRecord("kim", to - 1, {
+          ...done,
+          model: "m1",
+          cached: true,
+          cost: { usd: 0, savedUsd: 0.039 },
+        }),
+        makeRecord("kim", from + 3_000, {
+          status: "failed",
+          model: "m1",
+          cost: { usd: 0, savedUsd: 0 },
+        }),
+        makeRecord("kim", from - 1, { ...done, model: "m1", cost: { usd: 5, savedUsd: 0 } }),
+        makeRecord("kim", to, { ...done, model: "m1", cost: { usd: 7, savedUsd: 0 } }),
+        makeRecord("lee", from + 1_000, { ...done, model: "m1", cost: { usd: 9, savedUsd: 0 } }),
+      ];
+      for (const r of records) await store.createGeneration(r);
+      const range = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+      expect(await store.costSummary("kim", range, ["m1", "m2", "m3"])).toEqual({
+        usd: 0.173,
+        savedUsd: 0.039,
+        images: 3,
+        cacheHits: 1,
+        byModel: [
+          { model: "m1", usd: 0.039, images: 2 },
+          { model: "m2", usd: 0.134, images: 1 },
+        ],
+      });
+      expect(await store.costSummary("nobody", range, ["m1"])).toEqual({
+        usd: 0,
+        savedUsd: 0,
+        images: 0,
+        cacheHits: 0,
+        byModel: [],
+      });
+    });
+
     it("answers ping", async () => {
       const store = await makeStore();
       await expect(store.ping()).resolves.toBeUndefined();

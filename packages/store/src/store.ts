@@ -1,6 +1,7 @@
 import type {
   BatchRecord,
   CacheEntry,
+  CostSummary,
   GenerationRecord,
   GenerationStatus,
   WebhookDelivery,
@@ -50,6 +51,16 @@ export interface Store {
     userId: string,
     options: { limit: number; cursor?: string },
   ): Promise<Page<GenerationRecord>>;
+
+  /**
+   * Totals over the user's completed generations created in [from, to) (ISO times):
+   * cost, savings, images, cache hits, and per model for the models named.
+   */
+  costSummary(
+    userId: string,
+    range: { from: string; to: string },
+    models: readonly string[],
+  ): Promise<CostSummary>;
 
   /** Writes the batch and all its items together. */
   createBatch(batch: BatchRecord, items: readonly GenerationRecord[]): Promise<void>;
