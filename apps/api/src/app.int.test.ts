@@ -473,6 +473,138 @@ describe("cost", () => {
   });
 });
 
+describe("preferences and custom templates", () => {
+  const CARL = "carl-key-12345";
+
+  it("fills what a request leaves out from the user's preferences", async () => {
+    const carlApp = createApp({
+      ...deps,
+      apiKeys: [...apiKeys, { key: CARL, userId: "carl", admin: false }],
+    });
+    expect(
+      (await request(carlApp).get("/user/me/preferences").set(as(CARL)).expect(200)).body,
+    ).toEqual({});
+    const prefs = { quality: "premium", format: "webp", aspectRatio: "16:9" };
+    expect(
+      (await request(carlApp).put("/user/me/preferences").set(as(CARL)).send(prefs).expect(200))
+        .body,
+    ).toEqual(prefs);
+    const preferred = await request(carlApp)
+      .post("/generate")
+      .set(as(CARL))
+      .send({ prompt: "a desk lamp" })
+      .expect(202);
+    const explicit = await request(carlApp)
+      .post("/generate")
+      .set(as(CARL))
+      .send({ prompt: "a desk lamp", format: "png", quality: "draft" })
+      .expect(202);
+    const read = async (id: string) =>
+      (await request(carlApp).get(`/generation/${id}/status`).set(as(CARL))).body;
+    expect(await read(preferred.body.id)).toMatchObject({
+      quality: "premium",
+      format: "webp",
+      aspectRatio: "16:9",
+    });
+    expect(await read(explicit.body.id)).toMatchObject({
+      quality: "draft",
+      format: "png",
+      aspectRatio: "16:9",
+    });
+
+    expectError(
+      await request(carlApp).put("/user/me/preferences").set(as(CARL)).send({ quality: "ultra" }),
+      400,
+      "INVALID_REQUEST",
+      /quality/,
+    );
+    expectError(
+      await request(carlApp).put("/user/me/preferences").set(as(CARL)).send({ colour: "red" }),
+      400,
+      "INVALID_REQUEST",
+      /unknown field "colour"/,
+    );
+    expectError(
+      await request(carlApp)
+        .put("/user/me/preferences")
+        .set(as(CARL))
+        .send({ webhook: "http://10.0.0.1/x" }),
+      400,
+      "INVALID_REQUEST",
+      /private/,
+    );
+    expectError(
+      await request(carlApp).get("/user/alice/preferences").set(as(CARL)),
+      403,
+      "FORBIDDEN",
+    );
+  });
+
+  it("uses a user's template for its subcategory and tier instead of the stock one", async () => {
+    const template = {
+      subcategory: "product",
+      quality: "standard",
+      lead: "Alice & Co. house-style still life of {subject}",
+      clauses: ["on a warm oak table", "soft morning window light"],
+    };
+    const created = await request(app)
+      .post("/user/me/templates")
+      .set(as(ALICE))
+      .send(template)
+      .expect(201);
+    expect(created.body).toMatchObject({ id: "product.standard", userId: "alice", version: 1 });
+    const replaced = await request(app)
+      .post("/user/me/templates")
+      .set(as(ALICE))
+      .send(template)
+      .expect(200);
+    expect(replaced.body.version).toBe(2);
+    expect((await request(app).get("/user/me/templates").set(as(ALICE))).body.items).toHaveLength(
+      1,
+    );
+
+    const { id } = await generate(ALICE, {
+      prompt: "product photography of a perfume bottle, still life",
+    });
+    const record = await settled(id);
+    expect(record.enhancedPrompt).toMatch(
+      /^Alice & Co\. house-style still life of product photography of a perfume bottle, still life\. On a warm oak table\./,
+    );
+    expect(record.template).toEqual({ id: "custom:product.standard", version: 2 });
+    // Others keep the stock wording.
+    const bobs = await settled(
+      (await generate(BOB, { prompt: "product photography of a perfume bottle, still life" })).id,
+      BOB,
+    );
+    expect(bobs.template.id).toBe("photography.product.standard");
+
+    await request(app).delete("/user/me/templates/product.standard").set(as(ALICE)).expect(204);
+    expectError(
+      await request(app).delete("/user/me/templates/product.standard").set(as(ALICE)),
+      404,
+      "NOT_FOUND",
+    );
+    expectError(
+      await request(app)
+        .post("/user/me/templates")
+        .set(as(ALICE))
+        .send({ ...template, lead: "no placeholder" }),
+      400,
+      "INVALID_REQUEST",
+      /lead: lead must contain \{subject\}/,
+    );
+    expectError(
+      await request(app)
+        .post("/user/me/templates")
+        .set(as(ALICE))
+        .send({ ...template, subcategory: "selfie" }),
+      400,
+      "INVALID_REQUEST",
+      /subcategory must be one of/,
+    );
+  });
+});
+
 describe("classify and enhance", () => {
   it("classifies a prompt", async () => {
     const res = await request(app)

@@ -27,22 +27,60 @@ export const metadataSchema = z
   .record(z.string().max(64), z.union([z.string().max(512), z.number(), z.boolean()]))
   .refine((m) => Object.keys(m).length <= 20, "metadata may hold at most 20 keys");
 
-/** Body of POST /generate (and one item of a batch). Unknown fields are refused. */
-export const generateRequestSchema = z.strictObject({
+/**
+ * Body of POST /generate (and one item of a batch), as sent: unknown fields are refused,
+ * and what is left out stays out, so the user's preferences can fill it (resolveRequest).
+ */
+export const generateBodySchema = z.strictObject({
   prompt: promptSchema,
-  quality: qualitySchema.default("standard"),
+  quality: qualitySchema.optional(),
   model: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, "model must be a model name such as sketch-v1")
     .optional(),
-  aspectRatio: aspectRatioSchema.default("1:1"),
-  format: formatSchema.default("png"),
+  aspectRatio: aspectRatioSchema.optional(),
+  format: formatSchema.optional(),
   metadata: metadataSchema.optional(),
   webhook: webhookRequestSchema.optional(),
   /** false: always draw anew (and do not keep the result for others). */
-  cache: z.boolean({ error: "cache must be true or false" }).default(true),
+  cache: z.boolean({ error: "cache must be true or false" }).optional(),
 });
-export type GenerateRequest = z.infer<typeof generateRequestSchema>;
+export type GenerateBody = z.infer<typeof generateBodySchema>;
+
+/** A user's defaults for what their requests leave out (GET/PUT /user/:id/preferences). */
+export const preferencesSchema = z.strictObject({
+  quality: qualitySchema.optional(),
+  aspectRatio: aspectRatioSchema.optional(),
+  format: formatSchema.optional(),
+  webhook: webhookRequestSchema.optional(),
+});
+export type Preferences = z.infer<typeof preferencesSchema>;
+
+/** The request with every field decided: what was sent, else the user's preference, else the default. */
+export interface GenerateRequest {
+  prompt: string;
+  quality: (typeof QUALITIES)[number];
+  model?: string | undefined;
+  aspectRatio: (typeof ASPECT_RATIOS)[number];
+  format: (typeof IMAGE_FORMATS)[number];
+  metadata?: Record<string, string | number | boolean> | undefined;
+  webhook?: { url: string; events: string[] } | undefined;
+  cache?: boolean | undefined;
+}
+
+export function resolveRequest(body: GenerateBody, preferences: Preferences = {}): GenerateRequest {
+  const webhook = body.webhook ?? preferences.webhook;
+  return {
+    prompt: body.prompt,
+    quality: body.quality ?? preferences.quality ?? "standard",
+    aspectRatio: body.aspectRatio ?? preferences.aspectRatio ?? "1:1",
+    format: body.format ?? preferences.format ?? "png",
+    cache: body.cache ?? true,
+    ...(body.model ? { model: body.model } : {}),
+    ...(body.metadata ? { metadata: body.metadata } : {}),
+    ...(webhook ? { webhook } : {}),
+  };
+}
 
 export const DEFAULT_BATCH_MAX_ITEMS = 1000;
 
@@ -50,7 +88,7 @@ export const DEFAULT_BATCH_MAX_ITEMS = 1000;
 export function batchRequestSchema(maxItems: number) {
   return z.strictObject({
     items: z
-      .array(generateRequestSchema, { error: "items must be an array of generation requests" })
+      .array(generateBodySchema, { error: "items must be an array of generation requests" })
       .min(1, "items must hold at least one request")
       .max(maxItems, `items may hold at most ${maxItems} requests`),
     webhook: webhookRequestSchema.optional(),
@@ -181,7 +219,7 @@ export interface GenerationRecord {
 export function newGenerationRecord(input: {
   id: string;
   userId: string;
-  request: Omit<GenerateRequest, "cache"> & { cache?: boolean };
+  request: GenerateRequest;
   batchId?: string | null;
   now?: Date;
 }): GenerationRecord {
@@ -230,4 +268,35 @@ export interface CacheEntry {
   /** What drawing it cost the first time: the saving of every hit. */
   costUsd: number;
   createdAt: string;
+}
+
+/** A user's own wording for one subcategory and tier, used instead of the stock template. */
+export const customTemplateSchema = z.strictObject({
+  subcategory: z.enum(subcategories, {
+    error: `subcategory must be one of ${subcategories.join(", ")}`,
+  }),
+  quality: qualitySchema,
+  lead: z
+    .string()
+    .trim()
+    .min(1)
+    .max(300)
+    .refine(
+      (lead) => lead.includes("{subject}"),
+      "lead must contain {subject}, where the prompt goes",
+    ),
+  clauses: z
+    .array(z.string().trim().min(1).max(300))
+    .min(1, "clauses must hold at least one clause")
+    .max(20),
+});
+export type CustomTemplateInput = z.infer<typeof customTemplateSchema>;
+
+export interface CustomTemplate extends CustomTemplateInput {
+  /** "{subcategory}.{quality}": one per subcategory and tier per user. */
+  id: string;
+  userId: string;
+  /** Increases on every change; part of the cache key, so edited wording draws anew. */
+  version: number;
+  updatedAt: string;
 }

@@ -11,7 +11,8 @@ export interface CacheKeyParts {
   aspectRatio: string;
   format: string;
   provider: string;
-  templateVersion: number;
+  /** The template's id@version: editing wording invalidates what it drew. */
+  template: string;
 }
 
 /** sha256 over a canonical (key-sorted) JSON of the parts. */

@@ -10,7 +10,7 @@ import {
 import { AppError, toAppError } from "@nanobanana/errors";
 import type { ImageProvider } from "@nanobanana/providers";
 import type { Store } from "@nanobanana/store";
-import { enhancePrompt, subjectOf, TEMPLATE_VERSION } from "@nanobanana/templates";
+import { enhancePrompt, subjectOf } from "@nanobanana/templates";
 import type { Logger } from "pino";
 import { cacheKeyFor, claimOrWait } from "./cache.ts";
 import { postProcessImage } from "./post-process.ts";
@@ -97,10 +97,12 @@ export async function runGeneration(
       classification: { ...label, confidence: classification.confidence },
     });
 
+    const custom = await store.getTemplate(record.userId, `${label.subcategory}.${record.quality}`);
     const enhancement = enhancePrompt(record.prompt, {
       label,
       quality: record.quality,
       aspectRatio: record.aspectRatio,
+      ...(custom ? { custom } : {}),
     });
     const cacheKey = record.useCache
       ? cacheKeyFor({
@@ -110,7 +112,7 @@ export async function runGeneration(
           aspectRatio: record.aspectRatio,
           format: record.format,
           provider: provider.name,
-          templateVersion: TEMPLATE_VERSION,
+          template: `${enhancement.template.id}@${enhancement.template.version}`,
         })
       : null;
     await advance("enhance", "cache", {

@@ -3,7 +3,9 @@ import {
   type BatchRecord,
   type CacheEntry,
   type CostSummary,
+  type CustomTemplate,
   type GenerationRecord,
+  type Preferences,
   roundUsd,
   type WebhookDelivery,
 } from "@nanobanana/domain";
@@ -19,7 +21,7 @@ const ALREADY_EXISTS = 6;
  *   generations/{id}                    the record; history = where userId order by id (ids sort by time)
  *   batches/{id}, batches/{id}/settled/{itemId}   a batch and its finished items (count())
  *   idempotency/{scope}:{key}            {fingerprint, response, expiresAt}
- *   users/{userId}                       {webhookSecret}
+ *   users/{userId}                       {webhookSecret, preferences}; users/{userId}/templates/{id}
  *   deliveries/{id}                      webhook deliveries
  *   cache/{key}, cacheLocks/{key}        cache entries and leases, each with expiresAt
  *
@@ -175,6 +177,37 @@ export function createFirestoreStore(db: Firestore): Store {
     },
     async releaseIdempotencyKey(scope, key) {
       await idemDoc(scope, key).delete();
+    },
+
+    async getPreferences(userId) {
+      return ((await users.doc(userId).get()).get("preferences") as Preferences | undefined) ?? {};
+    },
+    async setPreferences(userId, preferences) {
+      // merge: keeps the user's other fields (the webhook secret); the preferences map is replaced whole.
+      await users.doc(userId).set({ preferences }, { mergeFields: ["preferences"] });
+    },
+    async listTemplates(userId) {
+      const snap = await users
+        .doc(userId)
+        .collection("templates")
+        .orderBy(FieldPath.documentId())
+        .get();
+      return snap.docs.map((d) => d.data() as CustomTemplate);
+    },
+    async getTemplate(userId, id) {
+      const snap = await users.doc(userId).collection("templates").doc(id).get();
+      return snap.exists ? (snap.data() as CustomTemplate) : null;
+    },
+    async putTemplate(template) {
+      await users.doc(template.userId).collection("templates").doc(template.id).set(template);
+    },
+    async deleteTemplate(userId, id) {
+      const ref = users.doc(userId).collection("templates").doc(id);
+      return db.runTransaction(async (tx) => {
+        if (!(await tx.get(ref)).exists) return false;
+        tx.delete(ref);
+        return true;
+      });
     },
 
     async getOrCreateWebhookSecret(userId, make) {

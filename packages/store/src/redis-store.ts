@@ -2,8 +2,10 @@ import {
   type BatchRecord,
   type CacheEntry,
   type CostSummary,
+  type CustomTemplate,
   type GenerationRecord,
   idFloor,
+  type Preferences,
   roundUsd,
   type WebhookDelivery,
 } from "@nanobanana/domain";
@@ -66,7 +68,8 @@ const ID_CURSOR = /^gen_[0-9a-z]{26}$/;
  *                             so lexicographic order is creation order and a cursor is an id
  *   batch:{id}                hash, as a generation; batch:{id}:settled, set of finished item ids
  *   idem:{scope}:{key}        string JSON {fingerprint, response}, with a TTL
- *   user:{userId}:whsec       the webhook signing secret
+ *   user:{userId}:whsec       the webhook signing secret; user:{userId}:prefs (JSON);
+ *   user:{userId}:templates   hash of custom templates by id
  *   delivery:{id}             hash; user:{userId}:deliveries (zset by time); subject:{id}:deliveries (list)
  *   cache:{key}               string JSON CacheEntry with a TTL; cache:{key}:lock, the owner's id
  */
@@ -78,6 +81,8 @@ export function createRedisStore(redis: Redis, prefix: string): Store {
     settled: (id: string) => `${prefix}:batch:${id}:settled`,
     idem: (scope: string, key: string) => `${prefix}:idem:${scope}:${key}`,
     secret: (userId: string) => `${prefix}:user:${userId}:whsec`,
+    prefs: (userId: string) => `${prefix}:user:${userId}:prefs`,
+    templates: (userId: string) => `${prefix}:user:${userId}:templates`,
     delivery: (id: string) => `${prefix}:delivery:${id}`,
     userDeliveries: (userId: string) => `${prefix}:user:${userId}:deliveries`,
     subjectDeliveries: (id: string) => `${prefix}:subject:${id}:deliveries`,
@@ -223,6 +228,30 @@ export function createRedisStore(redis: Redis, prefix: string): Store {
     },
     async releaseIdempotencyKey(scope, key) {
       await redis.del(k.idem(scope, key));
+    },
+
+    async getPreferences(userId) {
+      const raw = await redis.get(k.prefs(userId));
+      return raw ? (JSON.parse(raw) as Preferences) : {};
+    },
+    async setPreferences(userId, preferences) {
+      await redis.set(k.prefs(userId), JSON.stringify(preferences));
+    },
+    async listTemplates(userId) {
+      const all = await redis.hvals(k.templates(userId));
+      return all
+        .map((raw) => JSON.parse(raw) as CustomTemplate)
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
+    },
+    async getTemplate(userId, id) {
+      const raw = await redis.hget(k.templates(userId), id);
+      return raw ? (JSON.parse(raw) as CustomTemplate) : null;
+    },
+    async putTemplate(template) {
+      await redis.hset(k.templates(template.userId), template.id, JSON.stringify(template));
+    },
+    async deleteTemplate(userId, id) {
+      return (await redis.hdel(k.templates(userId), id)) === 1;
     },
 
     async getOrCreateWebhookSecret(userId, make) {

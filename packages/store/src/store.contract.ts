@@ -321,6 +321,47 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
     });
 
+    it("keeps a user's preferences, replacing them whole, beside their webhook secret", async () => {
+      const store = await makeStore();
+      expect(await store.getPreferences("mo")).toEqual({});
+      const secret = await store.getOrCreateWebhookSecret("mo", () => "whsec_mo");
+      await store.setPreferences("mo", { quality: "premium", format: "webp" });
+      await store.setPreferences("mo", { aspectRatio: "16:9" });
+      expect(await store.getPreferences("mo")).toEqual({ aspectRatio: "16:9" });
+      expect(await store.getOrCreateWebhookSecret("mo", () => "other")).toBe(secret);
+      expect(await store.getPreferences("nobody")).toEqual({});
+    });
+
+    it("keeps custom templates per user, one per subcategory and tier", async () => {
+      const store = await makeStore();
+      const template = (userId: string, quality: "draft" | "premium", version: number) => ({
+        id: `product.${quality}`,
+        userId,
+        subcategory: "product" as const,
+        quality,
+        lead: "Our house style shot of {subject}",
+        clauses: ["on warm oak", "soft morning light"],
+        version,
+        updatedAt: new Date().toISOString(),
+      });
+      await store.putTemplate(template("nia", "premium", 1));
+      await store.putTemplate(template("nia", "draft", 1));
+      await store.putTemplate(template("nia", "premium", 2));
+      await store.putTemplate(template("oto", "premium", 1));
+      expect((await store.listTemplates("nia")).map((t) => [t.id, t.version])).toEqual([
+        ["product.draft", 1],
+        ["product.premium", 2],
+      ]);
+      expect(await store.getTemplate("nia", "product.premium")).toMatchObject({
+        version: 2,
+        clauses: ["on warm oak", "soft morning light"],
+      });
+      expect(await store.deleteTemplate("nia", "product.draft")).toBe(true);
+      expect(await store.deleteTemplate("nia", "product.draft")).toBe(false);
+      expect(await store.getTemplate("nia", "product.draft")).toBeNull();
+      expect(await store.listTemplates("oto")).toHaveLength(1);
+    });
+
     it("answers ping", async () => {
       const store = await makeStore();
       await expect(store.ping()).resolves.toBeUndefined();

@@ -2,8 +2,10 @@ import type {
   BatchRecord,
   CacheEntry,
   CostSummary,
+  CustomTemplate,
   GenerationRecord,
   GenerationStatus,
+  Preferences,
   WebhookDelivery,
 } from "@nanobanana/domain";
 
@@ -85,6 +87,16 @@ export interface Store {
   ): Promise<void>;
   /** Frees a claim whose request failed, so the client may retry with the same key. */
   releaseIdempotencyKey(scope: string, key: string): Promise<void>;
+
+  getPreferences(userId: string): Promise<Preferences>;
+  setPreferences(userId: string, preferences: Preferences): Promise<void>;
+
+  /** A user's custom templates, by id ("{subcategory}.{quality}"). */
+  listTemplates(userId: string): Promise<CustomTemplate[]>;
+  getTemplate(userId: string, id: string): Promise<CustomTemplate | null>;
+  putTemplate(template: CustomTemplate): Promise<void>;
+  /** False when there was none. */
+  deleteTemplate(userId: string, id: string): Promise<boolean>;
 
   /** The user's signing secret, created with `make` on first use (race-free). */
   getOrCreateWebhookSecret(userId: string, make: () => string): Promise<string>;

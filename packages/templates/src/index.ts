@@ -21,6 +21,8 @@ export interface EnhanceOptions {
   label: Label;
   quality: Quality;
   aspectRatio?: AspectRatio;
+  /** A user's own template for this subcategory and tier, used instead of the stock one. */
+  custom?: { id: string; version: number; lead: string; clauses: readonly string[] };
 }
 
 export const templateIdFor = (label: Label, quality: Quality) =>
@@ -50,11 +52,13 @@ const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** Expand a short prompt into a professional specification with the template for its label and tier. */
 export function enhancePrompt(prompt: string, options: EnhanceOptions): Enhancement {
-  const template = STOCK_TEMPLATES[options.label.subcategory];
+  const template = options.custom
+    ? { lead: options.custom.lead, tiers: { [options.quality]: options.custom.clauses } }
+    : STOCK_TEMPLATES[options.label.subcategory];
   const subject = subjectOf(prompt);
   // A function replacer, so "$&" or "$1" in a prompt stays literal.
   const lead = template.lead.replace("{subject}", () => subject);
-  const clauses = [...template.tiers[options.quality]];
+  const clauses = [...(template.tiers[options.quality] ?? [])];
   const guard = GUARDS[options.quality];
   if (guard) clauses.push(guard);
   if (options.aspectRatio) clauses.push(`composed for a ${options.aspectRatio} frame`);
@@ -62,8 +66,10 @@ export function enhancePrompt(prompt: string, options: EnhanceOptions): Enhancem
   return {
     enhancedPrompt,
     template: {
-      id: templateIdFor(options.label, options.quality),
-      version: TEMPLATE_VERSION,
+      id: options.custom
+        ? `custom:${options.custom.id}`
+        : templateIdFor(options.label, options.quality),
+      version: options.custom ? options.custom.version : TEMPLATE_VERSION,
       domain: options.label.domain,
       subcategory: options.label.subcategory,
       quality: options.quality,

@@ -58,6 +58,20 @@ describe("enhancePrompt", () => {
     expect(flow.enhancedPrompt).toMatch(/decision/);
   });
 
+  it("uses a user's own template instead of the stock one, subject still verbatim", () => {
+    const custom = {
+      id: "ecommerce.standard",
+      version: 3,
+      lead: "Acme catalogue photo of {subject}",
+      clauses: ["on brand-yellow paper"],
+    };
+    const out = enhancePrompt("a red kettle", { label, quality: "standard", custom });
+    expect(out.enhancedPrompt).toMatch(
+      /^Acme catalogue photo of a red kettle\. On brand-yellow paper\. Avoid watermarks/,
+    );
+    expect(out.template).toMatchObject({ id: "custom:ecommerce.standard", version: 3 });
+  });
+
   it("states the aspect ratio when given", () => {
     expect(
       enhancePrompt("x", { label, quality: "draft", aspectRatio: "16:9" }).enhancedPrompt,

@@ -5,6 +5,7 @@ import {
   newGenerationRecord,
   newId,
   presentGeneration,
+  resolveRequest,
   summarizeBatch,
 } from "@nanobanana/domain";
 import { invalidRequest, notFound } from "@nanobanana/errors";
@@ -57,6 +58,7 @@ export function batchRoutes(deps: GenerationRouteDeps & { batchMaxItems: number 
           ...body.items.map((request, i) => ({ path: `items[${i}].`, request })),
         ]);
         const { userId } = callerOf(req);
+        const preferences = await deps.store.getPreferences(userId);
         const now = new Date();
         const batchId = newId("bat");
         const records = body.items.map((item) =>
@@ -65,10 +67,10 @@ export function batchRoutes(deps: GenerationRouteDeps & { batchMaxItems: number 
             userId,
             batchId,
             now,
-            request: {
-              ...item,
-              ...((item.webhook ?? body.webhook) ? { webhook: item.webhook ?? body.webhook } : {}),
-            },
+            request: resolveRequest(
+              { ...item, webhook: item.webhook ?? body.webhook },
+              preferences,
+            ),
           }),
         );
         const batch: BatchRecord = {

@@ -3,12 +3,13 @@ import {
   type BatchRecord,
   type GenerateRequest,
   type GenerationRecord,
-  generateRequestSchema,
+  generateBodySchema,
   isGenerationId,
   newGenerationRecord,
   newId,
   presentDelivery,
   presentGeneration,
+  resolveRequest,
   TERMINAL_STATUSES,
 } from "@nanobanana/domain";
 import { AppError, invalidRequest, notFound, serviceUnavailable } from "@nanobanana/errors";
@@ -144,13 +145,12 @@ export function generationRoutes(deps: GenerationRouteDeps): Router {
       res,
       { store: deps.store, ttlSeconds: deps.idempotencyTtlSeconds },
       async () => {
-        const request = parseBody(generateRequestSchema, req.body);
+        const body = parseBody(generateBodySchema, req.body);
+        const { userId } = callerOf(req);
+        // What the request leaves out comes from the user's preferences, then the defaults.
+        const request = resolveRequest(body, await deps.store.getPreferences(userId));
         await checkRequests(deps, [{ path: "", request }]);
-        const record = newGenerationRecord({
-          id: newId("gen"),
-          userId: callerOf(req).userId,
-          request,
-        });
+        const record = newGenerationRecord({ id: newId("gen"), userId, request });
         await acceptGenerations(deps, [record]);
         const statusUrl = `${baseUrlOf(req, deps.publicUrl)}/generation/${record.id}/status`;
         res.location(statusUrl);

@@ -1,10 +1,17 @@
-import { costWindows, presentGeneration } from "@nanobanana/domain";
+import {
+  type CustomTemplate,
+  costWindows,
+  customTemplateSchema,
+  preferencesSchema,
+  presentGeneration,
+} from "@nanobanana/domain";
+import { notFound } from "@nanobanana/errors";
 import type { Store } from "@nanobanana/store";
 import { Router } from "express";
 import { z } from "zod";
 import { resolveUserId } from "../auth.ts";
 import { parseBody } from "../http-errors.ts";
-import { baseUrlOf } from "./generations.ts";
+import { baseUrlOf, checkRequests, type GenerationRouteDeps } from "./generations.ts";
 
 const historyQuery = z.strictObject({
   limit: z.coerce.number({ error: "limit must be a number" }).int().min(1).max(100).default(20),
@@ -20,11 +27,9 @@ const costQuery = z.strictObject({
 });
 
 /** A user's own things: history (newest first, cursor-paginated) and cost. */
-export function userRoutes(deps: {
-  store: Store;
-  publicUrl: string | undefined;
-  models: readonly string[];
-}): Router {
+export function userRoutes(
+  deps: Pick<GenerationRouteDeps, "store" | "publicUrl" | "models" | "webhooks">,
+): Router {
   const router = Router();
   router.get("/user/:id/history", async (req, res) => {
     const userId = resolveUserId(req, String(req.params.id));
@@ -59,6 +64,46 @@ export function userRoutes(deps: {
       byModel: month?.byModel ?? [],
       cache: { hits: month?.cacheHits ?? 0, savedUsd: month?.savedUsd ?? 0 },
     });
+  });
+
+  router.get("/user/:id/preferences", async (req, res) => {
+    res.json(await deps.store.getPreferences(resolveUserId(req, String(req.params.id))));
+  });
+
+  router.put("/user/:id/preferences", async (req, res) => {
+    const userId = resolveUserId(req, String(req.params.id));
+    const preferences = parseBody(preferencesSchema, req.body);
+    await checkRequests(deps, [{ path: "", request: preferences }]);
+    await deps.store.setPreferences(userId, preferences);
+    res.json(preferences);
+  });
+
+  router.get("/user/:id/templates", async (req, res) => {
+    res.json({ items: await deps.store.listTemplates(resolveUserId(req, String(req.params.id))) });
+  });
+
+  router.post("/user/:id/templates", async (req, res) => {
+    const userId = resolveUserId(req, String(req.params.id));
+    const input = parseBody(customTemplateSchema, req.body);
+    const id = `${input.subcategory}.${input.quality}`;
+    const existing = await deps.store.getTemplate(userId, id);
+    const template: CustomTemplate = {
+      ...input,
+      id,
+      userId,
+      version: (existing?.version ?? 0) + 1,
+      updatedAt: new Date().toISOString(),
+    };
+    await deps.store.putTemplate(template);
+    res.status(existing ? 200 : 201).json(template);
+  });
+
+  router.delete("/user/:id/templates/:templateId", async (req, res) => {
+    const userId = resolveUserId(req, String(req.params.id));
+    const id = String(req.params.templateId);
+    if (!(await deps.store.deleteTemplate(userId, id)))
+      throw notFound(`no template ${id.slice(0, 60)}`);
+    res.status(204).end();
   });
 
   return router;
