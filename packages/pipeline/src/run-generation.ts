@@ -219,7 +219,13 @@ async function drawAndStore(
     const key = imageKeyFor(record, cacheKey);
     await blobs.put(key, image.bytes, {
       contentType: image.mimeType,
-      metadata: { generationId, userId: record.userId, model: result.model, sha256: image.sha256 },
+      metadata: {
+        generationId,
+        userId: record.userId,
+        model: result.model,
+        sha256: image.sha256,
+        ...(cacheKey ? { promptHash: cacheKey } : {}),
+      },
       // Cache objects are create-only: a retried or concurrent upload of the same key is a no-op.
       ...(cacheKey ? { createOnly: true } : {}),
     });

@@ -6,7 +6,6 @@ import {
   presentGeneration,
 } from "@nanobanana/domain";
 import { notFound } from "@nanobanana/errors";
-import type { Store } from "@nanobanana/store";
 import { Router } from "express";
 import { z } from "zod";
 import { resolveUserId } from "../auth.ts";
