@@ -19,6 +19,7 @@ import sharp from "sharp";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppDeps, createApp } from "./app.ts";
+import { rateLimitPerKey } from "./rate-limit.ts";
 
 const logger = createLogger({ service: "test", level: "silent" });
 const ALICE = "alice-key-123";
@@ -602,6 +603,44 @@ describe("preferences and custom templates", () => {
       "INVALID_REQUEST",
       /subcategory must be one of/,
     );
+  });
+});
+
+describe("rate limit", () => {
+  it("allows RATE_LIMIT requests a minute per key, then 429 with Retry-After; other keys are unaffected", async () => {
+    const limited = createApp({
+      ...deps,
+      rateLimit: rateLimitPerKey(storeRedis, { prefix: uniquePrefix("rl"), perMinute: 3, logger }),
+    });
+    const remaining: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await request(limited)
+        .post("/classify")
+        .set(as(ALICE))
+        .send({ prompt: "a cat" })
+        .expect(200);
+      expect(res.headers["ratelimit-limit"]).toBe("3");
+      remaining.push(String(res.headers["ratelimit-remaining"]));
+    }
+    expect(remaining).toEqual(["2", "1", "0"]);
+    const refused = await request(limited)
+      .post("/classify")
+      .set(as(ALICE))
+      .send({ prompt: "a cat" });
+    expectError(refused, 429, "RATE_LIMITED", /more than 3 requests in a minute/);
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+    // A whole batch counts once; another key has its own budget; health is never limited.
+    await request(limited)
+      .post("/generate-batch")
+      .set(as(BOB))
+      .send({ items: [{ prompt: "a" }, { prompt: "b" }] })
+      .expect(202);
+    expect(
+      (await request(limited).post("/classify").set(as(BOB)).send({ prompt: "a" })).headers[
+        "ratelimit-remaining"
+      ],
+    ).toBe("1");
+    await request(limited).get("/health").expect(200);
   });
 });
 

@@ -5,6 +5,7 @@ import type { Logger } from "@nanobanana/logger";
 import type { NotifyDeps } from "@nanobanana/pipeline";
 import type { generationQueue, Producer, webhookQueue } from "@nanobanana/queue";
 import type { Store } from "@nanobanana/store";
+import type { RequestHandler } from "express";
 import express, { type Express } from "express";
 import { authenticate } from "./auth.ts";
 import { errorHandler, notFoundRoute } from "./http-errors.ts";
@@ -29,6 +30,8 @@ export interface AppDeps {
   batchMaxItems: number;
   idempotencyTtlSeconds: number;
   webhooks: GenerationRouteDeps["webhooks"];
+  /** Per-key request limit; none when absent (tests). */
+  rateLimit?: RequestHandler;
 }
 
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -69,6 +72,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(authenticate(deps.apiKeys));
+  if (deps.rateLimit) app.use(deps.rateLimit);
   // The parser that runs first wins; the general one skips a body already read.
   app.use("/generate-batch", express.json({ limit: MAX_BATCH_BODY_BYTES, strict: true }));
   app.use(express.json({ limit: MAX_BODY_BYTES, strict: true }));

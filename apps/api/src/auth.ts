@@ -6,6 +6,8 @@ import type { Request, RequestHandler } from "express";
 export interface Caller {
   userId: string;
   admin: boolean;
+  /** A short, non-secret name for the key (first 12 hex of its hash), for limits and logs. */
+  keyId: string;
 }
 
 const hashKey = (key: string) => createHash("sha256").update(key).digest("hex");
@@ -15,7 +17,12 @@ const hashKey = (key: string) => createHash("sha256").update(key).digest("hex");
  * comparison ever runs over the secret itself (no timing side channel on the key).
  */
 export function authenticate(keys: readonly ApiKeyEntry[]): RequestHandler {
-  const byHash = new Map(keys.map((k) => [hashKey(k.key), { userId: k.userId, admin: k.admin }]));
+  const byHash = new Map(
+    keys.map((k) => {
+      const hash = hashKey(k.key);
+      return [hash, { userId: k.userId, admin: k.admin, keyId: hash.slice(0, 12) }];
+    }),
+  );
   return (req, _res, next) => {
     const header = req.get("authorization");
     const match = header?.match(/^Bearer\s+(\S+)$/i);

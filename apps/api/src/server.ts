@@ -5,6 +5,7 @@ import type { Logger } from "@nanobanana/logger";
 import { connectRedis, createProducer, generationQueue, webhookQueue } from "@nanobanana/queue";
 import { openStore } from "@nanobanana/store";
 import { createApp } from "./app.ts";
+import { rateLimitPerKey } from "./rate-limit.ts";
 
 export interface RunningApi {
   port: number;
@@ -58,6 +59,11 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     batchMaxItems: config.batchMaxItems,
     idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     webhooks: { allowPrivate: config.webhooks.allowPrivate },
+    rateLimit: rateLimitPerKey(queueRedis, {
+      prefix: config.keyPrefix,
+      perMinute: config.rateLimitPerMinute,
+      logger,
+    }),
     models: config.models,
     logger,
     publicUrl: config.publicUrl,

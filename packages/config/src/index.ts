@@ -145,6 +145,7 @@ const envSchema = z.object({
   GEMINI_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1_000),
   GEMINI_RPM: z.coerce.number().int().min(1).default(60),
   MODEL_PRICES: pricesSchema,
+  RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(300),
   CACHE_TTL_DAYS: z.coerce.number().min(0.001).max(365).default(7),
   BATCH_MAX_ITEMS: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_BATCH_MAX_ITEMS),
   IDEMPOTENCY_TTL_HOURS: z.coerce
@@ -195,6 +196,8 @@ export interface Config {
   /** Models a caller may name in a request (the provider's, with a price). */
   models: string[];
   sketchDelayMs: number;
+  /** Requests per minute per API key. */
+  rateLimitPerMinute: number;
   batchMaxItems: number;
   idempotencyTtlSeconds: number;
   /** How long a drawn image serves identical requests. */
@@ -334,6 +337,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     prices,
     models,
     sketchDelayMs: e.SKETCH_DELAY_MS,
+    rateLimitPerMinute: e.RATE_LIMIT,
     batchMaxItems: e.BATCH_MAX_ITEMS,
     cacheTtlSeconds: Math.round(e.CACHE_TTL_DAYS * 86_400),
     idempotencyTtlSeconds: Math.round(e.IDEMPOTENCY_TTL_HOURS * 3600),
