@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { createFsBlobStore } from "@nanobanana/blob-store";
 import { newGenerationRecord, newId } from "@nanobanana/domain";
 import { createLogger } from "@nanobanana/logger";
@@ -670,6 +671,41 @@ describe("classify and enhance", () => {
     expect(res.body.template).toMatchObject({ quality: "premium", version: 1 });
     expect(res.body.classification.domain).toBe("photography");
     expect(res.body.words.out).toBeGreaterThan(80);
+  });
+});
+
+describe("security headers and request logs", () => {
+  it("sets helmet's headers and logs each request with its request id and user id", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()));
+        done();
+      },
+    });
+    const logged = createApp({
+      ...deps,
+      logger: createLogger({ service: "api", level: "info" }, sink),
+    });
+    const res = await request(logged)
+      .post("/classify")
+      .set(as(ALICE))
+      .set("X-Request-Id", "trace-99")
+      .send({ prompt: "a cat" })
+      .expect(200);
+    expect(res.headers["x-content-type-options"]).toBe("nosniff");
+    expect(res.headers["strict-transport-security"]).toMatch(/max-age/);
+    expect(res.headers["x-powered-by"]).toBeUndefined();
+    await new Promise((resolve) => setImmediate(resolve));
+    const line = lines.find((l) => l.requestId === "trace-99");
+    if (!line) console.error(JSON.stringify(lines).slice(0, 1500));
+    expect(line).toMatchObject({
+      service: "api",
+      userId: "alice",
+      req: { method: "POST", url: "/classify" },
+      res: { statusCode: 200 },
+    });
+    expect(JSON.stringify(lines)).not.toContain(ALICE);
   });
 });
 

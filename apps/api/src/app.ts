@@ -7,6 +7,8 @@ import type { generationQueue, Producer, webhookQueue } from "@nanobanana/queue"
 import type { Store } from "@nanobanana/store";
 import type { RequestHandler } from "express";
 import express, { type Express } from "express";
+import helmet from "helmet";
+import { pinoHttp } from "pino-http";
 import { authenticate } from "./auth.ts";
 import { errorHandler, notFoundRoute } from "./http-errors.ts";
 import { batchRoutes } from "./routes/batches.ts";
@@ -44,26 +46,31 @@ export function createApp(deps: AppDeps): Express {
   app.disable("x-powered-by");
   app.set("trust proxy", true);
 
-  app.use((req, res, next) => {
-    const incoming = req.get("x-request-id");
-    const requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-    const log = deps.logger.child({ requestId });
-    Object.assign(req, { log });
-    res.set("X-Request-Id", requestId);
-    const started = performance.now();
-    res.on("finish", () => {
-      log.info(
-        {
-          method: req.method,
-          path: req.path,
-          status: res.statusCode,
-          ms: Math.round(performance.now() - started),
-        },
-        "request",
-      );
-    });
-    next();
-  });
+  app.use(helmet());
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      // A caller's X-Request-Id is kept (when sane) so their logs and ours line up.
+      genReqId: (req, res) => {
+        const incoming = req.headers["x-request-id"];
+        const id =
+          typeof incoming === "string" && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader("X-Request-Id", id);
+        return id;
+      },
+      customProps: (req, res) => {
+        const caller = (res as unknown as { locals?: { caller?: { userId: string } } }).locals
+          ?.caller;
+        return { requestId: req.id, ...(caller ? { userId: caller.userId } : {}) };
+      },
+      // The health probe runs every few seconds; its lines would drown the rest.
+      autoLogging: { ignore: (req) => req.url === "/health" },
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
 
   app.get("/health", async (_req, res) => {
     const checks = await deps.checkHealth();

@@ -55,6 +55,7 @@ function scriptedProvider(
 async function setup(
   script: Array<(request: ImageRequest) => Promise<void> | void> = [() => undefined],
   costUsd = 0,
+  monthlyBudgetUsd?: number,
 ) {
   const prefix = uniquePrefix("worker");
   const store = createRedisStore(storeRedis, prefix);
@@ -70,6 +71,8 @@ async function setup(
         provider: scripted.provider,
         notify: { store, baseUrl: "", enqueueDelivery: async () => undefined },
         cacheTtlSeconds: 3600,
+        monthlyBudgetUsd,
+        priceOf: () => costUsd,
       },
       logger,
     ),
@@ -355,6 +358,36 @@ describe("generation worker", () => {
       const retry = await t.settled(await t.submit("an orange kite"));
       expect(retry).toMatchObject({ status: "completed", cached: false });
       expect(t.calls()).toBe(2);
+    });
+  });
+
+  describe("monthly budget", () => {
+    it("fails fast with BUDGET_EXCEEDED, before any provider call, once the next image would pass it", async () => {
+      const t = await setup([() => undefined], 0.039, 0.05);
+      const first = await t.settled(await t.submit("budget lamp one"));
+      const second = await t.settled(await t.submit("budget lamp two"));
+      expect(first.status).toBe("completed");
+      expect(second).toMatchObject({
+        status: "failed",
+        attempts: 1,
+        providerCalls: 0,
+        error: { code: "BUDGET_EXCEEDED", retryable: false },
+      });
+      expect(second.error?.message).toMatch(/past the monthly budget of \$0\.05/);
+      expect(t.calls()).toBe(1);
+      // A cache hit costs nothing, so it is still served.
+      expect(await t.settled(await t.submit("budget lamp one"))).toMatchObject({
+        status: "completed",
+        cached: true,
+      });
+    });
+
+    it("applies the lower of the service's budget and the user's own", async () => {
+      const t = await setup([() => undefined], 0.039, 10);
+      await t.store.setPreferences("alice", { monthlyBudgetUsd: 0 });
+      const record = await t.settled(await t.submit("budget lamp three"));
+      expect(record.error?.code).toBe("BUDGET_EXCEEDED");
+      expect(t.calls()).toBe(0);
     });
   });
 });

@@ -71,7 +71,15 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   const generation = createConsumer(
     generationQueue,
     generationHandlers(
-      { store, blobs, provider, notify, cacheTtlSeconds: config.cacheTtlSeconds },
+      {
+        store,
+        blobs,
+        provider,
+        notify,
+        cacheTtlSeconds: config.cacheTtlSeconds,
+        monthlyBudgetUsd: config.monthlyBudgetUsd,
+        priceOf: (model) => config.prices[model] ?? 0,
+      },
       logger,
     ),
     { connection: queueRedis, prefix: config.keyPrefix, concurrency: config.workerConcurrency },

@@ -145,6 +145,7 @@ const envSchema = z.object({
   GEMINI_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1_000),
   GEMINI_RPM: z.coerce.number().int().min(1).default(60),
   MODEL_PRICES: pricesSchema,
+  MONTHLY_BUDGET_USD: z.coerce.number().min(0).optional(),
   RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(300),
   CACHE_TTL_DAYS: z.coerce.number().min(0.001).max(365).default(7),
   BATCH_MAX_ITEMS: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_BATCH_MAX_ITEMS),
@@ -196,6 +197,8 @@ export interface Config {
   /** Models a caller may name in a request (the provider's, with a price). */
   models: string[];
   sketchDelayMs: number;
+  /** Every user's monthly spending cap in USD; unset means none (a user may set their own). */
+  monthlyBudgetUsd: number | undefined;
   /** Requests per minute per API key. */
   rateLimitPerMinute: number;
   batchMaxItems: number;
@@ -338,6 +341,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     models,
     sketchDelayMs: e.SKETCH_DELAY_MS,
     rateLimitPerMinute: e.RATE_LIMIT,
+    monthlyBudgetUsd: e.MONTHLY_BUDGET_USD,
     batchMaxItems: e.BATCH_MAX_ITEMS,
     cacheTtlSeconds: Math.round(e.CACHE_TTL_DAYS * 86_400),
     idempotencyTtlSeconds: Math.round(e.IDEMPOTENCY_TTL_HOURS * 3600),

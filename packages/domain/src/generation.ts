@@ -53,6 +53,11 @@ export const preferencesSchema = z.strictObject({
   aspectRatio: aspectRatioSchema.optional(),
   format: formatSchema.optional(),
   webhook: webhookRequestSchema.optional(),
+  /** The user's own monthly spending cap in USD; the lower of this and MONTHLY_BUDGET_USD applies. */
+  monthlyBudgetUsd: z
+    .number({ error: "monthlyBudgetUsd must be a number of dollars" })
+    .min(0)
+    .optional(),
 });
 export type Preferences = z.infer<typeof preferencesSchema>;
 

@@ -3,7 +3,9 @@ import { classifyPrompt } from "@nanobanana/classifier";
 import {
   type Domain as ClassificationDomain,
   type Subcategory as ClassificationSubcategory,
+  costWindows,
   type GenerationRecord,
+  roundUsd,
   type Stage,
   TERMINAL_STATUSES,
 } from "@nanobanana/domain";
@@ -22,6 +24,10 @@ export interface PipelineDeps {
   logger: Logger;
   /** How long a drawn image serves identical requests (CACHE_TTL_DAYS). */
   cacheTtlSeconds: number;
+  /** Every user's monthly cap (MONTHLY_BUDGET_USD); a user's preferences may set a lower one. */
+  monthlyBudgetUsd?: number | undefined;
+  /** USD per image of a model, from the pricing table. */
+  priceOf?: (model: string) => number;
 }
 
 export interface AttemptContext {
@@ -159,6 +165,7 @@ export async function runGeneration(
       lockHeld = claim.kind === "owner";
     }
     try {
+      await checkBudget(deps, record);
       await advance("cache", "generate", {});
       return await drawAndStore(deps, record, {
         label,
@@ -176,6 +183,28 @@ export async function runGeneration(
   } catch (error) {
     if (error instanceof StageAbandoned) return { kind: "skipped", reason: "record moved on" };
     throw toAppError(error);
+  }
+}
+
+/**
+ * Fails fast, before any provider call, when this image would take the user past their
+ * monthly budget. Concurrent generations may each pass the check, so a budget can be
+ * overshot by at most the images in flight at once.
+ */
+async function checkBudget(deps: PipelineDeps, record: GenerationRecord): Promise<void> {
+  const own = (await deps.store.getPreferences(record.userId)).monthlyBudgetUsd;
+  const caps = [deps.monthlyBudgetUsd, own].filter((c): c is number => c !== undefined);
+  if (caps.length === 0) return;
+  const budget = Math.min(...caps);
+  const price = deps.priceOf?.(record.requestedModel ?? deps.provider.defaultModel) ?? 0;
+  if (price === 0) return;
+  const month = costWindows(new Date()).month;
+  const spent = (await deps.store.costSummary(record.userId, month, [])).usd;
+  if (spent + price > budget) {
+    throw new AppError(
+      "BUDGET_EXCEEDED",
+      `this image ($${price}) would take ${month.period}'s spend ($${roundUsd(spent)}) past the monthly budget of $${budget}; raise monthlyBudgetUsd in your preferences or wait for next month`,
+    );
   }
 }
 
