@@ -32,6 +32,22 @@ export const notFoundRoute: RequestHandler = (req, _res, next) => {
   next(new AppError("NOT_FOUND", `no route ${req.method} ${req.path}`));
 };
 
+/**
+ * Redis or Firestore unreachable: the request could not be recorded, so it is a 503 the
+ * client may retry, never a 500. (ioredis: offline or out of retries; gRPC 14: UNAVAILABLE.)
+ */
+export function isBackendUnavailable(error: unknown): boolean {
+  const e = error as { name?: string; message?: string; code?: string | number } | null;
+  if (!e) return false;
+  return (
+    e.name === "MaxRetriesPerRequestError" ||
+    e.code === "ECONNREFUSED" ||
+    e.code === "ECONNRESET" ||
+    e.code === 14 ||
+    /Connection is closed|enableOfflineQueue|Stream isn't writeable/.test(e.message ?? "")
+  );
+}
+
 interface BodyParserError {
   type?: string;
   status?: number;
@@ -51,6 +67,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       error = new AppError(
         "PAYLOAD_TOO_LARGE",
         `the body is larger than ${parserError.limit} bytes`,
+      );
+    } else if (isBackendUnavailable(err)) {
+      error = new AppError(
+        "SERVICE_UNAVAILABLE",
+        "our storage is unreachable right now; nothing was accepted, try again shortly",
+        { retryable: true, cause: err },
       );
     } else if (
       parserError.type === "charset.unsupported" ||

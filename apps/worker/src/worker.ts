@@ -82,7 +82,13 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       },
       logger,
     ),
-    { connection: queueRedis, prefix: config.keyPrefix, concurrency: config.workerConcurrency },
+    {
+      connection: queueRedis,
+      prefix: config.keyPrefix,
+      concurrency: config.workerConcurrency,
+      // A killed worker's jobs are re-run by another once their lock lapses.
+      worker: { lockDuration: config.workerLockMs, stalledInterval: config.workerLockMs },
+    },
   );
   const webhooks = createConsumer(
     webhookQueue,
@@ -103,7 +109,12 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       logger,
     ),
     // Deliveries wait on other people's servers, not on our CPU: many at once is cheap.
-    { connection: queueRedis, prefix: config.keyPrefix, concurrency: 50 },
+    {
+      connection: queueRedis,
+      prefix: config.keyPrefix,
+      concurrency: 50,
+      worker: { lockDuration: config.workerLockMs, stalledInterval: config.workerLockMs },
+    },
   );
   const consumers = [generation, webhooks];
   for (const consumer of consumers) {

@@ -161,7 +161,8 @@ const envSchema = z.object({
   WEBHOOK_RETRY_SCHEDULE: delaysSchema.default(parseDelays("5s,5m,30m,2h,5h,10h,14h,20h,24h")),
   SKETCH_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
-  GENERATION_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  // BullMQ's job lock: a job whose worker died is handed to another after this long.
+  WORKER_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   REDIS_SERVER_BIN: z.string().default("redis-server"),
@@ -213,8 +214,9 @@ export interface Config {
     retrySchedule: number[];
   };
   workerConcurrency: number;
-  generationAttempts: number;
   shutdownTimeoutMs: number;
+  /** How long before a dead worker's job goes to another worker. */
+  workerLockMs: number;
   logLevel: string;
   redisServerBin: string;
 }
@@ -351,8 +353,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retrySchedule: e.WEBHOOK_RETRY_SCHEDULE,
     },
     workerConcurrency: e.WORKER_CONCURRENCY,
-    generationAttempts: e.GENERATION_ATTEMPTS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    workerLockMs: e.WORKER_LOCK_MS,
     logLevel: e.LOG_LEVEL,
     redisServerBin: e.REDIS_SERVER_BIN,
   };

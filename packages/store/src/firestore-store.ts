@@ -272,7 +272,8 @@ export function createFirestoreStore(db: Firestore): Store {
       const ref = cacheLocks.doc(key);
       return db.runTransaction(async (tx) => {
         const held = (await tx.get(ref)).data() as { owner: string; expiresAt: Date } | undefined;
-        if (held && toDate(held.expiresAt) > new Date()) return false;
+        // Re-entrant for its owner (a generation re-run after its worker died).
+        if (held && held.owner !== owner && toDate(held.expiresAt) > new Date()) return false;
         tx.set(ref, { owner, expiresAt: new Date(Date.now() + ttlMs) });
         return true;
       });

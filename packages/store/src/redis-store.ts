@@ -35,6 +35,17 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `;
 
+// A lease is re-entrant for its owner: a generation re-run after its worker died takes its
+// own lease back instead of waiting for it to lapse.
+const ACQUIRE_LEASE = `
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+`;
+
 const RELEASE_IF_OWNER = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -305,7 +316,7 @@ export function createRedisStore(redis: Redis, prefix: string): Store {
       await redis.set(k.cache(entry.key), JSON.stringify(entry), "EX", ttlSeconds);
     },
     async acquireCacheLock(key, owner, ttlMs) {
-      return (await redis.set(k.cacheLock(key), owner, "PX", ttlMs, "NX")) === "OK";
+      return (await redis.eval(ACQUIRE_LEASE, 1, k.cacheLock(key), owner, ttlMs)) === 1;
     },
     async releaseCacheLock(key, owner) {
       await redis.eval(RELEASE_IF_OWNER, 1, k.cacheLock(key), owner);

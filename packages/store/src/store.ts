@@ -114,7 +114,10 @@ export interface Store {
   /** The cache: an entry per key, expiring after its TTL. */
   getCacheEntry(key: string): Promise<CacheEntry | null>;
   putCacheEntry(entry: CacheEntry, ttlSeconds: number): Promise<void>;
-  /** A lease on a key while its image is drawn, so identical requests wait instead of paying again. */
+  /**
+   * A lease on a key while its image is drawn, so identical requests wait instead of paying
+   * again. Re-entrant: the owner (a generation id) may take it again, as a re-run does.
+   */
   acquireCacheLock(key: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Releases the lease only if `owner` still holds it. */
   releaseCacheLock(key: string, owner: string): Promise<void>;

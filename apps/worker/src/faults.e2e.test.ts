@@ -1,0 +1,205 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type RunningApi, startApi } from "@nanobanana/api";
+import { type Config, loadConfig } from "@nanobanana/config";
+import { startLocalRedis } from "@nanobanana/local-redis";
+import { createLogger } from "@nanobanana/logger";
+import { freePort, testRedisUrl, uniquePrefix, waitFor } from "@nanobanana/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { startWorker } from "./worker.ts";
+
+/** Faults with real processes: a worker killed with SIGKILL mid-batch, and Redis restarted. */
+const logger = createLogger({ service: "test", level: "silent" });
+const KEY = "fault-test-key-1";
+const headers = { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" };
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function env(config: Record<string, string>): NodeJS.ProcessEnv {
+  const { REDIS_URL: _r, API_KEYS: _k, ...inherited } = process.env;
+  return { ...inherited, ...config };
+}
+
+function spawnWorker(config: Record<string, string>): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", resolve(import.meta.dirname, "main.ts")],
+    {
+      env: env(config),
+      stdio: ["ignore", "ignore", "ignore"],
+    },
+  );
+  cleanups.push(() => child.exitCode === null && child.kill("SIGKILL"));
+  return child;
+}
+
+async function receiver(): Promise<{
+  url: string;
+  got: Array<{ headers: IncomingHttpHeaders; body: string }>;
+}> {
+  const got: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+  const server: Server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      got.push({ headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  cleanups.push(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got };
+}
+
+describe("faults", () => {
+  it("loses nothing when a worker is SIGKILLed mid-batch: a new worker finishes every item, each billed and notified once", async () => {
+    const hook = await receiver();
+    const port = await freePort();
+    const settings = {
+      REDIS_URL: testRedisUrl(),
+      KEY_PREFIX: uniquePrefix("fault"),
+      DATA_DIR: mkdtempSync(join(tmpdir(), "nb-fault-")),
+      API_KEYS: `${KEY}:fay`,
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      WEBHOOK_ALLOW_PRIVATE: "1",
+      SKETCH_DELAY_MS: "600",
+      WORKER_CONCURRENCY: "4",
+      WORKER_LOCK_MS: "2000",
+      RATE_LIMIT: "100000",
+      LOG_LEVEL: "warn",
+    };
+    const api = await startApi(loadConfig(settings), logger);
+    cleanups.push(() => api.close());
+    const base = `http://127.0.0.1:${port}`;
+
+    const first = spawnWorker(settings);
+    const items = Array.from({ length: 16 }, (_, i) => ({
+      prompt: `fault-tolerant teapot number ${i}`,
+    }));
+    const accepted = (await (
+      await fetch(`${base}/generate-batch`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ items, webhook: hook.url }),
+      })
+    ).json()) as {
+      batchId: string;
+      ids: string[];
+    };
+    const status = async () =>
+      (await (await fetch(`${base}/batch/${accepted.batchId}/status`, { headers })).json()) as {
+        counts: Record<string, number>;
+        progress: number;
+      };
+
+    // Kill it while some items are done and others are being drawn.
+    await waitFor(
+      async () => {
+        const { counts } = await status();
+        return (counts.completed ?? 0) >= 2 && (counts.processing ?? 0) >= 2 ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 10, what: "some completed, some being drawn" },
+    );
+    first.kill("SIGKILL");
+    await new Promise((r) => first.once("exit", r));
+    const orphaned = (await status()).counts.processing ?? 0;
+    expect(orphaned).toBeGreaterThan(0);
+
+    spawnWorker(settings);
+    const done = await waitFor(
+      async () => ((await status()).progress === 1 ? status() : undefined),
+      { timeoutMs: 60_000, what: "every item finished" },
+    );
+    expect(done.counts).toMatchObject({ completed: 16, failed: 0, processing: 0, queued: 0 });
+
+    // Billed once: the month's cost report counts each image one time.
+    const cost = (await (await fetch(`${base}/user/me/cost`, { headers })).json()) as {
+      month: { images: number };
+    };
+    expect(cost.month.images).toBe(16);
+
+    // Notified: one generation.completed per item and one batch.completed; a redelivery keeps its id.
+    await waitFor(
+      () => (new Set(hook.got.map((g) => g.headers["webhook-id"])).size >= 17 ? true : undefined),
+      { what: "17 webhooks" },
+    );
+    const events = hook.got.map(
+      (g) => JSON.parse(g.body) as { type: string; data: { id: string } },
+    );
+    expect(
+      new Set(events.filter((e) => e.type === "generation.completed").map((e) => e.data.id)),
+    ).toEqual(new Set(accepted.ids));
+    const idsByItem = new Map<string, Set<unknown>>();
+    for (const [i, e] of events.entries()) {
+      const seen = idsByItem.get(e.data.id) ?? new Set();
+      seen.add(hook.got[i]?.headers["webhook-id"]);
+      idsByItem.set(e.data.id, seen);
+    }
+    expect([...idsByItem.values()].every((s) => s.size === 1)).toBe(true);
+  });
+
+  it("answers 503 while Redis is down, recovers by itself, and keeps what it had accepted", async () => {
+    const redisDir = mkdtempSync(join(tmpdir(), "nb-fault-redis-"));
+    const redisPort = await freePort();
+    let redis = await startLocalRedis({ dir: redisDir, port: redisPort });
+    cleanups.push(() => redis.stop());
+    const port = await freePort();
+    const config: Config = loadConfig({
+      REDIS_URL: redis.url,
+      DATA_DIR: mkdtempSync(join(tmpdir(), "nb-fault-")),
+      API_KEYS: `${KEY}:gus`,
+      PORT: String(port),
+      SKETCH_DELAY_MS: "200",
+    });
+    const worker = await startWorker(config, logger);
+    const api: RunningApi = await startApi(config, logger);
+    cleanups.push(
+      () => worker.close(),
+      () => api.close(),
+    );
+    const base = `http://127.0.0.1:${port}`;
+    const submit = (prompt: string) =>
+      fetch(`${base}/generate`, { method: "POST", headers, body: JSON.stringify({ prompt }) });
+
+    const before = (await (await submit("before the outage")).json()) as { id: string };
+    await redis.stop();
+
+    const during = await submit("during the outage");
+    expect(during.status).toBe(503);
+    expect(((await during.json()) as { error: { code: string } }).error.code).toBe(
+      "SERVICE_UNAVAILABLE",
+    );
+    expect((await fetch(`${base}/health`)).status).toBe(503);
+
+    redis = await startLocalRedis({ dir: redisDir, port: redisPort });
+    await waitFor(async () => ((await fetch(`${base}/health`)).status === 200 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: "health back",
+    });
+    const after = await submit("after the outage");
+    expect(after.status).toBe(202);
+    const { id } = (await after.json()) as { id: string };
+    for (const generationId of [before.id, id]) {
+      const record = await waitFor(
+        async () => {
+          const body = (await (
+            await fetch(`${base}/generation/${generationId}/status`, { headers })
+          ).json()) as { status: string };
+          return body.status === "completed" ? body : undefined;
+        },
+        { timeoutMs: 30_000, what: `${generationId} completed` },
+      );
+      expect(record.status).toBe("completed");
+    }
+  });
+});
