@@ -607,6 +607,35 @@ describe("preferences and custom templates", () => {
   });
 });
 
+describe("operations", () => {
+  it("shows queue depths and Prometheus metrics to admins only", async () => {
+    await settled((await generate(ALICE, { prompt: "metrics probe teacup" })).id);
+    const status = await request(app).get("/queue/status").set(as(ADMIN)).expect(200);
+    expect(Object.keys(status.body.queues).sort()).toEqual(["generation", "webhooks"]);
+    expect(status.body.queues.generation).toMatchObject({
+      waiting: expect.any(Number),
+      active: expect.any(Number),
+    });
+    expectError(
+      await request(app).get("/queue/status").set(as(ALICE)),
+      403,
+      "FORBIDDEN",
+      /admin key/,
+    );
+
+    const metrics = await request(app).get("/metrics").set(as(ADMIN)).expect(200);
+    expect(metrics.headers["content-type"]).toMatch(/text\/plain/);
+    expect(metrics.text).toMatch(
+      /nanobanana_http_requests_total\{method="POST",route="\/generate",status="202"\} \d+/,
+    );
+    expect(metrics.text).toMatch(/nanobanana_generations_total\{status="completed",code=""\} \d+/);
+    expect(metrics.text).toMatch(/nanobanana_stage_duration_seconds_count\{stage="generate"\} \d+/);
+    expect(metrics.text).toMatch(/nanobanana_queue_jobs\{queue="generation",state="waiting"\} \d+/);
+    expect(metrics.text).toMatch(/nanobanana_classification_confidence_bucket/);
+    expectError(await request(app).get("/metrics").set(as(ALICE)), 403, "FORBIDDEN");
+  });
+});
+
 describe("rate limit", () => {
   it("allows RATE_LIMIT requests a minute per key, then 429 with Retry-After; other keys are unaffected", async () => {
     const limited = createApp({

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { BlobStore } from "@nanobanana/blob-store";
 import type { ApiKeyEntry } from "@nanobanana/config";
 import type { Logger } from "@nanobanana/logger";
+import { getMetrics } from "@nanobanana/metrics";
 import type { NotifyDeps } from "@nanobanana/pipeline";
 import type { generationQueue, Producer, webhookQueue } from "@nanobanana/queue";
 import type { Store } from "@nanobanana/store";
@@ -11,6 +12,7 @@ import helmet from "helmet";
 import { pinoHttp } from "pino-http";
 import { authenticate } from "./auth.ts";
 import { errorHandler, notFoundRoute } from "./http-errors.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { batchRoutes } from "./routes/batches.ts";
 import { type GenerationRouteDeps, generationRoutes } from "./routes/generations.ts";
 import { promptRoutes } from "./routes/prompts.ts";
@@ -47,6 +49,17 @@ export function createApp(deps: AppDeps): Express {
   app.set("trust proxy", true);
 
   app.use(helmet());
+  const { httpRequests, httpDuration } = getMetrics();
+  app.use((req, res, next) => {
+    const stop = httpDuration.startTimer();
+    res.on("finish", () => {
+      // The matched route pattern, never the raw path: ids would explode the label set.
+      const route = (req.route as { path?: string } | undefined)?.path ?? "unmatched";
+      stop({ method: req.method, route });
+      httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  });
   app.use(
     pinoHttp({
       logger: deps.logger,
@@ -96,6 +109,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(generationRoutes(routeDeps));
   app.use(batchRoutes(routeDeps));
   app.use(webhookRoutes(deps));
+  app.use(adminRoutes({ producers: [deps.producer.queue, deps.webhookProducer.queue] }));
   app.use(userRoutes(deps));
   app.use(notFoundRoute);
   app.use(errorHandler(deps.logger));

@@ -1,5 +1,6 @@
 import { toAppError } from "@nanobanana/errors";
 import type { Logger } from "@nanobanana/logger";
+import { observeSettled } from "@nanobanana/metrics";
 import {
   type NotifyDeps,
   notifySettled,
@@ -25,7 +26,9 @@ export function generationHandlers(
 ): Handlers<typeof generationQueue> {
   const notify = async (generationId: string, log: Logger) => {
     const record = await deps.store.getGeneration(generationId);
-    if (record) await notifySettled({ ...deps.notify, logger: log }, record);
+    if (!record) return;
+    await notifySettled({ ...deps.notify, logger: log }, record);
+    observeSettled(record);
   };
   return {
     async generate({ generationId }, job) {
