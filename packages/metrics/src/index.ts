@@ -1,5 +1,5 @@
 import type { GenerationRecord } from "@nanobanana/domain";
-import { Counter, collectDefaultMetrics, Gauge, Histogram, register } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram } from "prom-client";
 
 export { register } from "prom-client";
 
