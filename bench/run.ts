@@ -4,6 +4,7 @@
  * side by side from one run. Writes the table to bench/RESULTS.md.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -13,6 +14,7 @@ import { startLocalRedis } from "@nanobanana/local-redis";
 import { createLogger } from "@nanobanana/logger";
 import { startWorker } from "@nanobanana/worker";
 import { Queue } from "bullmq";
+import express from "express";
 import { Redis } from "ioredis";
 
 const KEY = "bench-key-0001";
@@ -20,7 +22,14 @@ const dir = mkdtempSync(join(tmpdir(), "nb-bench-"));
 const logger = createLogger({ service: "bench", level: "warn" });
 const redis = await startLocalRedis({ dir: join(dir, "redis") });
 const config = {
-  ...loadConfig({ PORT: "0", DATA_DIR: dir, API_KEYS: `${KEY}:bench`, LOG_LEVEL: "warn" }),
+  ...loadConfig({
+    PORT: "0",
+    DATA_DIR: dir,
+    API_KEYS: `${KEY}:bench`,
+    LOG_LEVEL: "warn",
+    // The bench measures the service, not its per-key limit.
+    RATE_LIMIT: "1000000",
+  }),
   redisUrl: redis.url,
 };
 const worker = await startWorker(config, logger);
@@ -65,9 +74,11 @@ const prompts = [
 
 // 1. One at a time: what a single user polling sees.
 const sequential: number[] = [];
+const sequentialIds: string[] = [];
 for (let i = 0; i < 40; i++) {
   const { id, t0 } = await submit(`${prompts[i % prompts.length]} #${i}`);
   sequential.push((await untilCompleted(id)) - t0);
+  sequentialIds.push(id);
 }
 
 // 2. A burst: 200 submitted at once.
@@ -78,6 +89,46 @@ const accepted = await Promise.all(
 const acceptedAll = performance.now() - burstStart;
 const done = await Promise.all(accepted.map(async (a) => (await untilCompleted(a.id)) - a.t0));
 const burstTotal = performance.now() - burstStart;
+
+// 4. Throughput: POST /generate next to a bare Express JSON handler, same load, same process.
+//    An API-only stack (no worker drawing on the same cores) on its own key prefix.
+async function load(url: string, body: string, seconds: number, clients: number) {
+  const latencies: number[] = [];
+  const until = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < until) {
+        const t0 = performance.now();
+        const res = await fetch(url, { method: "POST", headers, body });
+        await res.arrayBuffer();
+        if (res.status !== 202) throw new Error(`${url} answered ${res.status}`);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return {
+    rps: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
+}
+const bare = express();
+bare.post("/generate", express.json(), (req, res) => {
+  res
+    .status(202)
+    .json({ id: "gen_x", status: "queued", prompt: (req.body as { prompt?: string }).prompt });
+});
+const bareServer = bare.listen(0);
+const bareUrl = `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}/generate`;
+const apiOnly = await startApi({ ...config, keyPrefix: "bench-api-only" }, logger);
+const generateUrl = `http://127.0.0.1:${apiOnly.port}/generate`;
+const payload = JSON.stringify({ prompt: "throughput probe: a ceramic mug", cache: false });
+await load(bareUrl, payload, 1, 16); // warm-up
+await load(generateUrl, payload, 1, 16);
+const bareFigures = await load(bareUrl, payload, 4, 16);
+const apiFigures = await load(generateUrl, payload, 4, 16);
+await apiOnly.close();
+bareServer.close();
 
 // 3. A 1000-item batch, next to BullMQ's raw addBulk of 1000 jobs on the same Redis.
 const median = (values: number[]) => percentile(values, 50);
@@ -110,6 +161,50 @@ for (let run = 0; run < 3; run++) {
 await rawQueue.close();
 await rawRedis.quit();
 
+// 5. Queue overhead from the sequential run's records: accepted → picked up, and model done →
+//    record completed (post-process + upload + record).
+const records = await Promise.all(
+  sequentialIds.map(
+    async (id) =>
+      (await (await fetch(`${base}/generation/${id}/status`, { headers })).json()) as {
+        timings: Record<string, number>;
+      },
+  ),
+);
+const pickup = records.map((r) => r.timings.queuedMs ?? 0);
+const finish = records.map((r) => (r.timings.postProcessMs ?? 0) + (r.timings.uploadMs ?? 0));
+
+// 6. A slow model: 3.5 s per image, 200 at a time, 400 images; ideal = 200 / 3.5 s.
+const slowPrefix = "bench-slow";
+const slowWorker = await startWorker(
+  { ...config, keyPrefix: slowPrefix, sketchDelayMs: 3500, workerConcurrency: 200 },
+  logger,
+);
+const slowApi = await startApi({ ...config, keyPrefix: slowPrefix }, logger);
+const slowBase = `http://127.0.0.1:${slowApi.port}`;
+const slowStart = performance.now();
+const slowBatch = (await (
+  await fetch(`${slowBase}/generate-batch`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({
+      items: Array.from({ length: 400 }, (_, i) => ({ prompt: `slow model lamp ${i}` })),
+    }),
+  })
+).json()) as { batchId: string };
+for (;;) {
+  const s = (await (
+    await fetch(`${slowBase}/batch/${slowBatch.batchId}/status?limit=1`, { headers })
+  ).json()) as {
+    progress: number;
+  };
+  if (s.progress === 1) break;
+  await sleep(100);
+}
+const slowSeconds = (performance.now() - slowStart) / 1000;
+await slowApi.close();
+await slowWorker.close();
+
 const rows = [
   [
     "machine",
@@ -137,6 +232,27 @@ const rows = [
   [
     "burst of 200: submit → completed (p50 / p99)",
     `${ms(percentile(done, 50))} / ${ms(percentile(done, 99))}`,
+  ],
+  [
+    "POST /generate throughput, 16 clients (p50 / p99)",
+    `${apiFigures.rps.toFixed(0)} req/s (${ms(apiFigures.p50)} / ${ms(apiFigures.p99)})`,
+  ],
+  [
+    "bare Express JSON handler, same load (p50 / p99)",
+    `${bareFigures.rps.toFixed(0)} req/s (${ms(bareFigures.p50)} / ${ms(bareFigures.p99)})`,
+  ],
+  ["POST /generate ÷ bare Express (aim ≥ 0.6)", (apiFigures.rps / bareFigures.rps).toFixed(2)],
+  [
+    "queue overhead: accepted → picked up (p50 / p99)",
+    `${ms(percentile(pickup, 50))} / ${ms(percentile(pickup, 99))}`,
+  ],
+  [
+    "queue overhead: model done → record completed (p50 / p99)",
+    `${ms(percentile(finish, 50))} / ${ms(percentile(finish, 99))}`,
+  ],
+  [
+    "worker throughput, 3.5 s model, concurrency 200, 400 images",
+    `${(400 / slowSeconds).toFixed(1)} images/s (ideal ${(200 / 3.5).toFixed(1)})`,
   ],
   [
     "burst of 200: throughput",
