@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -633,6 +634,56 @@ describe("operations", () => {
     expect(metrics.text).toMatch(/nanobanana_queue_jobs\{queue="generation",state="waiting"\} \d+/);
     expect(metrics.text).toMatch(/nanobanana_classification_confidence_bucket/);
     expectError(await request(app).get("/metrics").set(as(ALICE)), 403, "FORBIDDEN");
+  });
+});
+
+describe("API keys made at run time", () => {
+  it("creates a key (kept only as a hash), lets it in, lists it without secrets, and revokes it", async () => {
+    const created = await request(app)
+      .post("/admin/keys")
+      .set(as(ADMIN))
+      .send({ userId: "quinn" })
+      .expect(201);
+    expect(created.body).toMatchObject({
+      key: expect.stringMatching(/^nb_[\w-]{43}$/),
+      keyId: expect.stringMatching(/^[0-9a-f]{12}$/),
+      userId: "quinn",
+      admin: false,
+    });
+    const key = created.body.key as string;
+    const stored = await store.findApiKey(createHash("sha256").update(key).digest("hex"));
+    expect(stored).toMatchObject({ userId: "quinn", revokedAt: null });
+    expect(JSON.stringify(stored)).not.toContain(key);
+
+    await request(app)
+      .post("/generate")
+      .set(as(key))
+      .send({ prompt: "a key-made lamp" })
+      .expect(202);
+    expectError(
+      await request(app).post("/admin/keys").set(as(key)).send({ userId: "quinn" }),
+      403,
+      "FORBIDDEN",
+    );
+    const listed = await request(app).get("/admin/keys").set(as(ADMIN)).expect(200);
+    const mine = listed.body.items.find((k: { keyId: string }) => k.keyId === created.body.keyId);
+    expect(mine).toMatchObject({ userId: "quinn" });
+    expect(mine.hash).toBeUndefined();
+
+    await request(app).delete(`/admin/keys/${created.body.keyId}`).set(as(ADMIN)).expect(204);
+    expectError(
+      await request(app).post("/generate").set(as(key)).send({ prompt: "a" }),
+      401,
+      "UNAUTHORIZED",
+      /revoked/,
+    );
+    expectError(await request(app).delete("/admin/keys/nope").set(as(ADMIN)), 404, "NOT_FOUND");
+    expectError(
+      await request(app).post("/admin/keys").set(as(ADMIN)).send({ userId: "bad id!" }),
+      400,
+      "INVALID_REQUEST",
+      /userId/,
+    );
   });
 });
 

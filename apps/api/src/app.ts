@@ -91,7 +91,7 @@ export function createApp(deps: AppDeps): Express {
     res.status(ok ? 200 : 503).json({ status: ok ? "ok" : "unavailable", checks });
   });
 
-  app.use(authenticate(deps.apiKeys));
+  app.use(authenticate(deps.apiKeys, deps.store));
   if (deps.rateLimit) app.use(deps.rateLimit);
   // The parser that runs first wins; the general one skips a body already read.
   app.use("/generate-batch", express.json({ limit: MAX_BATCH_BODY_BYTES, strict: true }));
@@ -109,7 +109,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(generationRoutes(routeDeps));
   app.use(batchRoutes(routeDeps));
   app.use(webhookRoutes(deps));
-  app.use(adminRoutes({ producers: [deps.producer.queue, deps.webhookProducer.queue] }));
+  app.use(
+    adminRoutes({
+      producers: [deps.producer.queue, deps.webhookProducer.queue],
+      store: deps.store,
+    }),
+  );
   app.use(userRoutes(deps));
   app.use(notFoundRoute);
   app.use(errorHandler(deps.logger));

@@ -1,6 +1,7 @@
-import { createHash } from "node:crypto";
 import type { ApiKeyEntry } from "@nanobanana/config";
+import { hashApiKey, keyIdOf } from "@nanobanana/domain";
 import { forbidden, unauthorized } from "@nanobanana/errors";
+import type { Store } from "@nanobanana/store";
 import type { Request, RequestHandler } from "express";
 
 export interface Caller {
@@ -10,27 +11,36 @@ export interface Caller {
   keyId: string;
 }
 
-const hashKey = (key: string) => createHash("sha256").update(key).digest("hex");
-
 /**
  * Bearer-key auth. Keys are held only as SHA-256 hashes and looked up by hash, so no
- * comparison ever runs over the secret itself (no timing side channel on the key).
+ * comparison ever runs over the secret itself (no timing side channel on the key). Keys
+ * from API_KEYS are hashed at start; keys made at run time live in the Store, hashed,
+ * and a revoked one stops working on its next request.
  */
-export function authenticate(keys: readonly ApiKeyEntry[]): RequestHandler {
+export function authenticate(
+  keys: readonly ApiKeyEntry[],
+  store?: Pick<Store, "findApiKey">,
+): RequestHandler {
   const byHash = new Map(
     keys.map((k) => {
-      const hash = hashKey(k.key);
-      return [hash, { userId: k.userId, admin: k.admin, keyId: hash.slice(0, 12) }];
+      const hash = hashApiKey(k.key);
+      return [hash, { userId: k.userId, admin: k.admin, keyId: keyIdOf(hash) }];
     }),
   );
-  return (req, _res, next) => {
+  return async (req, _res, next) => {
     const header = req.get("authorization");
     const match = header?.match(/^Bearer\s+(\S+)$/i);
     if (!match?.[1]) {
       throw unauthorized("send your API key as Authorization: Bearer <key>");
     }
-    const caller = byHash.get(hashKey(match[1]));
-    if (!caller) throw unauthorized("that API key is not known");
+    const hash = hashApiKey(match[1]);
+    let caller = byHash.get(hash);
+    if (!caller && store) {
+      const stored = await store.findApiKey(hash);
+      if (stored && !stored.revokedAt)
+        caller = { userId: stored.userId, admin: stored.admin, keyId: stored.keyId };
+    }
+    if (!caller) throw unauthorized("that API key is not known (or was revoked)");
     res(req).caller = caller;
     next();
   };

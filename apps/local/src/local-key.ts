@@ -1,7 +1,7 @@
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ApiKeyEntry } from "@nanobanana/config";
+import { newApiKey } from "@nanobanana/domain";
 
 export const LOCAL_USER = "local";
 
@@ -20,7 +20,7 @@ export function ensureLocalKey(dataDir: string): {
     return { entry: { key: saved.key, userId: saved.userId, admin: true }, path, created: false };
   }
   mkdirSync(dataDir, { recursive: true });
-  const key = `nb_${randomBytes(24).toString("base64url")}`;
+  const key = newApiKey();
   writeFileSync(path, `${JSON.stringify({ key, userId: LOCAL_USER }, null, 2)}\n`, { mode: 0o600 });
   return { entry: { key, userId: LOCAL_USER, admin: true }, path, created: true };
 }

@@ -275,6 +275,17 @@ export interface CacheEntry {
   createdAt: string;
 }
 
+/** An API key kept by the service: only its SHA-256 hash, never the key itself. */
+export interface ApiKeyRecord {
+  /** Non-secret name of the key: the first 12 hex of its hash. */
+  keyId: string;
+  hash: string;
+  userId: string;
+  admin: boolean;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
 /** A user's own wording for one subcategory and tier, used instead of the stock template. */
 export const customTemplateSchema = z.strictObject({
   subcategory: z.enum(subcategories, {

@@ -1,3 +1,4 @@
+export * from "./api-keys.ts";
 export * from "./cost.ts";
 export * from "./generation.ts";
 export * from "./ids.ts";

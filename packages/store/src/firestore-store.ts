@@ -1,5 +1,6 @@
 import { AggregateField, FieldPath, type Firestore } from "@google-cloud/firestore";
 import {
+  type ApiKeyRecord,
   type BatchRecord,
   type CacheEntry,
   type CostSummary,
@@ -24,6 +25,7 @@ const ALREADY_EXISTS = 6;
  *   users/{userId}                       {webhookSecret, preferences}; users/{userId}/templates/{id}
  *   deliveries/{id}                      webhook deliveries
  *   cache/{key}, cacheLocks/{key}        cache entries and leases, each with expiresAt
+ *   apiKeys/{sha256}                     API keys made at run time, by hash only
  *
  * Write limits (about one sustained write per second per document): every document here is
  * written a handful of times in its life, never once per request of a busy user; batch
@@ -39,6 +41,7 @@ export function createFirestoreStore(db: Firestore): Store {
   const deliveries = db.collection("deliveries");
   const cache = db.collection("cache");
   const cacheLocks = db.collection("cacheLocks");
+  const apiKeys = db.collection("apiKeys");
 
   const idemDoc = (scope: string, key: string) =>
     idempotency.doc(encodeURIComponent(`${scope}:${key}`));
@@ -177,6 +180,25 @@ export function createFirestoreStore(db: Firestore): Store {
     },
     async releaseIdempotencyKey(scope, key) {
       await idemDoc(scope, key).delete();
+    },
+
+    async putApiKey(key) {
+      await apiKeys.doc(key.hash).set(key);
+    },
+    async findApiKey(hash) {
+      const snap = await apiKeys.doc(hash).get();
+      return snap.exists ? (snap.data() as ApiKeyRecord) : null;
+    },
+    async listApiKeys() {
+      const snap = await apiKeys.orderBy("createdAt").get();
+      return snap.docs.map((d) => d.data() as ApiKeyRecord);
+    },
+    async revokeApiKey(keyId, at) {
+      const snap = await apiKeys.where("keyId", "==", keyId).limit(1).get();
+      const doc = snap.docs[0];
+      if (!doc) return false;
+      if (doc.get("revokedAt") === null) await doc.ref.update({ revokedAt: at });
+      return true;
     },
 
     async getPreferences(userId) {

@@ -1,4 +1,5 @@
 import {
+  type ApiKeyRecord,
   type BatchRecord,
   type CacheEntry,
   type CostSummary,
@@ -81,6 +82,7 @@ const ID_CURSOR = /^gen_[0-9a-z]{26}$/;
  *   idem:{scope}:{key}        string JSON {fingerprint, response}, with a TTL
  *   user:{userId}:whsec       the webhook signing secret; user:{userId}:prefs (JSON);
  *   user:{userId}:templates   hash of custom templates by id
+ *   apikeys                   hash: key hash → ApiKeyRecord (never the key itself)
  *   delivery:{id}             hash; user:{userId}:deliveries (zset by time); subject:{id}:deliveries (list)
  *   cache:{key}               string JSON CacheEntry with a TTL; cache:{key}:lock, the owner's id
  */
@@ -93,6 +95,7 @@ export function createRedisStore(redis: Redis, prefix: string): Store {
     idem: (scope: string, key: string) => `${prefix}:idem:${scope}:${key}`,
     secret: (userId: string) => `${prefix}:user:${userId}:whsec`,
     prefs: (userId: string) => `${prefix}:user:${userId}:prefs`,
+    apiKeys: `${prefix}:apikeys`,
     templates: (userId: string) => `${prefix}:user:${userId}:templates`,
     delivery: (id: string) => `${prefix}:delivery:${id}`,
     userDeliveries: (userId: string) => `${prefix}:user:${userId}:deliveries`,
@@ -239,6 +242,29 @@ export function createRedisStore(redis: Redis, prefix: string): Store {
     },
     async releaseIdempotencyKey(scope, key) {
       await redis.del(k.idem(scope, key));
+    },
+
+    async putApiKey(key) {
+      await redis.hset(k.apiKeys, key.hash, JSON.stringify(key));
+    },
+    async findApiKey(hash) {
+      const raw = await redis.hget(k.apiKeys, hash);
+      return raw ? (JSON.parse(raw) as ApiKeyRecord) : null;
+    },
+    async listApiKeys() {
+      return (await redis.hvals(k.apiKeys))
+        .map((raw) => JSON.parse(raw) as ApiKeyRecord)
+        .sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
+    },
+    async revokeApiKey(keyId, at) {
+      const key = (await this.listApiKeys()).find((candidate) => candidate.keyId === keyId);
+      if (!key) return false;
+      await redis.hset(
+        k.apiKeys,
+        key.hash,
+        JSON.stringify({ ...key, revokedAt: key.revokedAt ?? at }),
+      );
+      return true;
     },
 
     async getPreferences(userId) {

@@ -1,4 +1,5 @@
 import type {
+  ApiKeyRecord,
   BatchRecord,
   CacheEntry,
   CostSummary,
@@ -87,6 +88,13 @@ export interface Store {
   ): Promise<void>;
   /** Frees a claim whose request failed, so the client may retry with the same key. */
   releaseIdempotencyKey(scope: string, key: string): Promise<void>;
+
+  /** API keys made at run time (admin endpoint or CLI), found by hash. */
+  putApiKey(key: ApiKeyRecord): Promise<void>;
+  findApiKey(hash: string): Promise<ApiKeyRecord | null>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  /** False when no key has that id. */
+  revokeApiKey(keyId: string, at: string): Promise<boolean>;
 
   getPreferences(userId: string): Promise<Preferences>;
   setPreferences(userId: string, preferences: Preferences): Promise<void>;

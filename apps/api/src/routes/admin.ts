@@ -1,15 +1,47 @@
-import { forbidden } from "@nanobanana/errors";
+import { type ApiKeyRecord, hashApiKey, keyIdOf, newApiKey, USER_ID } from "@nanobanana/domain";
+import { forbidden, notFound } from "@nanobanana/errors";
 import { getMetrics, register } from "@nanobanana/metrics";
 import type { Producer } from "@nanobanana/queue";
+import type { Store } from "@nanobanana/store";
 import { type Request, Router } from "express";
+import { z } from "zod";
 import { callerOf } from "../auth.ts";
+import { parseBody } from "../http-errors.ts";
 
 const requireAdmin = (req: Request) => {
   if (!callerOf(req).admin) throw forbidden("this needs an admin key");
 };
 
 /** Operators' routes (admin keys only): queue depths and Prometheus metrics. */
-export function adminRoutes(deps: { producers: ReadonlyArray<Producer<never>["queue"]> }): Router {
+const newKeyBody = z.strictObject({
+  userId: z.string().regex(USER_ID, "userId must be 1-64 of A-Z a-z 0-9 _ . -"),
+  admin: z.boolean().default(false),
+});
+
+/** Creates a key and keeps only its hash; the key itself is returned this once. */
+export async function createApiKey(
+  store: Pick<Store, "putApiKey">,
+  userId: string,
+  admin: boolean,
+) {
+  const key = newApiKey();
+  const hash = hashApiKey(key);
+  const record: ApiKeyRecord = {
+    keyId: keyIdOf(hash),
+    hash,
+    userId,
+    admin,
+    createdAt: new Date().toISOString(),
+    revokedAt: null,
+  };
+  await store.putApiKey(record);
+  return { key, keyId: record.keyId, userId, admin, createdAt: record.createdAt };
+}
+
+export function adminRoutes(deps: {
+  producers: ReadonlyArray<Producer<never>["queue"]>;
+  store: Store;
+}): Router {
   const router = Router();
   const depths = async () => {
     const out: Record<string, Record<string, number>> = {};
@@ -26,6 +58,29 @@ export function adminRoutes(deps: { producers: ReadonlyArray<Producer<never>["qu
     }
     return out;
   };
+
+  router.post("/admin/keys", async (req, res) => {
+    requireAdmin(req);
+    const { userId, admin } = parseBody(newKeyBody, req.body);
+    res
+      .status(201)
+      .set("Cache-Control", "no-store")
+      .json(await createApiKey(deps.store, userId, admin));
+  });
+
+  router.get("/admin/keys", async (req, res) => {
+    requireAdmin(req);
+    const keys = await deps.store.listApiKeys();
+    res.json({ items: keys.map(({ hash: _hash, ...visible }) => visible) });
+  });
+
+  router.delete("/admin/keys/:keyId", async (req, res) => {
+    requireAdmin(req);
+    if (!(await deps.store.revokeApiKey(String(req.params.keyId), new Date().toISOString()))) {
+      throw notFound(`no key ${String(req.params.keyId).slice(0, 20)}`);
+    }
+    res.status(204).end();
+  });
 
   router.get("/queue/status", async (req, res) => {
     requireAdmin(req);

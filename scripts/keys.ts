@@ -1,0 +1,58 @@
+/**
+ * `npm run keys -- create <userId> [--admin] | list | revoke <keyId>`: manages API keys in
+ * the Store named by the configuration (REDIS_URL or STORE=firestore). Only hashes are kept;
+ * a new key is printed once. Against a running `npm start`, use the admin endpoints instead
+ * (POST/GET/DELETE /admin/keys with the local admin key).
+ */
+import { createApiKey } from "@nanobanana/api";
+import { ConfigError, loadConfig } from "@nanobanana/config";
+import { connectRedis } from "@nanobanana/queue";
+import { openStore } from "@nanobanana/store";
+
+const [command, arg, flag] = process.argv.slice(2);
+const usage = "usage: npm run keys -- create <userId> [--admin] | list | revoke <keyId>";
+if (!(command === "list" || (command === "create" && arg) || (command === "revoke" && arg))) {
+  process.stderr.write(`${usage}\n`);
+  process.exit(2);
+}
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+if (config.store === "redis" && !config.redisUrl) {
+  process.stderr.write("REDIS_URL: required (the keys live in the store that the service uses)\n");
+  process.exit(1);
+}
+const redis = connectRedis(config.redisUrl ?? "redis://127.0.0.1:6379", "store", () => undefined);
+const { store, close } = openStore({
+  kind: config.store,
+  redis,
+  keyPrefix: config.keyPrefix,
+  firestore: config.firestore,
+});
+let code = 0;
+if (command === "create" && arg && /^[A-Za-z0-9_.-]{1,64}$/.test(arg)) {
+  const created = await createApiKey(store, arg, flag === "--admin");
+  process.stdout.write(
+    `key ${created.keyId} for ${created.userId}${created.admin ? " (admin)" : ""}; shown once, keep it:\n${created.key}\n`,
+  );
+} else if (command === "list") {
+  for (const k of await store.listApiKeys()) {
+    process.stdout.write(
+      `${k.keyId}  ${k.userId}${k.admin ? " (admin)" : ""}  created ${k.createdAt}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ""}\n`,
+    );
+  }
+} else if (command === "revoke" && arg) {
+  const done = await store.revokeApiKey(arg, new Date().toISOString());
+  process.stdout.write(done ? `revoked ${arg}\n` : `no key ${arg}\n`);
+  code = done ? 0 : 1;
+} else {
+  process.stderr.write(`${usage}\n`);
+  code = 2;
+}
+await close();
+redis.disconnect();
+process.exit(code);
