@@ -637,6 +637,22 @@ describe("operations", () => {
   });
 });
 
+describe("Bull Board", () => {
+  it("serves the dashboard to an admin key given as the Basic auth password, and asks everyone else", async () => {
+    const denied = await request(app).get("/admin/queues");
+    expectError(denied, 401, "UNAUTHORIZED", /admin key/);
+    expect(denied.headers["www-authenticate"]).toMatch(/^Basic realm="NanoBanana admin"/);
+    expectError(await request(app).get("/admin/queues").auth("me", ALICE), 401, "UNAUTHORIZED");
+    const page = await request(app).get("/admin/queues").auth("ops", ADMIN).expect(200);
+    expect(page.headers["content-type"]).toMatch(/text\/html/);
+    const api = await request(app).get("/admin/queues/api/queues").set(as(ADMIN)).expect(200);
+    expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([
+      "generation",
+      "webhooks",
+    ]);
+  });
+});
+
 describe("API keys made at run time", () => {
   it("creates a key (kept only as a hash), lets it in, lists it without secrets, and revokes it", async () => {
     const created = await request(app)

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { BlobStore } from "@nanobanana/blob-store";
 import type { ApiKeyEntry } from "@nanobanana/config";
+import { hashApiKey } from "@nanobanana/domain";
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics } from "@nanobanana/metrics";
 import type { NotifyDeps } from "@nanobanana/pipeline";
@@ -11,6 +12,7 @@ import express, { type Express } from "express";
 import helmet from "helmet";
 import { pinoHttp } from "pino-http";
 import { authenticate } from "./auth.ts";
+import { BULL_BOARD_PATH, bullBoard } from "./bull-board.ts";
 import { errorHandler, notFoundRoute } from "./http-errors.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { batchRoutes } from "./routes/batches.ts";
@@ -91,6 +93,14 @@ export function createApp(deps: AppDeps): Express {
     res.status(ok ? 200 : 503).json({ status: ok ? "ok" : "unavailable", checks });
   });
 
+  // Bull Board authenticates on its own (Basic auth, for browsers), before the Bearer check.
+  const board = bullBoard([deps.producer.queue, deps.webhookProducer.queue], async (hash) => {
+    const fromConfig = deps.apiKeys.find((k) => k.admin && hashApiKey(k.key) === hash);
+    if (fromConfig) return true;
+    const stored = await deps.store.findApiKey(hash);
+    return Boolean(stored?.admin && !stored.revokedAt);
+  });
+  app.use(BULL_BOARD_PATH, board.auth, board.router);
   app.use(authenticate(deps.apiKeys, deps.store));
   if (deps.rateLimit) app.use(deps.rateLimit);
   // The parser that runs first wins; the general one skips a body already read.
