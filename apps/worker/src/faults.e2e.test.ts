@@ -154,7 +154,9 @@ describe("faults", () => {
     let redis = await startLocalRedis({ dir: redisDir, port: redisPort });
     cleanups.push(() => redis.stop());
     const port = await freePort();
+    const workerPort = await freePort();
     const config: Config = loadConfig({
+      WORKER_HEALTH_PORT: String(workerPort),
       REDIS_URL: redis.url,
       DATA_DIR: mkdtempSync(join(tmpdir(), "nb-fault-")),
       API_KEYS: `${KEY}:gus`,
@@ -180,12 +182,18 @@ describe("faults", () => {
       "SERVICE_UNAVAILABLE",
     );
     expect((await fetch(`${base}/health`)).status).toBe(503);
+    // The worker's own health endpoint says so too (what Cloud Run or a probe would watch).
+    expect((await fetch(`http://127.0.0.1:${workerPort}/health`)).status).toBe(503);
 
     redis = await startLocalRedis({ dir: redisDir, port: redisPort });
     await waitFor(async () => ((await fetch(`${base}/health`)).status === 200 ? true : undefined), {
       timeoutMs: 30_000,
       what: "health back",
     });
+    expect((await fetch(`http://127.0.0.1:${workerPort}/health`)).status).toBe(200);
+    expect(await (await fetch(`http://127.0.0.1:${workerPort}/metrics`)).text()).toMatch(
+      /nanobanana_generations_total/,
+    );
     const after = await submit("after the outage");
     expect(after.status).toBe(202);
     const { id } = (await after.json()) as { id: string };

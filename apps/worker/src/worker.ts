@@ -1,6 +1,9 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { openBlobStore } from "@nanobanana/blob-store";
 import { type Config, requireRedisUrl } from "@nanobanana/config";
 import type { Logger } from "@nanobanana/logger";
+import { getMetrics, register } from "@nanobanana/metrics";
 import {
   createGeminiProvider,
   createModelRateLimiter,
@@ -32,6 +35,48 @@ function createImageProvider(config: Config, redis: Redis, logger: Logger): Imag
     });
   }
   return createSketchProvider({ delayMs: config.sketchDelayMs });
+}
+
+/** A worker's own small HTTP face: GET /health (Redis reachable) and GET /metrics. */
+function serveHealth(port: number, redis: Redis, logger: Logger): Promise<Server> {
+  const server = createServer(async (req, res) => {
+    if (req.url === "/health") {
+      // The worker's connection waits outages out, so the probe needs its own deadline.
+      const ok = await Promise.race([
+        redis.ping().then(
+          () => true,
+          () => false,
+        ),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1_000).unref()),
+      ]);
+      res.writeHead(ok ? 200 : 503, { "Content-Type": "application/json" });
+      res.end(
+        JSON.stringify({
+          status: ok ? "ok" : "unavailable",
+          checks: { redis: ok ? "ok" : "unavailable" },
+        }),
+      );
+    } else if (req.url === "/metrics") {
+      res.writeHead(200, { "Content-Type": register.contentType });
+      res.end(await register.metrics());
+    } else {
+      res.writeHead(404, { "Content-Type": "application/json" });
+      res.end(
+        JSON.stringify({
+          error: { code: "NOT_FOUND", message: `no route ${req.method} ${req.url}` },
+        }),
+      );
+    }
+  });
+  return new Promise((resolve) =>
+    server.listen(port, () => {
+      logger.info(
+        { port: (server.address() as AddressInfo).port },
+        "worker health endpoint listening",
+      );
+      resolve(server);
+    }),
+  );
 }
 
 export interface RunningWorker {
@@ -134,6 +179,11 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     );
   }
   await Promise.all(consumers.map((c) => c.waitUntilReady()));
+  getMetrics();
+  const health =
+    config.workerHealthPort === undefined
+      ? undefined
+      : await serveHealth(config.workerHealthPort, storeRedis, logger);
   logger.info(
     {
       provider: provider.name,
@@ -168,6 +218,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
         );
         await Promise.all(consumers.map((c) => c.close(true)));
       }
+      health?.close();
       await webhookProducer.close();
       await Promise.allSettled([queueRedis.quit(), storeRedis.quit(), closeStore()]);
       logger.info("worker stopped");

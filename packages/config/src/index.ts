@@ -162,6 +162,8 @@ const envSchema = z.object({
   SKETCH_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
   // BullMQ's job lock: a job whose worker died is handed to another after this long.
+  // A standalone worker's own port for /health and /metrics (Cloud Run, probes); unset: none.
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   WORKER_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -215,6 +217,8 @@ export interface Config {
   };
   workerConcurrency: number;
   shutdownTimeoutMs: number;
+  /** A standalone worker's port for /health and /metrics; undefined: no HTTP at all. */
+  workerHealthPort: number | undefined;
   /** How long before a dead worker's job goes to another worker. */
   workerLockMs: number;
   logLevel: string;
@@ -355,6 +359,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: e.WORKER_CONCURRENCY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     workerLockMs: e.WORKER_LOCK_MS,
+    workerHealthPort: e.WORKER_HEALTH_PORT,
     logLevel: e.LOG_LEVEL,
     redisServerBin: e.REDIS_SERVER_BIN,
   };
