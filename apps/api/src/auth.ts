@@ -1,6 +1,6 @@
 import type { ApiKeyEntry } from "@nanobanana/config";
-import { hashApiKey, keyIdOf } from "@nanobanana/domain";
-import { forbidden, unauthorized } from "@nanobanana/errors";
+import { hashApiKey, keyIdOf, USER_ID } from "@nanobanana/domain";
+import { forbidden, invalidRequest, unauthorized } from "@nanobanana/errors";
 import type { Store } from "@nanobanana/store";
 import type { Request, RequestHandler } from "express";
 
@@ -58,6 +58,8 @@ export function callerOf(req: Request): Caller {
 export function resolveUserId(req: Request, requested: string): string {
   const caller = callerOf(req);
   const userId = requested === "me" ? caller.userId : requested;
+  // The id reaches Redis keys and Firestore document paths: nothing but a plain user id.
+  if (!USER_ID.test(userId)) throw invalidRequest(`"${userId.slice(0, 40)}" is not a user id`);
   if (userId !== caller.userId && !caller.admin) {
     throw forbidden("you can only see your own history, cost and settings (or use an admin key)");
   }

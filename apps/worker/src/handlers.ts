@@ -31,8 +31,8 @@ export function generationHandlers(
     observeSettled(record);
   };
   return {
-    async generate({ generationId }, job) {
-      const log = logger.child({ queue: job.queueName, jobId: job.id, generationId });
+    async generate({ generationId, userId }, job) {
+      const log = logger.child({ queue: job.queueName, jobId: job.id, generationId, userId });
       const attempt = job.attemptsMade + 1;
       try {
         const outcome = await runGeneration({ ...deps, logger: log }, generationId, { attempt });

@@ -5,7 +5,7 @@ import {
   preferencesSchema,
   presentGeneration,
 } from "@nanobanana/domain";
-import { notFound } from "@nanobanana/errors";
+import { invalidRequest, notFound } from "@nanobanana/errors";
 import { Router } from "express";
 import { z } from "zod";
 import { resolveUserId } from "../auth.ts";
@@ -100,8 +100,10 @@ export function userRoutes(
   router.delete("/user/:id/templates/:templateId", async (req, res) => {
     const userId = resolveUserId(req, String(req.params.id));
     const id = String(req.params.templateId);
-    if (!(await deps.store.deleteTemplate(userId, id)))
-      throw notFound(`no template ${id.slice(0, 60)}`);
+    if (!/^[a-z0-9_]{1,32}\.(draft|standard|premium)$/.test(id)) {
+      throw invalidRequest(`"${id.slice(0, 60)}" is not a template id such as product.premium`);
+    }
+    if (!(await deps.store.deleteTemplate(userId, id))) throw notFound(`no template ${id}`);
     res.status(204).end();
   });
 
