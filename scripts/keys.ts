@@ -5,7 +5,7 @@
  * (POST/GET/DELETE /admin/keys with the local admin key).
  */
 import { createApiKey } from "@nanobanana/api";
-import { ConfigError, loadConfig } from "@nanobanana/config";
+import { loadConfigOrExit } from "@nanobanana/lifecycle";
 import { connectRedis } from "@nanobanana/queue";
 import { openStore } from "@nanobanana/store";
 
@@ -15,13 +15,7 @@ if (!(command === "list" || (command === "create" && arg) || (command === "revok
   process.stderr.write(`${usage}\n`);
   process.exit(2);
 }
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (error) {
-  process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
 if (config.store === "redis" && !config.redisUrl) {
   process.stderr.write("REDIS_URL: required (the keys live in the store that the service uses)\n");
   process.exit(1);

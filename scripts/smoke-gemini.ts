@@ -5,19 +5,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { classifyPrompt } from "@nanobanana/classifier";
-import { ConfigError, loadConfig } from "@nanobanana/config";
+import { loadConfigOrExit } from "@nanobanana/lifecycle";
 import { createLogger } from "@nanobanana/logger";
 import { postProcessImage } from "@nanobanana/pipeline";
 import { createGeminiProvider } from "@nanobanana/providers";
 import { enhancePrompt } from "@nanobanana/templates";
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (error) {
-  process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
 const gemini = config.gemini;
 if (!gemini) {
   process.stdout.write(

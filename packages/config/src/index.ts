@@ -99,7 +99,7 @@ const delaysSchema = z.string().transform((text, ctx) => {
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PORT: z.coerce.number({ error: "must be a number" }).int().min(0).max(65535).default(8080),
   PUBLIC_URL: z.url().optional(),
   REDIS_URL: z
     .string()
@@ -129,7 +129,12 @@ const envSchema = z.object({
     .transform((v) => v.replace(/^https?:\/\//, ""))
     .pipe(z.string().regex(/^[\w.-]+:\d+$/, "must be host:port, such as 127.0.0.1:4443"))
     .optional(),
-  GCS_SIGNED_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(900),
+  GCS_SIGNED_URL_TTL_SECONDS: z.coerce
+    .number({ error: "must be a number" })
+    .int()
+    .min(60)
+    .max(604_800)
+    .default(900),
   PROVIDER: z.enum(["auto", "sketch", "gemini"]).default("auto"),
   GEMINI_API_KEY: z.string().optional(),
   GEMINI_BASE_URL: z.url({ error: "must be a URL such as http://127.0.0.1:8090" }).optional(),
@@ -140,32 +145,72 @@ const envSchema = z.object({
   GEMINI_PREMIUM_MODEL: z.string().default("gemini-3-pro-image-preview"),
   GEMINI_PREMIUM_QUALITY_MODEL: z.string().optional(),
   GEMINI_FALLBACK: flag.default(true),
-  GEMINI_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
-  GEMINI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
-  GEMINI_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1_000),
-  GEMINI_RPM: z.coerce.number().int().min(1).default(60),
+  GEMINI_TIMEOUT_MS: z.coerce.number({ error: "must be a number" }).int().min(100).default(60_000),
+  GEMINI_MAX_RETRIES: z.coerce
+    .number({ error: "must be a number" })
+    .int()
+    .min(0)
+    .max(10)
+    .default(2),
+  GEMINI_RETRY_BASE_MS: z.coerce.number({ error: "must be a number" }).int().min(1).default(1_000),
+  GEMINI_RPM: z.coerce.number({ error: "must be a number" }).int().min(1).default(60),
   MODEL_PRICES: pricesSchema,
-  MONTHLY_BUDGET_USD: z.coerce.number().min(0).optional(),
-  RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(300),
-  CACHE_TTL_DAYS: z.coerce.number().min(0.001).max(365).default(7),
-  BATCH_MAX_ITEMS: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_BATCH_MAX_ITEMS),
+  MONTHLY_BUDGET_USD: z.coerce.number({ error: "must be a number" }).min(0).optional(),
+  RATE_LIMIT: z.coerce
+    .number({ error: "must be a number" })
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(300),
+  CACHE_TTL_DAYS: z.coerce.number({ error: "must be a number" }).min(0.001).max(365).default(7),
+  BATCH_MAX_ITEMS: z.coerce
+    .number({ error: "must be a number" })
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(DEFAULT_BATCH_MAX_ITEMS),
   IDEMPOTENCY_TTL_HOURS: z.coerce
     .number()
     .min(1)
     .max(24 * 30)
     .default(24),
   WEBHOOK_ALLOW_PRIVATE: flag.default(false),
-  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOK_TIMEOUT_MS: z.coerce
+    .number({ error: "must be a number" })
+    .int()
+    .min(100)
+    .max(60_000)
+    .default(10_000),
   // The Standard Webhooks schedule: after the first try, retry after these delays
   // (about a day and a half in all).
   WEBHOOK_RETRY_SCHEDULE: delaysSchema.default(parseDelays("5s,5m,30m,2h,5h,10h,14h,20h,24h")),
-  SKETCH_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+  SKETCH_DELAY_MS: z.coerce
+    .number({ error: "must be a number" })
+    .int()
+    .min(0)
+    .max(600_000)
+    .default(0),
+  WORKER_CONCURRENCY: z.coerce
+    .number({ error: "must be a number" })
+    .int()
+    .min(1)
+    .max(1000)
+    .default(8),
   // BullMQ's job lock: a job whose worker died is handed to another after this long.
   // A standalone worker's own port for /health and /metrics (Cloud Run, probes); unset: none.
-  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  WORKER_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25_000),
+  WORKER_HEALTH_PORT: z.coerce
+    .number({ error: "must be a number" })
+    .int()
+    .min(0)
+    .max(65535)
+    .optional(),
+  WORKER_LOCK_MS: z.coerce
+    .number({ error: "must be a number" })
+    .int()
+    .min(1_000)
+    .max(600_000)
+    .default(30_000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number({ error: "must be a number" }).int().min(0).default(25_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   REDIS_SERVER_BIN: z.string().default("redis-server"),
 });

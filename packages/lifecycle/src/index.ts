@@ -5,6 +5,19 @@ export interface Running {
   close(): Promise<void>;
 }
 
+/** The configuration, or its problems printed (not a stack) and exit 1: for every entry point and script. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
 /**
  * The shape of every entry point: read config once, start, and on SIGTERM/SIGINT close
  * gracefully (Cloud Run sends SIGTERM and waits). A second signal exits at once.
@@ -14,16 +27,7 @@ export async function runService(
   service: string,
   start: (config: Config, logger: Logger) => Promise<Running>,
 ): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger({ service, level: config.logLevel });
 
   let running: Running;

@@ -13,6 +13,13 @@ export const generateJobSchema = z.strictObject({
   userId: z.string().regex(USER_ID),
 });
 
+// The Store keeps every record; BullMQ's copy of a job is only needed while it runs, and a
+// failed one for a week of inspection.
+const CLEANUP = {
+  removeOnComplete: { age: 3_600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3_600 },
+} as const;
+
 export const generationQueue = defineQueue({
   name: "generation",
   jobs: {
@@ -21,9 +28,7 @@ export const generationQueue = defineQueue({
       options: {
         attempts: 3,
         backoff: { type: "exponential", delay: 2_000 },
-        // The Store keeps the record; BullMQ's copy is only needed while the job runs.
-        removeOnComplete: { age: 3_600, count: 10_000 },
-        removeOnFail: { age: 7 * 24 * 3_600 },
+        ...CLEANUP,
       },
     },
   },
@@ -46,8 +51,7 @@ export const webhookQueue = defineQueue({
       options: {
         attempts: 5,
         backoff: { type: "exponential", delay: 1_000 },
-        removeOnComplete: { age: 3_600, count: 10_000 },
-        removeOnFail: { age: 7 * 24 * 3_600 },
+        ...CLEANUP,
       },
     },
   },
