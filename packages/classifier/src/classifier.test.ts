@@ -8,6 +8,8 @@ describe("classifyPrompt", () => {
     ["wireless headphones on a desk", "products", "ecommerce"],
     ["Wireless headphones", "products", "ecommerce"],
     ["headshot of a CEO, studio lighting", "photography", "portrait"],
+    ["a violinist on stage", "photography", "portrait"],
+    ["an old fisherman mending nets", "photography", "portrait"],
     ["sunset over snowy mountains and a lake", "photography", "landscape"],
     ["macro shot of a bee covered in pollen", "photography", "macro"],
     ["product photography of a perfume bottle, still life", "photography", "product"],
