@@ -3,6 +3,7 @@
  * machine and prints figures. Not a test: machines here are noisy, so read the figures
  * side by side from one run. Writes the table to bench/RESULTS.md.
  */
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -10,7 +11,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startApi } from "@nanobanana/api";
 import { loadConfig } from "@nanobanana/config";
-import { startLocalRedis } from "@nanobanana/local-redis";
+import { freePort, startLocalRedis } from "@nanobanana/local-redis";
 import { createLogger } from "@nanobanana/logger";
 import { startWorker } from "@nanobanana/worker";
 import { Queue } from "bullmq";
@@ -90,7 +91,7 @@ const acceptedAll = performance.now() - burstStart;
 const done = await Promise.all(accepted.map(async (a) => (await untilCompleted(a.id)) - a.t0));
 const burstTotal = performance.now() - burstStart;
 
-// 4. Throughput: POST /generate next to a bare Express JSON handler, same load, same process.
+// 3. Throughput: POST /generate next to a bare Express JSON handler, same load, same process.
 //    An API-only stack (no worker drawing on the same cores) on its own key prefix.
 async function load(url: string, body: string, seconds: number, clients: number) {
   const latencies: number[] = [];
@@ -130,7 +131,82 @@ const apiFigures = await load(generateUrl, payload, 4, 16);
 await apiOnly.close();
 bareServer.close();
 
-// 3. A 1000-item batch, next to BullMQ's raw addBulk of 1000 jobs on the same Redis.
+// 4. Queue overhead from the sequential run's records: accepted → picked up, and model done →
+//    record completed (post-process + upload + record).
+const records = await Promise.all(
+  sequentialIds.map(
+    async (id) =>
+      (await (await fetch(`${base}/generation/${id}/status`, { headers })).json()) as {
+        timings: Record<string, number>;
+      },
+  ),
+);
+const pickup = records.map((r) => r.timings.queuedMs ?? 0);
+const finish = records.map((r) => (r.timings.postProcessMs ?? 0) + (r.timings.uploadMs ?? 0));
+
+// 5. A slow model: 3.5 s per image, 200 at a time, 400 images; ideal = 200 / 3.5 s. API and
+//    worker run as their own processes (as deployed), so each one's peak RSS is its own.
+function service(entry: string, env: Record<string, string>) {
+  const { API_KEYS: _k, ...inherited } = process.env;
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    env: {
+      ...inherited,
+      REDIS_URL: redis.url,
+      KEY_PREFIX: "bench-slow",
+      DATA_DIR: dir,
+      API_KEYS: `${KEY}:bench`,
+      LOG_LEVEL: "info",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    output: () => out,
+    async stop(): Promise<number> {
+      child.kill("SIGTERM");
+      await exited;
+      const line = out.split("\n").find((l) => l.includes('"peakRssMiB"'));
+      return line ? (JSON.parse(line) as { peakRssMiB: number }).peakRssMiB : Number.NaN;
+    },
+  };
+}
+const slowPort = String(await freePort());
+const slowWorker = service("apps/worker/src/main.ts", {
+  SKETCH_DELAY_MS: "3500",
+  WORKER_CONCURRENCY: "200",
+});
+const slowApi = service("apps/api/src/main.ts", { PORT: slowPort, RATE_LIMIT: "1000000" });
+const slowBase = `http://127.0.0.1:${slowPort}`;
+while (!slowApi.output().includes("api listening") || !slowWorker.output().includes("worker ready"))
+  await sleep(100);
+const slowStart = performance.now();
+const slowBatch = (await (
+  await fetch(`${slowBase}/generate-batch`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({
+      items: Array.from({ length: 400 }, (_, i) => ({ prompt: `slow model lamp ${i}` })),
+    }),
+  })
+).json()) as { batchId: string };
+for (;;) {
+  const s = (await (
+    await fetch(`${slowBase}/batch/${slowBatch.batchId}/status?limit=1`, { headers })
+  ).json()) as {
+    progress: number;
+  };
+  if (s.progress === 1) break;
+  await sleep(100);
+}
+const slowSeconds = (performance.now() - slowStart) / 1000;
+const apiRss = await slowApi.stop();
+const workerRss = await slowWorker.stop();
+
+// 6. Last, as it leaves 3000 jobs for the in-process worker: a 1000-item batch, next to
+//    BullMQ's raw addBulk of 1000 jobs on the same Redis.
 const median = (values: number[]) => percentile(values, 50);
 const batchMs: number[] = [];
 for (let run = 0; run < 3; run++) {
@@ -160,50 +236,6 @@ for (let run = 0; run < 3; run++) {
 }
 await rawQueue.close();
 await rawRedis.quit();
-
-// 5. Queue overhead from the sequential run's records: accepted → picked up, and model done →
-//    record completed (post-process + upload + record).
-const records = await Promise.all(
-  sequentialIds.map(
-    async (id) =>
-      (await (await fetch(`${base}/generation/${id}/status`, { headers })).json()) as {
-        timings: Record<string, number>;
-      },
-  ),
-);
-const pickup = records.map((r) => r.timings.queuedMs ?? 0);
-const finish = records.map((r) => (r.timings.postProcessMs ?? 0) + (r.timings.uploadMs ?? 0));
-
-// 6. A slow model: 3.5 s per image, 200 at a time, 400 images; ideal = 200 / 3.5 s.
-const slowPrefix = "bench-slow";
-const slowWorker = await startWorker(
-  { ...config, keyPrefix: slowPrefix, sketchDelayMs: 3500, workerConcurrency: 200 },
-  logger,
-);
-const slowApi = await startApi({ ...config, keyPrefix: slowPrefix }, logger);
-const slowBase = `http://127.0.0.1:${slowApi.port}`;
-const slowStart = performance.now();
-const slowBatch = (await (
-  await fetch(`${slowBase}/generate-batch`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({
-      items: Array.from({ length: 400 }, (_, i) => ({ prompt: `slow model lamp ${i}` })),
-    }),
-  })
-).json()) as { batchId: string };
-for (;;) {
-  const s = (await (
-    await fetch(`${slowBase}/batch/${slowBatch.batchId}/status?limit=1`, { headers })
-  ).json()) as {
-    progress: number;
-  };
-  if (s.progress === 1) break;
-  await sleep(100);
-}
-const slowSeconds = (performance.now() - slowStart) / 1000;
-await slowApi.close();
-await slowWorker.close();
 
 const rows = [
   [
@@ -261,8 +293,10 @@ const rows = [
   ["accept a 1000-item batch: POST /generate-batch (median of 3)", ms(median(batchMs))],
   ["raw BullMQ addBulk of 1000 jobs (median of 3)", ms(median(rawMs))],
   ["batch accept ÷ raw addBulk", `${(median(batchMs) / median(rawMs)).toFixed(2)}×`],
+  ["API process peak RSS (slow-model run)", `${apiRss} MiB`],
+  ["worker process peak RSS (slow-model run, 200 jobs in flight)", `${workerRss} MiB`],
   [
-    "process peak RSS (API + worker in one)",
+    "bench process peak RSS (in-process stack + load generator)",
     `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
   ],
 ];

@@ -49,6 +49,11 @@ export async function runService(
     logger.info({ signal }, "shutting down gracefully");
     try {
       await running.close();
+      // Peak memory over the process's life: what to size its container by.
+      logger.info(
+        { peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) },
+        `${service} stopped`,
+      );
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, "shutdown failed");
