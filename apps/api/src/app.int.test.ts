@@ -164,6 +164,23 @@ describe("generate → status → image", () => {
       .expect(304);
   });
 
+  it("redirects to a signed URL when the BlobStore can sign one (GCS), instead of streaming", async () => {
+    const { id } = await generate(ALICE, { prompt: "signed url probe kettle" });
+    await settled(id);
+    const signing = createApp({
+      ...deps,
+      blobs: {
+        ...blobs,
+        signedUrl: async (key) => `https://storage.example/${key}?X-Goog-Signature=abc`,
+      },
+    });
+    const res = await request(signing).get(`/generation/${id}/image`).set(as(ALICE)).expect(302);
+    expect(res.headers.location).toMatch(
+      /^https:\/\/storage\.example\/cache\/[0-9a-f]{64}\.png\?X-Goog-Signature=abc$/,
+    );
+    expect(res.headers["cache-control"]).toBe("private, no-store");
+  });
+
   it("honours format and aspect ratio", async () => {
     const { id } = await generate(ALICE, {
       prompt: "sunset over the fjord",
