@@ -1,17 +1,21 @@
 import { randomUUID } from "node:crypto";
 import type { BlobStore } from "@nanobanana/blob-store";
 import type { ApiKeyEntry } from "@nanobanana/config";
-import { hashApiKey } from "@nanobanana/domain";
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics } from "@nanobanana/metrics";
 import type { NotifyDeps } from "@nanobanana/pipeline";
-import type { generationQueue, Producer, webhookQueue } from "@nanobanana/queue";
+import {
+  deliveryJobId,
+  type generationQueue,
+  type Producer,
+  type webhookQueue,
+} from "@nanobanana/queue";
 import type { Store } from "@nanobanana/store";
 import type { RequestHandler } from "express";
 import express, { type Express } from "express";
 import helmet from "helmet";
 import { pinoHttp } from "pino-http";
-import { authenticate } from "./auth.ts";
+import { authenticate, keyResolver } from "./auth.ts";
 import { BULL_BOARD_PATH, bullBoard } from "./bull-board.ts";
 import { errorHandler, notFoundRoute } from "./http-errors.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -94,14 +98,13 @@ export function createApp(deps: AppDeps): Express {
   });
 
   // Bull Board authenticates on its own (Basic auth, for browsers), before the Bearer check.
-  const board = bullBoard([deps.producer.queue, deps.webhookProducer.queue], async (hash) => {
-    const fromConfig = deps.apiKeys.find((k) => k.admin && hashApiKey(k.key) === hash);
-    if (fromConfig) return true;
-    const stored = await deps.store.findApiKey(hash);
-    return Boolean(stored?.admin && !stored.revokedAt);
-  });
+  const resolveKey = keyResolver(deps.apiKeys, deps.store);
+  const board = bullBoard(
+    [deps.producer.queue, deps.webhookProducer.queue],
+    async (hash) => (await resolveKey(hash))?.admin === true,
+  );
   app.use(BULL_BOARD_PATH, board.auth, board.router);
-  app.use(authenticate(deps.apiKeys, deps.store));
+  app.use(authenticate(resolveKey));
   if (deps.rateLimit) app.use(deps.rateLimit);
   // The parser that runs first wins; the general one skips a body already read.
   app.use("/generate-batch", express.json({ limit: MAX_BATCH_BODY_BYTES, strict: true }));
@@ -111,7 +114,11 @@ export function createApp(deps: AppDeps): Express {
     baseUrl: deps.publicUrl ?? "",
     logger: deps.logger,
     enqueueDelivery: async (deliveryId) => {
-      await deps.webhookProducer.enqueue("deliver", { deliveryId }, { jobId: `${deliveryId}-0` });
+      await deps.webhookProducer.enqueue(
+        "deliver",
+        { deliveryId },
+        { jobId: deliveryJobId(deliveryId, 0) },
+      );
     },
   };
   const routeDeps = { ...deps, notify };

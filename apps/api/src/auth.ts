@@ -11,35 +11,43 @@ export interface Caller {
   keyId: string;
 }
 
+export type KeyResolver = (hash: string) => Promise<Caller | null>;
+
 /**
- * Bearer-key auth. Keys are held only as SHA-256 hashes and looked up by hash, so no
- * comparison ever runs over the secret itself (no timing side channel on the key). Keys
- * from API_KEYS are hashed at start; keys made at run time live in the Store, hashed,
+ * Who a key's hash belongs to. Keys are held only as SHA-256 hashes and looked up by hash,
+ * so no comparison ever runs over the secret itself (no timing side channel on the key).
+ * Keys from API_KEYS are hashed once, here; keys made at run time live in the Store, hashed,
  * and a revoked one stops working on its next request.
  */
-export function authenticate(
+export function keyResolver(
   keys: readonly ApiKeyEntry[],
   store?: Pick<Store, "findApiKey">,
-): RequestHandler {
+): KeyResolver {
   const byHash = new Map(
     keys.map((k) => {
       const hash = hashApiKey(k.key);
       return [hash, { userId: k.userId, admin: k.admin, keyId: keyIdOf(hash) }];
     }),
   );
+  return async (hash) => {
+    const configured = byHash.get(hash);
+    if (configured) return configured;
+    const stored = store ? await store.findApiKey(hash) : null;
+    return stored && !stored.revokedAt
+      ? { userId: stored.userId, admin: stored.admin, keyId: stored.keyId }
+      : null;
+  };
+}
+
+/** Bearer-key auth. */
+export function authenticate(resolve: KeyResolver): RequestHandler {
   return async (req, _res, next) => {
     const header = req.get("authorization");
     const match = header?.match(/^Bearer\s+(\S+)$/i);
     if (!match?.[1]) {
       throw unauthorized("send your API key as Authorization: Bearer <key>");
     }
-    const hash = hashApiKey(match[1]);
-    let caller = byHash.get(hash);
-    if (!caller && store) {
-      const stored = await store.findApiKey(hash);
-      if (stored && !stored.revokedAt)
-        caller = { userId: stored.userId, admin: stored.admin, keyId: stored.keyId };
-    }
+    const caller = await resolve(hashApiKey(match[1]));
     if (!caller) throw unauthorized("that API key is not known (or was revoked)");
     res(req).caller = caller;
     next();

@@ -14,6 +14,7 @@ import {
   connectRedis,
   createConsumer,
   createProducer,
+  deliveryJobId,
   generationQueue,
   webhookQueue,
 } from "@nanobanana/queue";
@@ -110,7 +111,11 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     store,
     baseUrl: config.publicUrl ?? `http://localhost:${config.port}`,
     enqueueDelivery: async (deliveryId: string) => {
-      await webhookProducer.enqueue("deliver", { deliveryId }, { jobId: `${deliveryId}-0` });
+      await webhookProducer.enqueue(
+        "deliver",
+        { deliveryId },
+        { jobId: deliveryJobId(deliveryId, 0) },
+      );
     },
   };
   const generation = createConsumer(
@@ -147,7 +152,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
           await webhookProducer.enqueue(
             "deliver",
             { deliveryId },
-            { jobId: `${deliveryId}-${attempt}`, delayMs },
+            { jobId: deliveryJobId(deliveryId, attempt), delayMs },
           );
         },
       },

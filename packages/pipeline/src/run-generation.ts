@@ -5,6 +5,7 @@ import {
   type Subcategory as ClassificationSubcategory,
   costWindows,
   type GenerationRecord,
+  type ImageInfo,
   roundUsd,
   type Stage,
   TERMINAL_STATUSES,
@@ -228,91 +229,90 @@ async function drawAndStore(
   const { store, blobs, provider } = deps;
   const { label, enhancement, cacheKey, timings, started, context, advance } = draw;
   const generationId = record.id;
-  {
-    const result = await provider.generate(
+  const result = await provider.generate(
+    {
+      prompt: enhancement.enhancedPrompt,
+      subject: subjectOf(record.prompt),
+      label,
+      quality: record.quality,
+      aspectRatio: record.aspectRatio,
+      ...(record.requestedModel ? { model: record.requestedModel } : {}),
+    },
+    context.signal ? { signal: context.signal } : {},
+  );
+  await advance("generate", "post_process", { provider: result.provider, model: result.model });
+
+  const image = await postProcessImage(result.bytes, record.format);
+  await advance("post_process", "upload", {});
+
+  const key = imageKeyFor(record, cacheKey);
+  await blobs.put(key, image.bytes, {
+    contentType: image.mimeType,
+    metadata: {
+      generationId,
+      userId: record.userId,
+      model: result.model,
+      sha256: image.sha256,
+      ...(cacheKey ? { promptHash: cacheKey } : {}),
+    },
+    // Cache objects are create-only: a retried or concurrent upload of the same key is a no-op.
+    ...(cacheKey ? { createOnly: true } : {}),
+  });
+  timings.uploadMs = Date.now() - draw.stageStartedAt();
+  timings.totalMs = Date.now() - started;
+
+  const completedAt = new Date().toISOString();
+  const stored: ImageInfo = {
+    url: imagePathFor(generationId),
+    mimeType: image.mimeType,
+    width: image.width,
+    height: image.height,
+    bytes: image.bytes.length,
+    sha256: image.sha256,
+    key,
+  };
+  const completed: Partial<GenerationRecord> = {
+    status: "completed",
+    stage: "done",
+    cost: { usd: result.costUsd, savedUsd: 0 },
+    usage: result.usage ?? null,
+    providerCalls: record.providerCalls + result.calls,
+    note: result.note ?? null,
+    cached: false,
+    image: stored,
+    timings: { ...timings },
+    completedAt,
+    error: null,
+  };
+  const applied = await store.updateGeneration(generationId, completed, {
+    onlyIfStatusIn: ["processing"],
+  });
+  if (cacheKey) {
+    // A failed generation never reaches this line, so it is never cached.
+    await store.putCacheEntry(
       {
-        prompt: enhancement.enhancedPrompt,
-        subject: subjectOf(record.prompt),
-        label,
-        quality: record.quality,
-        aspectRatio: record.aspectRatio,
-        ...(record.requestedModel ? { model: record.requestedModel } : {}),
-      },
-      context.signal ? { signal: context.signal } : {},
-    );
-    await advance("generate", "post_process", { provider: result.provider, model: result.model });
-
-    const image = await postProcessImage(result.bytes, record.format);
-    await advance("post_process", "upload", {});
-
-    const key = imageKeyFor(record, cacheKey);
-    await blobs.put(key, image.bytes, {
-      contentType: image.mimeType,
-      metadata: {
-        generationId,
-        userId: record.userId,
+        key: cacheKey,
+        image: stored,
+        provider: result.provider,
         model: result.model,
-        sha256: image.sha256,
-        ...(cacheKey ? { promptHash: cacheKey } : {}),
-      },
-      // Cache objects are create-only: a retried or concurrent upload of the same key is a no-op.
-      ...(cacheKey ? { createOnly: true } : {}),
-    });
-    timings.uploadMs = Date.now() - draw.stageStartedAt();
-    timings.totalMs = Date.now() - started;
-
-    const completedAt = new Date().toISOString();
-    const completed: Partial<GenerationRecord> = {
-      status: "completed",
-      stage: "done",
-      cost: { usd: result.costUsd, savedUsd: 0 },
-      usage: result.usage ?? null,
-      providerCalls: record.providerCalls + result.calls,
-      note: result.note ?? null,
-      cached: false,
-      image: {
-        url: imagePathFor(generationId),
-        mimeType: image.mimeType,
-        width: image.width,
-        height: image.height,
-        bytes: image.bytes.length,
-        sha256: image.sha256,
-        key,
-      },
-      timings: { ...timings },
-      completedAt,
-      error: null,
-    };
-    const applied = await store.updateGeneration(generationId, completed, {
-      onlyIfStatusIn: ["processing"],
-    });
-    if (cacheKey && completed.image) {
-      // A failed generation never reaches this line, so it is never cached.
-      await store.putCacheEntry(
-        {
-          key: cacheKey,
-          image: completed.image,
-          provider: result.provider,
-          model: result.model,
-          costUsd: result.costUsd,
-          createdAt: completedAt,
-        },
-        deps.cacheTtlSeconds,
-      );
-    }
-    if (!applied) return { kind: "skipped", reason: "record moved on during upload" };
-    deps.logger.info(
-      {
-        generationId,
-        model: result.model,
-        calls: result.calls,
         costUsd: result.costUsd,
-        totalMs: timings.totalMs,
+        createdAt: completedAt,
       },
-      "generation completed",
+      deps.cacheTtlSeconds,
     );
-    return { kind: "completed", record: { ...record, ...completed, updatedAt: completedAt } };
   }
+  if (!applied) return { kind: "skipped", reason: "record moved on during upload" };
+  deps.logger.info(
+    {
+      generationId,
+      model: result.model,
+      calls: result.calls,
+      costUsd: result.costUsd,
+      totalMs: timings.totalMs,
+    },
+    "generation completed",
+  );
+  return { kind: "completed", record: { ...record, ...completed, updatedAt: completedAt } };
 }
 
 // "post_process" → "postProcessMs": stage names are data, timing keys are JSON fields.

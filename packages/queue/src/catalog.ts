@@ -57,4 +57,10 @@ export const webhookQueue = defineQueue({
   },
 });
 
+/**
+ * Each delivery attempt is its own job: "{deliveryId}-{attempt}". A fixed id per attempt
+ * makes a repeated enqueue (a re-run after a crash) a no-op while the job exists.
+ */
+export const deliveryJobId = (deliveryId: string, attempt: number) => `${deliveryId}-${attempt}`;
+
 export const QUEUES = [generationQueue, webhookQueue] as const;
