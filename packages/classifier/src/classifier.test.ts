@@ -1,7 +1,14 @@
 import { isLabel } from "@nanobanana/domain";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { classifyPrompt } from "./index.ts";
+import {
+  CLASSIFIER_SETTINGS,
+  classifyPrompt,
+  evaluate,
+  readCorpus,
+  trainNaiveBayes,
+} from "./index.ts";
+import trainedModel from "./model.generated.json" with { type: "json" };
 
 describe("classifyPrompt", () => {
   it.each([
@@ -51,12 +58,18 @@ describe("classifyPrompt", () => {
   });
 
   it("is unsure when there is no evidence, and sure when there is", () => {
-    expect(classifyPrompt("something").confidence).toBeLessThan(0.3);
+    expect(classifyPrompt("something").confidence).toBeLessThan(
+      CLASSIFIER_SETTINGS.subcategoryThreshold,
+    );
     expect(classifyPrompt("flowchart of an approval workflow").confidence).toBeGreaterThan(0.8);
   });
 
   it("reports the evidence it used", () => {
-    expect(classifyPrompt("macro shot of a bee").evidence.join(" ")).toMatch(/macro/);
+    expect(classifyPrompt("macro shot of a bee").evidence).toContainEqual({
+      matched: "macro",
+      supports: "photography/macro",
+      weight: 4,
+    });
   });
 
   it("gives any prompt a valid label, a confidence in (0,1] and domain scores that sum to 1", () => {
@@ -70,5 +83,68 @@ describe("classifyPrompt", () => {
         expect(sum).toBeCloseTo(1, 2);
       }),
     );
+  });
+
+  it("reads typos of known words", () => {
+    const result = classifyPrompt("wirelss headphnoes");
+    expect([result.domain, result.subcategory]).toEqual(["products", "ecommerce"]);
+    expect(result.corrections).toContainEqual({ from: "headphnoe", to: "headphone" });
+  });
+
+  it("reads Spanish, German, French and Portuguese", () => {
+    const label = (p: string) => {
+      const r = classifyPrompt(p);
+      return `${r.domain}/${r.subcategory}`;
+    };
+    expect(label("diagrama de flujo del proceso de ventas")).toBe("diagrams/flowchart");
+    expect(label("Aquarell eines Leuchtturms")).toBe("art/painting");
+    expect(label("paysage de montagne en hiver")).toBe("photography/landscape");
+    expect(label("anúncio de um perfume para o instagram")).toBe("products/advertising");
+  });
+
+  it("lists the best alternatives, most likely first, the chosen label included", () => {
+    const result = classifyPrompt("sequence diagram of a login");
+    expect(result.alternatives).toHaveLength(3);
+    expect(result.alternatives[0]).toMatchObject({
+      domain: result.domain,
+      subcategory: result.subcategory,
+      score: result.confidence,
+    });
+    const scores = result.alternatives.map((a) => a.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+
+  it("says how specific a template may be: unsure prompts are not given a specific one", () => {
+    expect(classifyPrompt("something nice").certainty).not.toBe("subcategory");
+    expect(classifyPrompt("flowchart of an approval workflow").certainty).toBe("subcategory");
+    const vague = classifyPrompt("a photo of something");
+    expect(vague.domain).toBe("photography");
+    expect(vague.confidence).toBeLessThan(CLASSIFIER_SETTINGS.subcategoryThreshold);
+    expect(vague.certainty).toBe("domain");
+  });
+});
+
+describe("the classifier against its corpus", () => {
+  it("meets the goal on the held-out test split: ≥95% domain, ≥85% subcategory", () => {
+    const report = evaluate(readCorpus("test"), (prompt) => classifyPrompt(prompt));
+    expect(report.n).toBeGreaterThanOrEqual(150);
+    expect(report.domainAccuracy).toBeGreaterThanOrEqual(0.95);
+    expect(report.subcategoryAccuracy).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it("has at least 600 labelled prompts covering all 16 subcategories in both splits", () => {
+    const train = readCorpus("train");
+    const test = readCorpus("test");
+    expect(train.length + test.length).toBeGreaterThanOrEqual(600);
+    const covered = (split: typeof train) =>
+      new Set(split.map((e) => `${e.labels[0]?.domain}/${e.labels[0]?.subcategory}`)).size;
+    expect(covered(train)).toBe(16);
+    expect(covered(test)).toBe(16);
+    const trainPrompts = new Set(train.map((e) => e.prompt.toLowerCase()));
+    expect(test.filter((e) => trainPrompts.has(e.prompt.toLowerCase()))).toEqual([]);
+  });
+
+  it("ships the model trained on the current training split (run npm run train:classifier)", () => {
+    expect(JSON.parse(JSON.stringify(trainNaiveBayes(readCorpus("train"))))).toEqual(trainedModel);
   });
 });

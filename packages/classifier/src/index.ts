@@ -1,112 +1,156 @@
-import { DOMAINS, type Domain, LABELS, type Subcategory } from "@nanobanana/domain";
+import { type Domain, LABELS, type Label, type Subcategory } from "@nanobanana/domain";
+import { type Evidence, LEXICON_WORDS, lexiconScores } from "./lexicon-scores.ts";
+import trainedModel from "./model.generated.json" with { type: "json" };
 import {
-  DOMAIN_CUES,
-  DOMAIN_PRIOR,
-  PHRASE_RULES,
-  SUBCATEGORY_PRIOR,
-  SUBCATEGORY_TERMS,
-  type Weighted,
-} from "./lexicon.ts";
+  type CompiledModel,
+  compileModel,
+  type NaiveBayesModel,
+  naiveBayesScores,
+} from "./naive-bayes.ts";
 import { normalizeText } from "./normalize.ts";
+import { typoCorrector } from "./typos.ts";
 
+export { type CorpusSplit, type LabelledPrompt, parseCorpus, readCorpus } from "./corpus.ts";
+export {
+  crossValidate,
+  type EvaluationReport,
+  evaluate,
+  formatReport,
+  labelKey,
+  type Prediction,
+} from "./evaluate.ts";
+export type { Evidence } from "./lexicon-scores.ts";
+export {
+  type CompiledModel,
+  compileModel,
+  type NaiveBayesModel,
+  naiveBayesScores,
+  trainNaiveBayes,
+} from "./naive-bayes.ts";
 export { normalizeText } from "./normalize.ts";
+
+/** How sure the classifier is, which decides how specific a template may be. */
+export type Certainty = "subcategory" | "domain" | "none";
+
+export interface Alternative extends Label {
+  score: number;
+}
 
 export interface Classification {
   domain: Domain;
   subcategory: Subcategory;
-  /** Probability of the chosen label among all 16 (softmax of the evidence). */
+  /** Probability of the chosen label among all 16; calibrated on the training split. */
   confidence: number;
   /** Probability per domain; sums to 1. */
   scores: Record<Domain, number>;
-  /** The terms and rules that moved the decision, strongest first. */
-  evidence: string[];
+  /** The best labels, most likely first (the chosen one included), with probabilities. */
+  alternatives: Alternative[];
+  /** Lexicon terms and rules that matched, strongest first. */
+  evidence: Evidence[];
+  /** Words read as typos of known words, e.g. "headphnoes" → "headphone". */
+  corrections: Array<{ from: string; to: string }>;
+  certainty: Certainty;
 }
 
-interface CompiledTerm {
-  needle: string;
-  term: string;
-  weight: number;
+/**
+ * The tuned constants, chosen by cross-validation on the training split (`npm run
+ * eval:classifier` prints the comparison):
+ * - LEARNED_WEIGHT: how much the naive-Bayes model counts beside the lexicon;
+ * - SHARPNESS: softmax temperature, fitted so confidence matches accuracy;
+ * - the thresholds below which a template falls back to a general one.
+ */
+export const CLASSIFIER_SETTINGS = {
+  learnedWeight: 1,
+  sharpness: 1.5,
+  subcategoryThreshold: 0.5,
+  domainThreshold: 0.6,
+};
+
+const model = compileModel(trainedModel as NaiveBayesModel);
+const corrector = typoCorrector(
+  new Set([
+    ...LEXICON_WORDS,
+    ...[...model.features.keys()].flatMap((f) => (f.startsWith("w:") ? [f.slice(2)] : [])),
+  ]),
+);
+
+interface Options {
+  model?: CompiledModel | null;
+  settings?: typeof CLASSIFIER_SETTINGS;
 }
 
-const compile = (weighted: Weighted): CompiledTerm[] =>
-  Object.entries(weighted).map(([term, weight]) => ({
-    needle: ` ${normalizeText(term)} `,
-    term,
-    weight,
-  }));
+export function classifyPrompt(prompt: string, options: Options = {}): Classification {
+  const settings = options.settings ?? CLASSIFIER_SETTINGS;
+  const learned = options.model === undefined ? model : options.model;
+  const corrections: Classification["corrections"] = [];
+  const normalized = normalizeText(prompt)
+    .split(" ")
+    .map((word) => {
+      const fixed = corrector.correct(word);
+      if (!fixed) return word;
+      corrections.push({ from: word, to: fixed });
+      return fixed;
+    })
+    .join(" ");
 
-// Compiled once at import: matching is then plain substring search on a padded string.
-const domainCues = DOMAINS.map((domain) => ({ domain, terms: compile(DOMAIN_CUES[domain]) }));
-const subcategoryTerms = LABELS.map((label) => ({
-  ...label,
-  terms: compile(SUBCATEGORY_TERMS[label.subcategory]),
-}));
-
-// Softmax sharpness: one decisive term (weight 3) alone gives roughly 0.6 confidence.
-const SHARPNESS = 1.5;
-
-export function classifyPrompt(prompt: string): Classification {
-  const normalized = normalizeText(prompt);
-  const padded = ` ${normalized} `;
-  const evidence: Array<{ what: string; weight: number }> = [];
-
-  const domainScore = { ...DOMAIN_PRIOR };
-  for (const { domain, terms } of domainCues) {
-    for (const t of terms) {
-      if (padded.includes(t.needle)) {
-        domainScore[domain] += t.weight;
-        evidence.push({ what: `${t.term} → ${domain}`, weight: t.weight });
-      }
+  const lexical = lexiconScores(normalized);
+  const combined = lexical.scores;
+  if (learned && settings.learnedWeight > 0) {
+    const nb = naiveBayesScores(learned, normalized);
+    const top = Math.max(...nb);
+    for (let i = 0; i < combined.length; i++) {
+      combined[i] = (combined[i] as number) + settings.learnedWeight * ((nb[i] as number) - top);
     }
   }
 
-  const ruleBonus: Partial<Record<Subcategory, number>> = {};
-  for (const rule of PHRASE_RULES) {
-    if (!rule.pattern.test(normalized)) continue;
-    for (const [domain, weight] of Object.entries(rule.domains) as [Domain, number][]) {
-      domainScore[domain] += weight;
-    }
-    for (const [sub, weight] of Object.entries(rule.subcategories ?? {}) as [
-      Subcategory,
-      number,
-    ][]) {
-      ruleBonus[sub] = (ruleBonus[sub] ?? 0) + weight;
-    }
-    evidence.push({ what: rule.why, weight: Math.max(...Object.values(rule.domains)) });
+  const max = Math.max(...combined);
+  const probability = combined.map((s) => Math.exp(settings.sharpness * (s - max)));
+  const total = probability.reduce((a, b) => a + b, 0);
+  const scores = { photography: 0, diagrams: 0, art: 0, products: 0 } satisfies Record<
+    Domain,
+    number
+  >;
+  for (let i = 0; i < probability.length; i++) {
+    const p = (probability[i] as number) / total;
+    probability[i] = p;
+    const label = LABELS[i];
+    if (label) scores[label.domain] += p;
   }
-
-  const labelScores = subcategoryTerms.map(({ domain, subcategory, terms }) => {
-    let score =
-      domainScore[domain] + (SUBCATEGORY_PRIOR[subcategory] ?? 0) + (ruleBonus[subcategory] ?? 0);
-    for (const t of terms) {
-      if (padded.includes(t.needle)) {
-        score += t.weight;
-        evidence.push({ what: `${t.term} → ${domain}/${subcategory}`, weight: t.weight });
-      }
-    }
-    return { domain, subcategory, score };
+  const order = probability
+    .map((_, i) => i)
+    .sort((a, b) => (probability[b] as number) - (probability[a] as number));
+  const alternatives = order.slice(0, 3).map((i) => {
+    const label = LABELS[i] ?? { domain: "photography", subcategory: "landscape" };
+    return {
+      domain: label.domain,
+      subcategory: label.subcategory,
+      score: round(probability[i] ?? 0),
+    };
   });
-
-  const max = Math.max(...labelScores.map((l) => l.score));
-  const exps = labelScores.map((l) => Math.exp(SHARPNESS * (l.score - max)));
-  const total = exps.reduce((a, b) => a + b, 0);
-
-  let best = 0;
-  for (let i = 1; i < labelScores.length; i++) {
-    if ((labelScores[i]?.score ?? -Infinity) > (labelScores[best]?.score ?? -Infinity)) best = i;
-  }
-  const scores = Object.fromEntries(DOMAINS.map((d) => [d, 0])) as Record<Domain, number>;
-  labelScores.forEach((l, i) => {
-    scores[l.domain] += (exps[i] ?? 0) / total;
-  });
-  const winner = labelScores[best] ?? { domain: "photography", subcategory: "landscape" };
+  const best = alternatives[0] ?? { domain: "photography", subcategory: "landscape", score: 0 };
+  const confidence = probability[order[0] ?? 0] ?? 0;
+  const domainConfidence = scores[best.domain];
+  const certainty: Certainty =
+    confidence >= settings.subcategoryThreshold
+      ? "subcategory"
+      : domainConfidence >= settings.domainThreshold
+        ? "domain"
+        : "none";
 
   return {
-    domain: winner.domain,
-    subcategory: winner.subcategory,
-    confidence: round((exps[best] ?? 0) / total),
-    scores: Object.fromEntries(DOMAINS.map((d) => [d, round(scores[d])])) as Record<Domain, number>,
-    evidence: evidence.sort((a, b) => b.weight - a.weight).map((e) => e.what),
+    domain: best.domain,
+    subcategory: best.subcategory,
+    confidence: round(confidence),
+    scores: {
+      photography: round(scores.photography),
+      diagrams: round(scores.diagrams),
+      art: round(scores.art),
+      products: round(scores.products),
+    },
+    alternatives,
+    evidence: lexical.evidence.sort((a, b) => b.weight - a.weight),
+    corrections,
+    certainty,
   };
 }
 

@@ -4,6 +4,7 @@
  */
 export function normalizeText(text: string): string {
   const words = text
+    .replace(/ß/g, "ss")
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
     .toLowerCase()

@@ -1,0 +1,35 @@
+import { readFileSync } from "node:fs";
+import { isLabel, type Label } from "@nanobanana/domain";
+
+/** One labelled prompt; `labels` lists every answer a person would accept, best first. */
+export interface LabelledPrompt {
+  prompt: string;
+  labels: Label[];
+}
+
+export type CorpusSplit = "train" | "test";
+
+/** Parses the corpus format: `domain/subcategory[|domain/subcategory…]<TAB>prompt`, `#` comments. */
+export function parseCorpus(text: string): LabelledPrompt[] {
+  return text.split("\n").flatMap((line, index) => {
+    if (line.trim() === "" || line.startsWith("#")) return [];
+    const [labelText, prompt, extra] = line.split("\t");
+    if (!labelText || !prompt || extra !== undefined) {
+      throw new Error(`corpus line ${index + 1}: expected "labels<TAB>prompt"`);
+    }
+    const labels = labelText.split("|").map((pair) => {
+      const [domain = "", subcategory = ""] = pair.split("/");
+      if (!isLabel(domain, subcategory)) {
+        throw new Error(`corpus line ${index + 1}: unknown label "${pair}"`);
+      }
+      return { domain, subcategory } as Label;
+    });
+    return [{ prompt, labels }];
+  });
+}
+
+/** Reads a split from packages/classifier/corpus (scripts and tests only; the service never does). */
+export function readCorpus(split: CorpusSplit): LabelledPrompt[] {
+  const url = new URL(`../corpus/${split}.tsv`, import.meta.url);
+  return parseCorpus(readFileSync(url, "utf8"));
+}
