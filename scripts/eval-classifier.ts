@@ -18,7 +18,8 @@ import {
   readCorpus,
   trainNaiveBayes,
 } from "@nanobanana/classifier";
-import { LABELS } from "@nanobanana/domain";
+import { LABELS, QUALITIES } from "@nanobanana/domain";
+import { enhancePrompt } from "@nanobanana/templates";
 
 const train = readCorpus("train");
 const test = readCorpus("test");
@@ -95,6 +96,30 @@ console.log(
   `\nfallback: below ${subcategoryThreshold} confidence the general template of the domain is used (domain sure ≥ ${domainThreshold}), else the general one.` +
     `\n  specific templates on ${covered}/${report.n} test prompts, right on ${pct(covered ? right / covered : 0)} of them`,
 );
+
+console.log("\n## Enhancement ratio on the test prompts (words in → words out, by tier)");
+console.log("  tier        words in   words out   ratio (mean of per-prompt ratios)");
+for (const quality of QUALITIES) {
+  let wordsIn = 0;
+  let wordsOut = 0;
+  let ratio = 0;
+  for (const { prompt } of test) {
+    const c = classifyPrompt(prompt);
+    const { words } = enhancePrompt(prompt, {
+      label: c,
+      quality,
+      certainty: c.certainty,
+    });
+    wordsIn += words.in;
+    wordsOut += words.out;
+    ratio += words.out / Math.max(1, words.in);
+  }
+  const n = test.length;
+  console.log(
+    `  ${quality.padEnd(10)} ${(wordsIn / n).toFixed(1).padStart(8)}   ${(wordsOut / n).toFixed(1).padStart(9)}   ${(ratio / n).toFixed(1).padStart(5)}×`,
+  );
+}
+
 if (process.argv.includes("--misses")) {
   console.log("\nmisses (confidence, expected ← predicted, prompt)");
   for (const m of report.misses) {

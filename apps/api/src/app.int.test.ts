@@ -620,7 +620,7 @@ describe("preferences and custom templates", () => {
     expect(record.enhancedPrompt).toMatch(
       /^Alice & Co\. house-style still life of product photography of a perfume bottle, still life\. On a warm oak table\./,
     );
-    expect(record.template).toEqual({ id: "custom:product.standard", version: 2 });
+    expect(record.template).toEqual({ id: "custom:product.standard", version: 2, variant: "a" });
     // Others keep the stock wording.
     const bobs = await settled(
       (await generate(BOB, { prompt: "product photography of a perfume bottle, still life" })).id,
@@ -785,6 +785,35 @@ describe("rate limit", () => {
       ],
     ).toBe("1");
     await request(limited).get("/health").expect(200);
+  });
+});
+
+describe("feedback", () => {
+  it("answers 409 for feedback on a generation that has no image yet", async () => {
+    const record = newGenerationRecord({
+      id: newId("gen"),
+      userId: "alice",
+      request: { prompt: "later", quality: "draft", aspectRatio: "1:1", format: "png" },
+    });
+    await store.createGeneration(record);
+    expectError(
+      await request(app)
+        .post(`/generation/${record.id}/feedback`)
+        .set(as(ALICE))
+        .send({ rating: "up" }),
+      409,
+      "CONFLICT",
+      /is queued; feedback is for completed images/,
+    );
+    expectError(
+      await request(app)
+        .post(`/generation/${record.id}/feedback`)
+        .set(as(BOB))
+        .send({ rating: "up" }),
+      404,
+      "NOT_FOUND",
+      /./,
+    );
   });
 });
 

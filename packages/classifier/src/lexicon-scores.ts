@@ -42,7 +42,9 @@ const addTerms = (weighted: Weighted, target: Pick<CompiledTerm, "domain" | "lab
   }
 };
 for (const domain of DOMAINS) addTerms(DOMAIN_CUES[domain], { domain });
-LABELS.forEach(({ subcategory }, label) => addTerms(SUBCATEGORY_TERMS[subcategory], { label }));
+LABELS.forEach(({ subcategory }, label) => {
+  addTerms(SUBCATEGORY_TERMS[subcategory], { label });
+});
 
 /** Every word the lexicon knows, for typo correction. */
 export const LEXICON_WORDS: ReadonlySet<string> = new Set(

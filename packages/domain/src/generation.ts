@@ -160,6 +160,37 @@ export interface ClassificationSummary {
   domain: string;
   subcategory: string;
   confidence: number;
+  /** What the classifier was sure of, and so how specific the template was. */
+  certainty?: "subcategory" | "domain" | "none";
+}
+
+/** The template that wrote a generation's specification; `variant` is its A/B arm. */
+export interface TemplateUse {
+  id: string;
+  version: number;
+  variant: "a" | "b";
+}
+
+/** `POST /generation/:id/feedback`: the caller's verdict on the image. */
+export const feedbackSchema = z.strictObject({
+  rating: z.enum(["up", "down"], { error: 'must be "up" or "down"' }),
+  comment: z.string().trim().max(1000, "comment must be at most 1000 characters").optional(),
+});
+export type FeedbackInput = z.infer<typeof feedbackSchema>;
+
+export interface Feedback {
+  rating: "up" | "down";
+  comment: string | null;
+  at: string;
+}
+
+/** Per template and variant: how many images it wrote, and what callers said of them. */
+export interface TemplateStats {
+  template: string;
+  variant: string;
+  generations: number;
+  up: number;
+  down: number;
 }
 
 export interface ImageInfo {
@@ -195,7 +226,9 @@ export interface GenerationRecord {
   webhook: { url: string; events: string[] } | null;
   classification: ClassificationSummary | null;
   enhancedPrompt: string | null;
-  template: { id: string; version: number } | null;
+  template: TemplateUse | null;
+  /** The caller's latest feedback on the image. */
+  feedback: Feedback | null;
   provider: string | null;
   model: string | null;
   cached: boolean;
@@ -245,6 +278,7 @@ export function newGenerationRecord(input: {
     classification: null,
     enhancedPrompt: null,
     template: null,
+    feedback: null,
     provider: null,
     model: null,
     cached: false,

@@ -17,6 +17,7 @@ const RECORD_FIELDS = [
   "classification",
   "enhancedPrompt",
   "template",
+  "feedback",
   "provider",
   "model",
   "cached",

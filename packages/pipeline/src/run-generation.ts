@@ -9,6 +9,7 @@ import {
   roundUsd,
   type Stage,
   TERMINAL_STATUSES,
+  type TemplateUse,
 } from "@nanobanana/domain";
 import { AppError, toAppError } from "@nanobanana/errors";
 import type { ImageProvider } from "@nanobanana/providers";
@@ -101,7 +102,11 @@ export async function runGeneration(
     const classification = classifyPrompt(record.prompt);
     const label = { domain: classification.domain, subcategory: classification.subcategory };
     await advance("classify", "enhance", {
-      classification: { ...label, confidence: classification.confidence },
+      classification: {
+        ...label,
+        confidence: classification.confidence,
+        certainty: classification.certainty,
+      },
     });
 
     const custom = await store.getTemplate(record.userId, `${label.subcategory}.${record.quality}`);
@@ -109,8 +114,15 @@ export async function runGeneration(
       label,
       quality: record.quality,
       aspectRatio: record.aspectRatio,
+      certainty: classification.certainty,
+      variantSeed: generationId,
       ...(custom ? { custom } : {}),
     });
+    const template: TemplateUse = {
+      id: enhancement.template.id,
+      version: enhancement.template.version,
+      variant: enhancement.template.variant,
+    };
     const cacheKey = record.useCache
       ? cacheKeyFor({
           enhancedPrompt: enhancement.enhancedPrompt,
@@ -119,14 +131,20 @@ export async function runGeneration(
           aspectRatio: record.aspectRatio,
           format: record.format,
           provider: provider.name,
-          template: `${enhancement.template.id}@${enhancement.template.version}`,
+          template: `${template.id}@${template.version}/${template.variant}`,
         })
       : null;
     await advance("enhance", "cache", {
       enhancedPrompt: enhancement.enhancedPrompt,
-      template: { id: enhancement.template.id, version: enhancement.template.version },
+      template,
       cacheKey,
     });
+
+    // Each completed image counts once for its template's A/B stats (feedback rate = rated ÷ this).
+    const counted = async (outcome: GenerationOutcome) => {
+      if (outcome.kind === "completed") await store.recordTemplateUse(template);
+      return outcome;
+    };
 
     let lockHeld = false;
     if (cacheKey) {
@@ -161,23 +179,28 @@ export async function runGeneration(
           { generationId, cacheKey, savedUsd: claim.entry.costUsd },
           "served from cache",
         );
-        return { kind: "completed", record: { ...record, ...hit, updatedAt: completedAt } };
+        return await counted({
+          kind: "completed",
+          record: { ...record, ...hit, updatedAt: completedAt },
+        });
       }
       lockHeld = claim.kind === "owner";
     }
     try {
       await checkBudget(deps, record);
       await advance("cache", "generate", {});
-      return await drawAndStore(deps, record, {
-        label,
-        enhancement,
-        cacheKey,
-        timings,
-        started,
-        context,
-        advance,
-        stageStartedAt: () => stageStarted,
-      });
+      return await counted(
+        await drawAndStore(deps, record, {
+          label,
+          enhancement,
+          cacheKey,
+          timings,
+          started,
+          context,
+          advance,
+          stageStartedAt: () => stageStarted,
+        }),
+      );
     } finally {
       if (lockHeld && cacheKey) await store.releaseCacheLock(cacheKey, generationId);
     }

@@ -1,17 +1,26 @@
-import { AggregateField, FieldPath, type Firestore } from "@google-cloud/firestore";
+import { AggregateField, FieldPath, FieldValue, type Firestore } from "@google-cloud/firestore";
 import {
   type ApiKeyRecord,
   type BatchRecord,
   type CacheEntry,
   type CostSummary,
   type CustomTemplate,
+  type Feedback,
   type GenerationRecord,
   type Preferences,
   roundUsd,
+  type TemplateStats,
+  type TemplateUse,
   type WebhookDelivery,
 } from "@nanobanana/domain";
 import { invalidRequest } from "@nanobanana/errors";
-import type { IdempotencyReservation, Page, Store, StoredResponse } from "./store.ts";
+import {
+  compareStats,
+  type IdempotencyReservation,
+  type Page,
+  type Store,
+  type StoredResponse,
+} from "./store.ts";
 
 const ID_CURSOR = /^gen_[0-9a-z]{26}$/;
 // Firestore's gRPC code for "a document with this name already exists".
@@ -33,6 +42,8 @@ const ALREADY_EXISTS = 6;
  * expiresAt fields are for TTL policies (infra/firestore.md); reads check expiry themselves,
  * since TTL deletion lags by up to a day.
  */
+const STATS_SHARDS = 10;
+
 export function createFirestoreStore(db: Firestore): Store {
   const generations = db.collection("generations");
   const batches = db.collection("batches");
@@ -42,6 +53,12 @@ export function createFirestoreStore(db: Firestore): Store {
   const cache = db.collection("cache");
   const cacheLocks = db.collection("cacheLocks");
   const apiKeys = db.collection("apiKeys");
+  const templateStats = db.collection("templateStats");
+  // Counters for one variant are spread over STATS_SHARDS documents, picked at random, so a
+  // popular template is not one document written on every image (Firestore sustains about
+  // one write a second per document). Template ids never hold "/".
+  const statsRef = (t: TemplateUse) =>
+    templateStats.doc(`${t.id}~${t.variant}~${Math.floor(Math.random() * STATS_SHARDS)}`);
 
   const idemDoc = (scope: string, key: string) =>
     idempotency.doc(encodeURIComponent(`${scope}:${key}`));
@@ -230,6 +247,54 @@ export function createFirestoreStore(db: Firestore): Store {
         tx.delete(ref);
         return true;
       });
+    },
+
+    async recordTemplateUse(template) {
+      await statsRef(template).set(
+        { template: template.id, variant: template.variant, generations: FieldValue.increment(1) },
+        { merge: true },
+      );
+    },
+    async recordFeedback(generationId, feedback, template) {
+      const ref = generations.doc(generationId);
+      return db.runTransaction(async (tx) => {
+        const snap = await tx.get(ref);
+        if (!snap.exists) return false;
+        const before = (snap.get("feedback") as Feedback | null | undefined)?.rating;
+        tx.update(ref, { feedback, updatedAt: feedback.at });
+        if (before !== feedback.rating) {
+          tx.set(
+            statsRef(template),
+            {
+              template: template.id,
+              variant: template.variant,
+              [feedback.rating]: FieldValue.increment(1),
+              ...(before ? { [before]: FieldValue.increment(-1) } : {}),
+            },
+            { merge: true },
+          );
+        }
+        return true;
+      });
+    },
+    async templateStats() {
+      const byVariant = new Map<string, TemplateStats>();
+      for (const d of (await templateStats.get()).docs) {
+        const template = String(d.get("template"));
+        const variant = String(d.get("variant"));
+        const stats = byVariant.get(`${template}~${variant}`) ?? {
+          template,
+          variant,
+          generations: 0,
+          up: 0,
+          down: 0,
+        };
+        stats.generations += Number(d.get("generations") ?? 0);
+        stats.up += Number(d.get("up") ?? 0);
+        stats.down += Number(d.get("down") ?? 0);
+        byVariant.set(`${template}~${variant}`, stats);
+      }
+      return [...byVariant.values()].sort(compareStats);
     },
 
     async getOrCreateWebhookSecret(userId, make) {

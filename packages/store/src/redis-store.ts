@@ -8,11 +8,13 @@ import {
   idFloor,
   type Preferences,
   roundUsd,
+  type TemplateStats,
+  type TemplateUse,
   type WebhookDelivery,
 } from "@nanobanana/domain";
 import { invalidRequest } from "@nanobanana/errors";
 import type { Redis } from "ioredis";
-import type { IdempotencyReservation, Page, Store } from "./store.ts";
+import { compareStats, type IdempotencyReservation, type Page, type Store } from "./store.ts";
 
 // Each top-level field of a record is its own hash field holding JSON, so a patch is one
 // HSET of just the changed fields, and a status check + write happen atomically in Lua.
@@ -33,6 +35,20 @@ return 1
 const SET_ONCE = `
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'null' then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`;
+
+// Feedback replaces earlier feedback; the variant's up/down counts move with it, in one step.
+const RECORD_FEEDBACK = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local previous = redis.call('HGET', KEYS[1], 'feedback')
+local before = nil
+if previous and previous ~= 'null' then before = cjson.decode(previous).rating end
+redis.call('HSET', KEYS[1], 'feedback', ARGV[1], 'updatedAt', ARGV[4])
+if before ~= ARGV[2] then
+  if before then redis.call('HINCRBY', KEYS[2], ARGV[3] .. '|' .. before, -1) end
+  redis.call('HINCRBY', KEYS[2], ARGV[3] .. '|' .. ARGV[2], 1)
+end
 return 1
 `;
 
@@ -102,7 +118,10 @@ export function createRedisStore(redis: Redis, prefix: string): Store {
     subjectDeliveries: (id: string) => `${prefix}:subject:${id}:deliveries`,
     cache: (key: string) => `${prefix}:cache:${key}`,
     cacheLock: (key: string) => `${prefix}:cache:${key}:lock`,
+    templateStats: `${prefix}:template-stats`,
   };
+  // Stats fields are "{template id}|{variant}|{generations|up|down}".
+  const statsPrefix = (t: TemplateUse) => `${t.id}|${t.variant}`;
 
   const readHashes = async <T>(keys: string[]): Promise<Array<T | null>> => {
     if (keys.length === 0) return [];
@@ -289,6 +308,41 @@ export function createRedisStore(redis: Redis, prefix: string): Store {
     },
     async deleteTemplate(userId, id) {
       return (await redis.hdel(k.templates(userId), id)) === 1;
+    },
+
+    async recordTemplateUse(template) {
+      await redis.hincrby(k.templateStats, `${statsPrefix(template)}|generations`, 1);
+    },
+    async recordFeedback(generationId, feedback, template) {
+      const recorded = await redis.eval(
+        RECORD_FEEDBACK,
+        2,
+        k.gen(generationId),
+        k.templateStats,
+        JSON.stringify(feedback),
+        feedback.rating,
+        statsPrefix(template),
+        JSON.stringify(feedback.at),
+      );
+      return recorded === 1;
+    },
+    async templateStats() {
+      const byVariant = new Map<string, TemplateStats>();
+      for (const [field, value] of Object.entries(await redis.hgetall(k.templateStats))) {
+        const [template = "", variant = "", count = ""] = field.split("|");
+        const stats = byVariant.get(`${template}|${variant}`) ?? {
+          template,
+          variant,
+          generations: 0,
+          up: 0,
+          down: 0,
+        };
+        if (count === "generations" || count === "up" || count === "down") {
+          stats[count] = Number(value);
+        }
+        byVariant.set(`${template}|${variant}`, stats);
+      }
+      return [...byVariant.values()].sort(compareStats);
     },
 
     async getOrCreateWebhookSecret(userId, make) {

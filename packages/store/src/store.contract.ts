@@ -384,6 +384,42 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.revokeApiKey("nope", "2026-01-01T00:00:00.000Z")).toBe(false);
     });
 
+    it("counts template variants' images and feedback, moving counts when feedback changes", async () => {
+      const store = await makeStore();
+      const a = { id: "photography.portrait.standard", version: 1, variant: "a" } as const;
+      const b = { ...a, variant: "b" } as const;
+      const first = makeRecord("alice", Date.now(), { status: "completed", template: a });
+      const second = makeRecord("alice", Date.now() + 1, { status: "completed", template: b });
+      await store.createGeneration(first);
+      await store.createGeneration(second);
+      await store.recordTemplateUse(a);
+      await store.recordTemplateUse(a);
+      await store.recordTemplateUse(b);
+
+      const at = "2026-11-24T10:00:00.000Z";
+      expect(await store.recordFeedback(first.id, { rating: "down", comment: null, at }, a)).toBe(
+        true,
+      );
+      // Changing one's mind moves the count; saying the same again does not add one.
+      const later = {
+        rating: "up",
+        comment: "sharp eyes",
+        at: "2026-11-24T10:05:00.000Z",
+      } as const;
+      await store.recordFeedback(first.id, later, a);
+      await store.recordFeedback(first.id, later, a);
+      await store.recordFeedback(second.id, { rating: "down", comment: null, at }, b);
+      expect(await store.recordFeedback(newId("gen"), { rating: "up", comment: null, at }, a)).toBe(
+        false,
+      );
+
+      expect((await store.getGeneration(first.id))?.feedback).toEqual(later);
+      expect(await store.templateStats()).toEqual([
+        { template: a.id, variant: "a", generations: 2, up: 1, down: 0 },
+        { template: a.id, variant: "b", generations: 1, up: 0, down: 1 },
+      ]);
+    });
+
     it("answers ping", async () => {
       const store = await makeStore();
       await expect(store.ping()).resolves.toBeUndefined();

@@ -4,9 +4,12 @@ import type {
   CacheEntry,
   CostSummary,
   CustomTemplate,
+  Feedback,
   GenerationRecord,
   GenerationStatus,
   Preferences,
+  TemplateStats,
+  TemplateUse,
   WebhookDelivery,
 } from "@nanobanana/domain";
 
@@ -106,6 +109,17 @@ export interface Store {
   /** False when there was none. */
   deleteTemplate(userId: string, id: string): Promise<boolean>;
 
+  /** Counts one completed image written by this template variant. */
+  recordTemplateUse(template: TemplateUse): Promise<void>;
+  /**
+   * Stores the caller's feedback on a generation (replacing earlier feedback) and moves the
+   * template variant's up/down counts to match, atomically. False when there is no such
+   * generation.
+   */
+  recordFeedback(generationId: string, feedback: Feedback, template: TemplateUse): Promise<boolean>;
+  /** Per template variant: images written, ups and downs. */
+  templateStats(): Promise<TemplateStats[]>;
+
   /** The user's signing secret, created with `make` on first use (race-free). */
   getOrCreateWebhookSecret(userId: string, make: () => string): Promise<string>;
   setWebhookSecret(userId: string, secret: string): Promise<void>;
@@ -132,3 +146,9 @@ export interface Store {
 
   ping(): Promise<void>;
 }
+
+/** Template stats in a stable order: by template id, then variant. */
+export const compareStats = (a: TemplateStats, b: TemplateStats) =>
+  a.template === b.template
+    ? a.variant.localeCompare(b.variant)
+    : a.template.localeCompare(b.template);

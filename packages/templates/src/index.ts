@@ -1,7 +1,23 @@
+import { createHash } from "node:crypto";
 import type { AspectRatio, Label, Quality } from "@nanobanana/domain";
-import { STOCK_TEMPLATES, TEMPLATE_VERSION } from "./stock-templates.ts";
+import {
+  DOMAIN_GENERAL_TEMPLATES,
+  GENERAL_TEMPLATE,
+  SPECIALISED_TEMPLATES,
+  TEMPLATE_VARIANTS,
+} from "./more-templates.ts";
+import { STOCK_TEMPLATES, type StockTemplate, TEMPLATE_VERSION } from "./stock-templates.ts";
 
+export {
+  DOMAIN_GENERAL_TEMPLATES,
+  GENERAL_TEMPLATE,
+  SPECIALISED_TEMPLATES,
+  TEMPLATE_VARIANTS,
+} from "./more-templates.ts";
 export { STOCK_TEMPLATES, type StockTemplate, TEMPLATE_VERSION } from "./stock-templates.ts";
+
+/** How sure the classifier is of the label: decides how specific the template may be. */
+export type Certainty = "subcategory" | "domain" | "none";
 
 export interface TemplateRef {
   id: string;
@@ -9,6 +25,8 @@ export interface TemplateRef {
   domain: Label["domain"];
   subcategory: Label["subcategory"];
   quality: Quality;
+  /** "a" for the stock wording, "b" for its A/B variant. */
+  variant: "a" | "b";
 }
 
 export interface Enhancement {
@@ -21,6 +39,10 @@ export interface EnhanceOptions {
   label: Label;
   quality: Quality;
   aspectRatio?: AspectRatio;
+  /** Below "subcategory", a general template of the domain, or of nothing, is used. */
+  certainty?: Certainty;
+  /** Seeds the A/B assignment (the generation id): one seed always gets the same variant. */
+  variantSeed?: string;
   /** A user's own template for this subcategory and tier, used instead of the stock one. */
   custom?: { id: string; version: number; lead: string; clauses: readonly string[] };
 }
@@ -50,15 +72,73 @@ const GUARDS: Record<Quality, string | null> = {
 const countWords = (text: string) => text.split(/\s+/).filter(Boolean).length;
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
+interface Chosen {
+  template: Pick<StockTemplate, "lead"> & { tiers: Partial<StockTemplate["tiers"]> };
+  id: string;
+  version: number;
+  variant: "a" | "b";
+}
+
+const matchable = (text: string) =>
+  ` ${text
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, " ")
+    .trim()} `;
+
+/** Half the seeds get "b", the same seed always the same answer. */
+export const variantFor = (seed: string, key: string): "a" | "b" =>
+  (createHash("sha256").update(`${key}:${seed}`).digest()[0] ?? 0) % 2 === 0 ? "a" : "b";
+
+/**
+ * The template for a prompt: the user's own, else by certainty — the general one, the
+ * domain's general one, a specialised one the prompt names (sequence diagram, collage…),
+ * or the subcategory's stock template (or its A/B variant).
+ */
+function chooseTemplate(prompt: string, options: EnhanceOptions): Chosen {
+  const { label, quality } = options;
+  const certainty = options.certainty ?? "subcategory";
+  if (options.custom && certainty === "subcategory") {
+    return {
+      template: { lead: options.custom.lead, tiers: { [quality]: options.custom.clauses } },
+      id: `custom:${options.custom.id}`,
+      version: options.custom.version,
+      variant: "a",
+    };
+  }
+  const stock = (template: StockTemplate, id: string): Chosen => ({
+    template,
+    id,
+    version: TEMPLATE_VERSION,
+    variant: "a",
+  });
+  if (certainty === "none") return stock(GENERAL_TEMPLATE, `general.${quality}`);
+  if (certainty === "domain") {
+    return stock(DOMAIN_GENERAL_TEMPLATES[label.domain], `${label.domain}.general.${quality}`);
+  }
+  const text = matchable(prompt);
+  const specialised = SPECIALISED_TEMPLATES.find(
+    (t) => t.domain === label.domain && t.when.test(text),
+  );
+  if (specialised) {
+    return stock(specialised.template, `${label.domain}.${specialised.kind}.${quality}`);
+  }
+  const id = templateIdFor(label, quality);
+  const alternative = TEMPLATE_VARIANTS[label.subcategory];
+  if (alternative && options.variantSeed && variantFor(options.variantSeed, id) === "b") {
+    return { ...stock(alternative, id), variant: "b" };
+  }
+  return stock(STOCK_TEMPLATES[label.subcategory], id);
+}
+
 /** Expand a short prompt into a professional specification with the template for its label and tier. */
 export function enhancePrompt(prompt: string, options: EnhanceOptions): Enhancement {
-  const template = options.custom
-    ? { lead: options.custom.lead, tiers: { [options.quality]: options.custom.clauses } }
-    : STOCK_TEMPLATES[options.label.subcategory];
+  const chosen = chooseTemplate(prompt, options);
   const subject = subjectOf(prompt);
   // A function replacer, so "$&" or "$1" in a prompt stays literal.
-  const lead = template.lead.replace("{subject}", () => subject);
-  const clauses = [...(template.tiers[options.quality] ?? [])];
+  const lead = chosen.template.lead.replace("{subject}", () => subject);
+  const clauses = [...(chosen.template.tiers[options.quality] ?? [])];
   const guard = GUARDS[options.quality];
   if (guard) clauses.push(guard);
   if (options.aspectRatio) clauses.push(`composed for a ${options.aspectRatio} frame`);
@@ -66,13 +146,12 @@ export function enhancePrompt(prompt: string, options: EnhanceOptions): Enhancem
   return {
     enhancedPrompt,
     template: {
-      id: options.custom
-        ? `custom:${options.custom.id}`
-        : templateIdFor(options.label, options.quality),
-      version: options.custom ? options.custom.version : TEMPLATE_VERSION,
+      id: chosen.id,
+      version: chosen.version,
       domain: options.label.domain,
       subcategory: options.label.subcategory,
       quality: options.quality,
+      variant: chosen.variant,
     },
     words: { in: countWords(prompt), out: countWords(enhancedPrompt) },
   };

@@ -1,7 +1,13 @@
 import { ASPECT_RATIOS, LABELS, QUALITIES } from "@nanobanana/domain";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { enhancePrompt, STOCK_TEMPLATES, subjectOf } from "./index.ts";
+import {
+  enhancePrompt,
+  STOCK_TEMPLATES,
+  subjectOf,
+  TEMPLATE_VARIANTS,
+  variantFor,
+} from "./index.ts";
 
 const fifteenWords =
   "a pair of matte black wireless headphones resting on a walnut desk beside a laptop";
@@ -101,5 +107,77 @@ describe("enhancePrompt", () => {
         },
       ),
     );
+  });
+});
+
+describe("choosing a template", () => {
+  const portrait = { domain: "photography", subcategory: "portrait" } as const;
+
+  it("falls back to the domain's general template, or the general one, when the classifier is unsure", () => {
+    const domainOnly = enhancePrompt("a photo of something", {
+      label: portrait,
+      quality: "standard",
+      certainty: "domain",
+    });
+    expect(domainOnly.template.id).toBe("photography.general.standard");
+    expect(domainOnly.enhancedPrompt).not.toMatch(/85mm|head-and-shoulders/);
+    const none = enhancePrompt("something nice", {
+      label: portrait,
+      quality: "premium",
+      certainty: "none",
+    });
+    expect(none.template.id).toBe("general.premium");
+    expect(none.enhancedPrompt).toMatch(/^High-quality image of something nice\./);
+  });
+
+  it("uses a specialised template for sequence/UML diagrams and mixed media", () => {
+    const flow = { domain: "diagrams", subcategory: "flowchart" } as const;
+    const sequence = enhancePrompt("sequence diagram of an OAuth login", {
+      label: flow,
+      quality: "standard",
+    });
+    expect(sequence.template.id).toBe("diagrams.sequence.standard");
+    expect(sequence.enhancedPrompt).toMatch(/lifelines/);
+    const uml = enhancePrompt("class diagram for a parking lot", {
+      label: { domain: "diagrams", subcategory: "architecture" },
+      quality: "draft",
+    });
+    expect(uml.template.id).toBe("diagrams.uml.draft");
+    const collage = enhancePrompt("mixed media collage of a city", {
+      label: { domain: "art", subcategory: "painting" },
+      quality: "premium",
+    });
+    expect(collage.template.id).toBe("art.mixed_media.premium");
+    expect(collage.enhancedPrompt).toMatch(/torn paper|collage/);
+  });
+
+  it("splits generations between a template's A/B variants by seed, the same seed always alike", () => {
+    expect(TEMPLATE_VARIANTS.portrait).toBeDefined();
+    const seeds = Array.from({ length: 200 }, (_, i) => `gen_${i}`);
+    const variants = seeds.map(
+      (seed) =>
+        enhancePrompt("a violinist", { label: portrait, quality: "standard", variantSeed: seed })
+          .template.variant,
+    );
+    const b = variants.filter((v) => v === "b").length;
+    expect(b).toBeGreaterThan(70);
+    expect(b).toBeLessThan(130);
+    expect(variantFor("gen_7", "photography.portrait.standard")).toBe(
+      variantFor("gen_7", "photography.portrait.standard"),
+    );
+    const [first] = seeds;
+    const again = enhancePrompt("a violinist", {
+      label: portrait,
+      quality: "standard",
+      variantSeed: first,
+    });
+    expect(again.template.variant).toBe(variants[0]);
+    // A template without a variant is always "a".
+    const flow = enhancePrompt("refunds", {
+      label: { domain: "diagrams", subcategory: "flowchart" },
+      quality: "standard",
+      variantSeed: "gen_1",
+    });
+    expect(flow.template.variant).toBe("a");
   });
 });

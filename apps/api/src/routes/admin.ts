@@ -82,6 +82,20 @@ export function adminRoutes(deps: {
     res.status(204).end();
   });
 
+  router.get("/templates/stats", async (req, res) => {
+    requireAdmin(req);
+    const items = (await deps.store.templateStats()).map((s) => {
+      const rated = s.up + s.down;
+      return {
+        ...s,
+        // Share of images that got feedback, and of that feedback, the share that was "up".
+        feedbackRate: s.generations > 0 ? round(rated / s.generations) : null,
+        upRate: rated > 0 ? round(s.up / rated) : null,
+      };
+    });
+    res.set("Cache-Control", "no-store").json({ items });
+  });
+
   router.get("/queue/status", async (req, res) => {
     requireAdmin(req);
     res.set("Cache-Control", "no-store").json({ queues: await depths() });
@@ -98,3 +112,5 @@ export function adminRoutes(deps: {
 
   return router;
 }
+
+const round = (n: number) => Math.round(n * 1000) / 1000;

@@ -1,6 +1,7 @@
 import type { BlobStore } from "@nanobanana/blob-store";
 import {
   type BatchRecord,
+  feedbackSchema,
   type GenerateRequest,
   type GenerationRecord,
   generateBodySchema,
@@ -184,6 +185,26 @@ export function generationRoutes(deps: GenerationRouteDeps): Router {
     }
     const canceled = (await deps.store.getGeneration(record.id)) ?? record;
     res.json(presentGeneration(canceled, baseUrlOf(req, deps.publicUrl)));
+  });
+
+  router.post("/generation/:id/feedback", async (req, res) => {
+    const input = parseBody(feedbackSchema, req.body);
+    const record = await loadOwned(req);
+    if (record.status !== "completed" || !record.template) {
+      throw new AppError(
+        "CONFLICT",
+        `generation ${record.id} is ${record.status}; feedback is for completed images`,
+      );
+    }
+    const feedback = {
+      rating: input.rating,
+      comment: input.comment ?? null,
+      at: new Date().toISOString(),
+    };
+    if (!(await deps.store.recordFeedback(record.id, feedback, record.template))) {
+      throw notFound(`no generation ${record.id}`);
+    }
+    res.json({ id: record.id, template: record.template, feedback });
   });
 
   router.get("/generation/:id/image", async (req, res) => {

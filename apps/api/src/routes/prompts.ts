@@ -25,6 +25,7 @@ export function promptRoutes(): Router {
     const enhancement = enhancePrompt(body.prompt, {
       label: { domain: classification.domain, subcategory: classification.subcategory },
       quality: body.quality,
+      certainty: classification.certainty,
       ...(body.aspectRatio ? { aspectRatio: body.aspectRatio } : {}),
     });
     res.json({ ...enhancement, classification });
