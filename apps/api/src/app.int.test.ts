@@ -75,6 +75,16 @@ const deps: AppDeps = {
 };
 const app = createApp(deps);
 const as = (key: string) => ({ Authorization: `Bearer ${key}` });
+/** A generation written straight to the store, queued and never picked up. */
+const queuedRecordOf = async (userId: string) => {
+  const record = newGenerationRecord({
+    id: newId("gen"),
+    userId,
+    request: { prompt: "later", quality: "draft", aspectRatio: "1:1", format: "png" },
+  });
+  await store.createGeneration(record);
+  return record;
+};
 
 beforeAll(() => worker.waitUntilReady());
 afterAll(async () => {
@@ -461,12 +471,7 @@ describe("ownership", () => {
   });
 
   it("answers 409 for the image of a generation that is not finished", async () => {
-    const record = newGenerationRecord({
-      id: newId("gen"),
-      userId: "alice",
-      request: { prompt: "later", quality: "draft", aspectRatio: "1:1", format: "png" },
-    });
-    await store.createGeneration(record);
+    const record = await queuedRecordOf("alice");
     expectError(
       await request(app).get(`/generation/${record.id}/image`).set(as(ALICE)),
       409,
@@ -790,12 +795,7 @@ describe("rate limit", () => {
 
 describe("feedback", () => {
   it("answers 409 for feedback on a generation that has no image yet", async () => {
-    const record = newGenerationRecord({
-      id: newId("gen"),
-      userId: "alice",
-      request: { prompt: "later", quality: "draft", aspectRatio: "1:1", format: "png" },
-    });
-    await store.createGeneration(record);
+    const record = await queuedRecordOf("alice");
     expectError(
       await request(app)
         .post(`/generation/${record.id}/feedback`)
