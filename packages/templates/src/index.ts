@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { normalizeText } from "@nanobanana/classifier";
 import type { AspectRatio, Label, Quality } from "@nanobanana/domain";
 import {
   DOMAIN_GENERAL_TEMPLATES,
@@ -79,14 +80,6 @@ interface Chosen {
   variant: "a" | "b";
 }
 
-const matchable = (text: string) =>
-  ` ${text
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, " ")
-    .trim()} `;
-
 /** Half the seeds get "b", the same seed always the same answer. */
 export const variantFor = (seed: string, key: string): "a" | "b" =>
   (createHash("sha256").update(`${key}:${seed}`).digest()[0] ?? 0) % 2 === 0 ? "a" : "b";
@@ -117,7 +110,8 @@ function chooseTemplate(prompt: string, options: EnhanceOptions): Chosen {
   if (certainty === "domain") {
     return stock(DOMAIN_GENERAL_TEMPLATES[label.domain], `${label.domain}.general.${quality}`);
   }
-  const text = matchable(prompt);
+  // Same normal form as the classifier (lowercase, no accents, singular): "sequence diagrams" matches.
+  const text = normalizeText(prompt);
   const specialised = SPECIALISED_TEMPLATES.find(
     (t) => t.domain === label.domain && t.when.test(text),
   );

@@ -116,7 +116,7 @@ export const GENERAL_TEMPLATE: StockTemplate = {
 export interface SpecialisedTemplate {
   kind: string;
   domain: Domain;
-  /** Matched against the normalised prompt (lowercase, no accents or punctuation). */
+  /** Matched against the prompt as the classifier normalises it (lowercase, no accents, singular). */
   when: RegExp;
   template: StockTemplate;
 }

@@ -138,6 +138,11 @@ describe("choosing a template", () => {
     });
     expect(sequence.template.id).toBe("diagrams.sequence.standard");
     expect(sequence.enhancedPrompt).toMatch(/lifelines/);
+    const plural = enhancePrompt("Sequence Diagrams for the checkout", {
+      label: flow,
+      quality: "standard",
+    });
+    expect(plural.template.id).toBe("diagrams.sequence.standard");
     const uml = enhancePrompt("class diagram for a parking lot", {
       label: { domain: "diagrams", subcategory: "architecture" },
       quality: "draft",
