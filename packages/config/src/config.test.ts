@@ -38,10 +38,39 @@ describe("loadConfig", () => {
     ],
     [{ MODEL_PRICES: "cheap" }, /MODEL_PRICES: must be JSON/],
     [{ GEMINI_BASE_URL: "not a url" }, /GEMINI_BASE_URL: must be a URL/],
-    [{ SKETCH_DELAY_MS: "-5" }, /SKETCH_DELAY_MS/],
+    [{ SKETCH_DELAY_MS: "-5" }, /SKETCH_DELAY_MS: must be a whole number from 0 to 600000/],
+    [
+      { RATE_LIMIT: "100000000" },
+      /RATE_LIMIT: must be a whole number from 1 to 1000000 \(got "100000000"\)/,
+    ],
+    [{ WORKER_CONCURRENCY: "2.5" }, /WORKER_CONCURRENCY: must be a whole number from 1 to 1000/],
+    [{ CACHE_TTL_DAYS: "0" }, /CACHE_TTL_DAYS: must be a number from 0.001 to 365/],
+    [{ TRUST_PROXY: "everyone" }, /TRUST_PROXY: must be false, true, a hop count/],
+    [{ WEBHOOK_PORTS: "443,99999" }, /WEBHOOK_PORTS: must be ports from 1 to 65535/],
+    [{ CACHE_SCOPE: "team" }, /CACHE_SCOPE: must be user or global/],
   ])("names the bad variable: %o", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("trusts no proxy unless told, and reads the forms Express takes", () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "1" }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: "loopback, 10.0.0.0/8" }).trustProxy).toEqual([
+      "loopback",
+      "10.0.0.0/8",
+    ]);
+  });
+
+  it("has safe defaults for retention, cache scope and the retry budget", () => {
+    expect(loadConfig({})).toMatchObject({
+      cacheScope: "user",
+      retentionSeconds: 90 * 86_400,
+      maxProviderCalls: 6,
+      idempotencyPendingSeconds: 60,
+      webhooks: { extraPorts: [], secretOverlapSeconds: 86_400 },
+    });
   });
 
   it("lists every problem at once", () => {

@@ -97,9 +97,72 @@ const delaysSchema = z.string().transform((text, ctx) => {
   return delays;
 });
 
+/**
+ * A numeric setting with its bounds: one helper, so every number says the same thing when
+ * it is wrong ("must be a whole number from 1 to 1000000"), never just "must be a number".
+ */
+export function numberSetting(options: { min: number; max: number; integer?: boolean }) {
+  const kind = options.integer === false ? "a number" : "a whole number";
+  const message = `must be ${kind} from ${options.min} to ${options.max}`;
+  return z
+    .string()
+    .trim()
+    .refine((text) => /^-?\d+(\.\d+)?$/.test(text), message)
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .refine(
+          (n) =>
+            (options.integer === false || Number.isInteger(n)) &&
+            n >= options.min &&
+            n <= options.max,
+          message,
+        ),
+    );
+}
+const int = (min: number, max: number) => numberSetting({ min, max });
+const decimal = (min: number, max: number) => numberSetting({ min, max, integer: false });
+
+/**
+ * TRUST_PROXY: which proxies' X-Forwarded-* headers to believe (Express's "trust proxy").
+ * Off by default: a direct client could otherwise choose the scheme and host of every URL we
+ * hand out. "true", a hop count, or addresses/subnets such as "loopback, 10.0.0.0/8".
+ */
+const trustProxySchema = z.string().transform((raw, ctx): boolean | number | string[] => {
+  const text = raw.trim();
+  if (/^(0|false)$/.test(text)) return false;
+  if (/^(true)$/.test(text)) return true;
+  if (/^\d{1,2}$/.test(text)) return Number(text);
+  const parts = text
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (
+    parts.length > 0 &&
+    parts.every((p) => /^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(p))
+  )
+    return parts;
+  ctx.addIssue({
+    code: "custom",
+    message: "must be false, true, a hop count, or addresses such as loopback,10.0.0.0/8",
+  });
+  return z.NEVER;
+});
+
+const portListSchema = z.string().transform((raw, ctx): number[] => {
+  const ports = raw.split(",").map((p) => Number(p.trim()));
+  if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+    ctx.addIssue({ code: "custom", message: "must be ports from 1 to 65535, such as 443,8443" });
+    return z.NEVER;
+  }
+  return ports;
+});
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  PORT: z.coerce.number({ error: "must be a number" }).int().min(0).max(65535).default(8080),
+  PORT: int(0, 65535).default(8080),
+  TRUST_PROXY: trustProxySchema.default(false),
   PUBLIC_URL: z.url().optional(),
   REDIS_URL: z
     .string()
@@ -129,12 +192,7 @@ const envSchema = z.object({
     .transform((v) => v.replace(/^https?:\/\//, ""))
     .pipe(z.string().regex(/^[\w.-]+:\d+$/, "must be host:port, such as 127.0.0.1:4443"))
     .optional(),
-  GCS_SIGNED_URL_TTL_SECONDS: z.coerce
-    .number({ error: "must be a number" })
-    .int()
-    .min(60)
-    .max(604_800)
-    .default(900),
+  GCS_SIGNED_URL_TTL_SECONDS: int(60, 604_800).default(900),
   PROVIDER: z.enum(["auto", "sketch", "gemini"]).default("auto"),
   GEMINI_API_KEY: z.string().optional(),
   GEMINI_BASE_URL: z.url({ error: "must be a URL such as http://127.0.0.1:8090" }).optional(),
@@ -145,72 +203,45 @@ const envSchema = z.object({
   GEMINI_PREMIUM_MODEL: z.string().default("gemini-3-pro-image-preview"),
   GEMINI_PREMIUM_QUALITY_MODEL: z.string().optional(),
   GEMINI_FALLBACK: flag.default(true),
-  GEMINI_TIMEOUT_MS: z.coerce.number({ error: "must be a number" }).int().min(100).default(60_000),
-  GEMINI_MAX_RETRIES: z.coerce
-    .number({ error: "must be a number" })
-    .int()
-    .min(0)
-    .max(10)
-    .default(2),
-  GEMINI_RETRY_BASE_MS: z.coerce.number({ error: "must be a number" }).int().min(1).default(1_000),
-  GEMINI_RPM: z.coerce.number({ error: "must be a number" }).int().min(1).default(60),
+  GEMINI_TIMEOUT_MS: int(100, 600_000).default(60_000),
+  GEMINI_MAX_RETRIES: int(0, 10).default(2),
+  GEMINI_RETRY_BASE_MS: int(1, 60_000).default(1_000),
+  GEMINI_RPM: int(1, 100_000).default(60),
   MODEL_PRICES: pricesSchema,
-  MONTHLY_BUDGET_USD: z.coerce.number({ error: "must be a number" }).min(0).optional(),
-  RATE_LIMIT: z.coerce
-    .number({ error: "must be a number" })
-    .int()
-    .min(1)
-    .max(1_000_000)
-    .default(300),
-  CACHE_TTL_DAYS: z.coerce.number({ error: "must be a number" }).min(0.001).max(365).default(7),
-  BATCH_MAX_ITEMS: z.coerce
-    .number({ error: "must be a number" })
-    .int()
-    .min(1)
-    .max(100_000)
-    .default(DEFAULT_BATCH_MAX_ITEMS),
-  IDEMPOTENCY_TTL_HOURS: z.coerce
-    .number()
-    .min(1)
-    .max(24 * 30)
-    .default(24),
+  MONTHLY_BUDGET_USD: decimal(0, 1_000_000_000).optional(),
+  RATE_LIMIT: int(1, 1_000_000).default(300),
+  CACHE_TTL_DAYS: decimal(0.001, 365).default(7),
+  BATCH_MAX_ITEMS: int(1, 100_000).default(DEFAULT_BATCH_MAX_ITEMS),
+  IDEMPOTENCY_TTL_HOURS: decimal(1, 24 * 30).default(24),
+  // Ids handed out while a request is being accepted: a crash mid-request frees the key
+  // after this long instead of answering "still being processed" for a day.
+  IDEMPOTENCY_PENDING_SECONDS: int(5, 3_600).default(60),
+  // Records, batches and deliveries are kept this long, then expire (Redis TTLs, Firestore TTL).
+  RECORD_RETENTION_DAYS: decimal(1, 3_650).default(90),
+  // Who shares cached images: each user their own (default), or everyone (one trusted team).
+  CACHE_SCOPE: z.enum(["user", "global"], { error: "must be user or global" }).default("user"),
+  // Every provider call of one generation, across the provider's, the fallback's and the
+  // job's retries: a dead provider costs at most this many calls.
+  GENERATION_MAX_PROVIDER_CALLS: int(1, 50).default(6),
+  // How often the worker's sweep re-enqueues accepted work that lost its job, settles
+  // batches, resends lost webhooks and deletes expired cache images.
+  SWEEP_INTERVAL_MS: int(1_000, 3_600_000).default(15_000),
   WEBHOOK_ALLOW_PRIVATE: flag.default(false),
-  WEBHOOK_TIMEOUT_MS: z.coerce
-    .number({ error: "must be a number" })
-    .int()
-    .min(100)
-    .max(60_000)
-    .default(10_000),
+  // Ports a webhook URL may name (80 and 443 always); WEBHOOK_ALLOW_PRIVATE allows any.
+  WEBHOOK_PORTS: portListSchema.default([]),
+  // After a rotation, deliveries are signed with the old secret too for this long.
+  WEBHOOK_SECRET_OVERLAP_HOURS: decimal(0, 24 * 30).default(24),
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(10_000),
   // The Standard Webhooks schedule: after the first try, retry after these delays
   // (about a day and a half in all).
   WEBHOOK_RETRY_SCHEDULE: delaysSchema.default(parseDelays("5s,5m,30m,2h,5h,10h,14h,20h,24h")),
-  SKETCH_DELAY_MS: z.coerce
-    .number({ error: "must be a number" })
-    .int()
-    .min(0)
-    .max(600_000)
-    .default(0),
-  WORKER_CONCURRENCY: z.coerce
-    .number({ error: "must be a number" })
-    .int()
-    .min(1)
-    .max(1000)
-    .default(8),
+  SKETCH_DELAY_MS: int(0, 600_000).default(0),
+  WORKER_CONCURRENCY: int(1, 1000).default(8),
   // BullMQ's job lock: a job whose worker died is handed to another after this long.
   // A standalone worker's own port for /health and /metrics (Cloud Run, probes); unset: none.
-  WORKER_HEALTH_PORT: z.coerce
-    .number({ error: "must be a number" })
-    .int()
-    .min(0)
-    .max(65535)
-    .optional(),
-  WORKER_LOCK_MS: z.coerce
-    .number({ error: "must be a number" })
-    .int()
-    .min(1_000)
-    .max(600_000)
-    .default(30_000),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number({ error: "must be a number" }).int().min(0).default(25_000),
+  WORKER_HEALTH_PORT: int(0, 65535).optional(),
+  WORKER_LOCK_MS: int(1_000, 600_000).default(30_000),
+  SHUTDOWN_TIMEOUT_MS: int(0, 3_600_000).default(25_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   REDIS_SERVER_BIN: z.string().default("redis-server"),
 });
@@ -222,6 +253,8 @@ export interface Config {
   port: number;
   /** Base of the URLs the API hands out; unset means "the host the request came to". */
   publicUrl: string | undefined;
+  /** Express's "trust proxy": which X-Forwarded-* headers to believe (none by default). */
+  trustProxy: boolean | number | string[];
   redisUrl: string | undefined;
   keyPrefix: string;
   dataDir: string;
@@ -251,6 +284,15 @@ export interface Config {
   rateLimitPerMinute: number;
   batchMaxItems: number;
   idempotencyTtlSeconds: number;
+  /** How long a key stays "in progress" before a crashed request frees it. */
+  idempotencyPendingSeconds: number;
+  /** How long records, batches and deliveries are kept. */
+  retentionSeconds: number;
+  /** user: each user has their own cache; global: everyone shares one. */
+  cacheScope: "user" | "global";
+  /** Provider calls one generation may make in all, across every retry layer. */
+  maxProviderCalls: number;
+  sweepIntervalMs: number;
   /** How long a drawn image serves identical requests. */
   cacheTtlSeconds: number;
   webhooks: {
@@ -259,6 +301,10 @@ export interface Config {
     timeoutMs: number;
     /** Delays between attempts, ms. */
     retrySchedule: number[];
+    /** Ports a webhook may name besides 80 and 443. */
+    extraPorts: number[];
+    /** How long the previous secret still signs after a rotation. */
+    secretOverlapSeconds: number;
   };
   workerConcurrency: number;
   shutdownTimeoutMs: number;
@@ -367,6 +413,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV,
     port: e.PORT,
     publicUrl: e.PUBLIC_URL?.replace(/\/$/, ""),
+    trustProxy: e.TRUST_PROXY,
     redisUrl: e.REDIS_URL,
     keyPrefix: e.KEY_PREFIX,
     dataDir: resolve(e.DATA_DIR),
@@ -396,10 +443,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     batchMaxItems: e.BATCH_MAX_ITEMS,
     cacheTtlSeconds: Math.round(e.CACHE_TTL_DAYS * 86_400),
     idempotencyTtlSeconds: Math.round(e.IDEMPOTENCY_TTL_HOURS * 3600),
+    idempotencyPendingSeconds: e.IDEMPOTENCY_PENDING_SECONDS,
+    retentionSeconds: Math.round(e.RECORD_RETENTION_DAYS * 86_400),
+    cacheScope: e.CACHE_SCOPE,
+    maxProviderCalls: e.GENERATION_MAX_PROVIDER_CALLS,
+    sweepIntervalMs: e.SWEEP_INTERVAL_MS,
     webhooks: {
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       retrySchedule: e.WEBHOOK_RETRY_SCHEDULE,
+      extraPorts: e.WEBHOOK_PORTS,
+      secretOverlapSeconds: Math.round(e.WEBHOOK_SECRET_OVERLAP_HOURS * 3600),
     },
     workerConcurrency: e.WORKER_CONCURRENCY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

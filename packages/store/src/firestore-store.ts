@@ -307,8 +307,30 @@ export function createFirestoreStore(db: Firestore): Store {
         return secret;
       });
     },
-    async setWebhookSecret(userId, secret) {
-      await users.doc(userId).set({ webhookSecret: secret }, { merge: true });
+    async webhookSigningSecrets(userId, make) {
+      const current = await this.getOrCreateWebhookSecret(userId, make);
+      const previous = (await users.doc(userId).get()).get("previousWebhookSecret") as
+        | { secret: string; until: string }
+        | null
+        | undefined;
+      return previous && previous.secret !== current && Date.parse(previous.until) > Date.now()
+        ? [current, previous.secret]
+        : [current];
+    },
+    async rotateWebhookSecret(userId, next, previousUntil) {
+      const ref = users.doc(userId);
+      await db.runTransaction(async (tx) => {
+        const old = (await tx.get(ref)).get("webhookSecret") as string | undefined;
+        const keep = old && Date.parse(previousUntil) > Date.now();
+        tx.set(
+          ref,
+          {
+            webhookSecret: next,
+            previousWebhookSecret: keep ? { secret: old, until: previousUntil } : null,
+          },
+          { merge: true },
+        );
+      });
     },
 
     async createDelivery(delivery) {

@@ -68,6 +68,18 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+// The replaced secret keeps signing for the overlap (its key expires with it).
+const ROTATE_SECRET = `
+local old = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1])
+if old and tonumber(ARGV[2]) > 0 then
+  redis.call('SET', KEYS[2], old, 'PX', ARGV[2])
+else
+  redis.call('DEL', KEYS[2])
+end
+return 1
+`;
+
 const CREATE_DELIVERY = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
@@ -110,6 +122,7 @@ export function createRedisStore(redis: Redis, prefix: string): Store {
     settled: (id: string) => `${prefix}:batch:${id}:settled`,
     idem: (scope: string, key: string) => `${prefix}:idem:${scope}:${key}`,
     secret: (userId: string) => `${prefix}:user:${userId}:whsec`,
+    previousSecret: (userId: string) => `${prefix}:user:${userId}:whsec:previous`,
     prefs: (userId: string) => `${prefix}:user:${userId}:prefs`,
     apiKeys: `${prefix}:apikeys`,
     templates: (userId: string) => `${prefix}:user:${userId}:templates`,
@@ -349,8 +362,20 @@ export function createRedisStore(redis: Redis, prefix: string): Store {
       await redis.set(k.secret(userId), make(), "NX");
       return (await redis.get(k.secret(userId))) ?? "";
     },
-    async setWebhookSecret(userId, secret) {
-      await redis.set(k.secret(userId), secret);
+    async webhookSigningSecrets(userId, make) {
+      const current = await this.getOrCreateWebhookSecret(userId, make);
+      const previous = await redis.get(k.previousSecret(userId));
+      return previous && previous !== current ? [current, previous] : [current];
+    },
+    async rotateWebhookSecret(userId, next, previousUntil) {
+      await redis.eval(
+        ROTATE_SECRET,
+        2,
+        k.secret(userId),
+        k.previousSecret(userId),
+        next,
+        Math.max(0, Date.parse(previousUntil) - Date.now()),
+      );
     },
 
     async createDelivery(delivery) {

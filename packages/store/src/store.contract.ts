@@ -179,8 +179,14 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         store.getOrCreateWebhookSecret("gil", make),
       ]);
       expect(a).toBe(b);
-      await store.setWebhookSecret("gil", "whsec_rotated");
+      const first = await store.getOrCreateWebhookSecret("gil", make);
+      const until = new Date(Date.now() + 60_000).toISOString();
+      await store.rotateWebhookSecret("gil", "whsec_rotated", until);
       expect(await store.getOrCreateWebhookSecret("gil", make)).toBe("whsec_rotated");
+      // During the overlap both sign, the new one first; with no overlap only the new one.
+      expect(await store.webhookSigningSecrets("gil", make)).toEqual(["whsec_rotated", first]);
+      await store.rotateWebhookSecret("gil", "whsec_third", new Date(Date.now() - 1).toISOString());
+      expect(await store.webhookSigningSecrets("gil", make)).toEqual(["whsec_third"]);
     });
 
     it("creates a delivery once, updates it, and lists it by user and by subject", async () => {

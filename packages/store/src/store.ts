@@ -122,7 +122,13 @@ export interface Store {
 
   /** The user's signing secret, created with `make` on first use (race-free). */
   getOrCreateWebhookSecret(userId: string, make: () => string): Promise<string>;
-  setWebhookSecret(userId: string, secret: string): Promise<void>;
+  /**
+   * Every secret a delivery is signed with now: the current one first, then the one it
+   * replaced while that one's overlap lasts (Standard Webhooks allows several signatures).
+   */
+  webhookSigningSecrets(userId: string, make: () => string): Promise<string[]>;
+  /** Makes `next` current; the old secret keeps signing until `previousUntil` (ISO time). */
+  rotateWebhookSecret(userId: string, next: string, previousUntil: string): Promise<void>;
 
   /** Creates a delivery; false when one with this id exists (re-runs send nothing new). */
   createDelivery(delivery: WebhookDelivery): Promise<boolean>;

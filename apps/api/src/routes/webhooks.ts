@@ -22,7 +22,7 @@ export function webhookRoutes(deps: { store: Store }): Router {
   });
   router.post("/webhooks/secret/rotate", async (req, res) => {
     const secret = newWebhookSecret();
-    await deps.store.setWebhookSecret(callerOf(req).userId, secret);
+    await deps.store.rotateWebhookSecret(callerOf(req).userId, secret, new Date().toISOString());
     res.set("Cache-Control", "no-store").json({ secret });
   });
   router.get("/webhooks/deliveries", async (req, res) => {
