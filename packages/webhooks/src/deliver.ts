@@ -3,7 +3,7 @@ import type { Store } from "@nanobanana/store";
 import { postWebhook } from "./post.ts";
 import { nextRetryDelay } from "./schedule.ts";
 import { newWebhookSecret, webhookHeaders } from "./signing.ts";
-import { checkWebhookTarget, type Resolver } from "./ssrf.ts";
+import { checkWebhookTarget, isWebhookRefusal, type Resolver } from "./ssrf.ts";
 
 export interface DeliveryDeps {
   store: Store;
@@ -12,16 +12,37 @@ export interface DeliveryDeps {
   /** Delays between attempts (ms); its length is the number of retries. */
   schedule: readonly number[];
   resolve?: Resolver;
+  /** Ports besides 80 and 443 a webhook URL may name (WEBHOOK_PORTS). */
+  extraPorts?: readonly number[];
 }
 
 export type DeliveryOutcome =
   | { kind: "delivered" | "skipped" | "dead" | "disabled"; delivery: WebhookDelivery | null }
   | { kind: "retry"; delayMs: number; attempt: number; delivery: WebhookDelivery };
 
+type AttemptResult = {
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  retryAfterMs?: number | undefined;
+};
+
+const failed = (error: unknown): AttemptResult => ({
+  ok: false,
+  statusCode: null,
+  error: error instanceof Error ? error.message : String(error),
+  durationMs: 0,
+});
+
 /**
  * One attempt at a delivery: re-check the target (DNS may have changed since submission),
- * sign with the user's current secret, POST, record the attempt, decide what comes next.
+ * sign with every secret that signs now (the current one, and the one a rotation replaced
+ * while its overlap lasts), POST, record the attempt, decide what comes next.
  * Any 2xx is success; 410 Gone stops; 429/503 honour Retry-After; the rest follow the schedule.
+ * Only a target the guard refuses ends the delivery at once; a DNS failure is an attempt like
+ * a receiver that did not answer. A store failure (reading the secrets) is the worker's own:
+ * it is thrown, no attempt is recorded, and the queue retries the job.
  */
 export async function attemptDelivery(
   deps: DeliveryDeps,
@@ -31,32 +52,30 @@ export async function attemptDelivery(
   if (delivery?.status !== "pending") return { kind: "skipped", delivery };
 
   const at = new Date().toISOString();
-  let result: {
-    ok: boolean;
-    statusCode: number | null;
-    error: string | null;
-    durationMs: number;
-    retryAfterMs?: number | undefined;
-  };
+  let result: AttemptResult;
   let permanent = false;
-  try {
-    const target = await checkWebhookTarget(delivery.url, {
-      allowPrivate: deps.allowPrivate,
-      ...(deps.resolve ? { resolve: deps.resolve } : {}),
-    });
-    const secret = await deps.store.getOrCreateWebhookSecret(delivery.userId, newWebhookSecret);
-    result = await postWebhook(
-      target,
-      webhookHeaders(secret, delivery.id, delivery.body),
-      delivery.body,
-      {
-        timeoutMs: deps.timeoutMs,
-      },
-    );
-  } catch (error) {
-    // The URL now resolves somewhere refused: no later attempt can be allowed either.
-    permanent = true;
-    result = { ok: false, statusCode: null, error: (error as Error).message, durationMs: 0 };
+  const checked = await checkWebhookTarget(delivery.url, {
+    allowPrivate: deps.allowPrivate,
+    ...(deps.resolve ? { resolve: deps.resolve } : {}),
+    ...(deps.extraPorts ? { extraPorts: deps.extraPorts } : {}),
+  }).catch((error: unknown) => ({ failure: error }));
+  if ("failure" in checked) {
+    // Refused (address, port, scheme): no later attempt can be allowed either. Anything else
+    // (EAI_AGAIN, ENOTFOUND, a resolver timeout) may pass next time.
+    permanent = isWebhookRefusal(checked.failure);
+    result = failed(checked.failure);
+  } else {
+    const secrets = await deps.store.webhookSigningSecrets(delivery.userId, newWebhookSecret);
+    try {
+      result = await postWebhook(
+        checked,
+        webhookHeaders(secrets, delivery.id, delivery.body),
+        delivery.body,
+        { timeoutMs: deps.timeoutMs },
+      );
+    } catch (error) {
+      result = failed(error);
+    }
   }
 
   const attempts = [

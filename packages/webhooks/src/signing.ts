@@ -22,18 +22,25 @@ export function signWebhook(
   return `v1,${mac}`;
 }
 
+/**
+ * Standard Webhooks headers. With several secrets (the current one, then the one a rotation
+ * replaced while its overlap lasts) the signature header carries one signature per secret,
+ * space-separated ("v1,<a> v1,<b>"); a receiver accepts the delivery if any one matches.
+ */
 export function webhookHeaders(
-  secret: string,
+  secrets: string | readonly string[],
   id: string,
   body: string,
   now = Date.now(),
 ): Record<string, string> {
   const timestamp = Math.floor(now / 1000);
+  const keys = typeof secrets === "string" ? [secrets] : secrets;
+  if (keys.length === 0) throw new Error("no secret to sign the webhook with");
   return {
     "content-type": "application/json",
     "user-agent": "NanoBanana-Webhooks/1",
     "webhook-id": id,
     "webhook-timestamp": String(timestamp),
-    "webhook-signature": signWebhook(secret, id, timestamp, body),
+    "webhook-signature": keys.map((key) => signWebhook(key, id, timestamp, body)).join(" "),
   };
 }

@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { postWebhook } from "./post.ts";
-import { checkWebhookTarget, refusalFor } from "./ssrf.ts";
+import { checkWebhookTarget, isWebhookRefusal, refusalFor } from "./ssrf.ts";
 
 describe("refusalFor", () => {
   it.each([
@@ -26,6 +26,12 @@ describe("refusalFor", () => {
     ["::ffff:a9fe:a9fe", "linkLocal"],
     ["64:ff9b::a9fe:a9fe", "linkLocal"],
     ["2002:7f00:0001::", "loopback"],
+    // IPv4-compatible (deprecated ::/96): the URL parser writes [::127.0.0.1] as ::7f00:1.
+    ["::7f00:1", "loopback"],
+    ["::127.0.0.1", "loopback"],
+    ["::a9fe:a9fe", "linkLocal"],
+    ["::169.254.169.254", "linkLocal"],
+    ["::a00:1", "private"],
   ])("refuses %s (%s)", (address, range) => {
     expect(refusalFor(address)).toMatch(range);
   });
@@ -61,19 +67,82 @@ describe("checkWebhookTarget", () => {
     expect(target.addresses).toEqual([{ address: "93.184.215.14", family: 4 }]);
   });
 
-  it("says so when a host does not resolve", async () => {
+  it("says so when a host does not resolve, as a retryable failure rather than a refusal", async () => {
     const fail = async () => {
-      throw new Error("ENOTFOUND");
+      throw Object.assign(new Error("getaddrinfo EAI_AGAIN nowhere.invalid"), {
+        code: "EAI_AGAIN",
+      });
     };
-    await expect(
-      checkWebhookTarget("https://nowhere.invalid/", { allowPrivate: false, resolve: fail }),
-    ).rejects.toThrow(/could not resolve nowhere\.invalid/);
+    const error = await checkWebhookTarget("https://nowhere.invalid/", {
+      allowPrivate: false,
+      resolve: fail,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      message: "webhook url not checked: could not resolve nowhere.invalid (EAI_AGAIN)",
+      code: "SERVICE_UNAVAILABLE",
+      retryable: true,
+    });
+    expect(isWebhookRefusal(error)).toBe(false);
   });
 
-  it("lets WEBHOOK_ALLOW_PRIVATE through for local testing", async () => {
+  it.each([
+    ["http://[::127.0.0.1]/x", /::7f00:1 is a loopback address/],
+    ["http://[::a9fe:a9fe]/latest/meta-data", /::a9fe:a9fe is a linkLocal address/],
+    ["http://[::ffff:a9fe:a9fe]/x", /linkLocal/],
+    ["http://93.184.215.14:22/x", /port 22 is not allowed; allowed ports: 80, 443 \(WEBHOOK_PORTS/],
+    ["https://hooks.example.com:6379/x", /port 6379 is not allowed; allowed ports: 80, 443 /],
+    ["http://hooks.example.com:8080/x", /port 8080 is not allowed/],
+    ["ftp://hooks.example.com/x", /only http and https/],
+    ["http://user:pw@hooks.example.com/x", /credentials/],
+  ])("refuses %s", async (url, message) => {
+    const error = await checkWebhookTarget(url, {
+      allowPrivate: false,
+      resolve: resolvesTo("93.184.215.14"),
+    }).catch((e: unknown) => e);
+    expect(isWebhookRefusal(error)).toBe(true);
+    expect((error as Error).message).toMatch(/^webhook url refused: /);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it.each([
+    ["http://hooks.example.com/x", []],
+    ["https://hooks.example.com/x", []],
+    ["http://hooks.example.com:443/x", []],
+    ["https://hooks.example.com:80/x", []],
+    ["https://hooks.example.com:8443/x", [8443]],
+    ["http://[2606:4700:4700::1111]:9000/x", [8443, 9000]],
+  ])("accepts %s with WEBHOOK_PORTS=%j", async (url, extraPorts) => {
+    await expect(
+      checkWebhookTarget(url, {
+        allowPrivate: false,
+        extraPorts,
+        resolve: resolvesTo("93.184.215.14"),
+      }),
+    ).resolves.toMatchObject({ url: new URL(url) });
+  });
+
+  it("names the extra ports in a refusal", async () => {
+    await expect(
+      checkWebhookTarget("https://hooks.example.com:22/x", {
+        allowPrivate: false,
+        extraPorts: [8443],
+        resolve: resolvesTo("93.184.215.14"),
+      }),
+    ).rejects.toThrow(
+      "port 22 is not allowed; allowed ports: 80, 443, 8443 (WEBHOOK_PORTS adds more)",
+    );
+  });
+
+  it("lets WEBHOOK_ALLOW_PRIVATE through for local testing, on any port", async () => {
     await expect(
       checkWebhookTarget("http://127.0.0.1:9/x", { allowPrivate: true }),
     ).resolves.toMatchObject({ addresses: [{ address: "127.0.0.1" }] });
+    await expect(
+      checkWebhookTarget("http://hooks.example.com:6379/x", {
+        allowPrivate: true,
+        resolve: resolvesTo("93.184.215.14"),
+      }),
+    ).resolves.toMatchObject({ addresses: [{ address: "93.184.215.14" }] });
   });
 });
 

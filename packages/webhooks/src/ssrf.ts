@@ -16,38 +16,81 @@ const defaultResolver: Resolver = (hostname) => lookup(hostname, { all: true, ve
 /**
  * Why an address may not receive webhooks, or null when it is a public unicast address.
  * Covers loopback, private, link-local (169.254/16: cloud metadata), CGNAT, multicast,
- * unspecified, broadcast, reserved, IPv6 ULA and link-local, and IPv4-mapped/-translated
- * IPv6 forms of all of those.
+ * unspecified, broadcast, reserved, IPv6 ULA and link-local, and the IPv6 forms that embed
+ * an IPv4 address (mapped ::ffff:0:0/96, compatible ::/96, NAT64, 6to4): the embedded one
+ * is judged.
  */
 export function refusalFor(address: string): string | null {
   if (!ipaddr.isValid(address)) return "not an IP address";
   let ip = ipaddr.parse(address);
   if (ip.kind() === "ipv6") {
     const v6 = ip as ipaddr.IPv6;
+    const bytes = v6.toByteArray();
     if (v6.isIPv4MappedAddress()) ip = v6.toIPv4Address();
     // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) embed an IPv4 address: judge that one.
     else if (v6.range() === "rfc6052" || v6.range() === "6to4") {
-      const parts = v6.toByteArray();
-      const embedded = v6.range() === "6to4" ? parts.slice(2, 6) : parts.slice(12, 16);
+      const embedded = v6.range() === "6to4" ? bytes.slice(2, 6) : bytes.slice(12, 16);
       ip = ipaddr.fromByteArray(embedded);
+    }
+    // IPv4-compatible (::a.b.c.d, the deprecated ::/96 form, e.g. [::127.0.0.1] which the URL
+    // parser writes ::7f00:1): ipaddr.js calls it unicast, so judge the embedded address.
+    // :: and ::1 are in that /96 too but keep their own IPv6 meaning.
+    else if (
+      v6.range() !== "unspecified" &&
+      v6.range() !== "loopback" &&
+      bytes.slice(0, 12).every((b) => b === 0)
+    ) {
+      ip = ipaddr.fromByteArray(bytes.slice(12, 16));
     }
   }
   const range = ip.range();
   return range === "unicast" ? null : `${address} is a ${range} address`;
 }
 
+/** Ports a webhook URL may always name; WEBHOOK_PORTS adds more. */
+export const WEBHOOK_DEFAULT_PORTS: readonly number[] = [80, 443];
+
+/**
+ * What the guard throws when a target is refused (scheme, credentials, address, port): no
+ * later attempt can succeed, so a delivery to it is dead at once.
+ */
+export class WebhookTargetRefused extends AppError {
+  constructor(message: string) {
+    super("INVALID_REQUEST", `webhook url refused: ${message}`);
+  }
+}
+
+/** True for a refusal by the guard; false for anything else (DNS failures included). */
+export function isWebhookRefusal(error: unknown): error is WebhookTargetRefused {
+  return error instanceof WebhookTargetRefused;
+}
+
 function refuse(message: string): never {
-  throw new AppError("INVALID_REQUEST", `webhook url refused: ${message}`);
+  throw new WebhookTargetRefused(message);
+}
+
+/**
+ * The host could not be resolved now (EAI_AGAIN, ENOTFOUND, a timeout, SERVFAIL…): not a
+ * verdict on the target, so a delivery retries on its schedule.
+ */
+function unresolved(host: string, cause: unknown): AppError {
+  const code = (cause as { code?: unknown } | null)?.code;
+  const why =
+    typeof code === "string" ? code : cause instanceof Error ? cause.message : String(cause);
+  const message = `webhook url not checked: could not resolve ${host} (${why})`;
+  return new AppError("SERVICE_UNAVAILABLE", message, { retryable: true, cause });
 }
 
 /**
  * Checks a webhook URL before a request is accepted and again before each delivery:
- * http(s) only, no credentials, and every address the host resolves to must be public.
- * `allowPrivate` (WEBHOOK_ALLOW_PRIVATE=1) lifts the address check for local testing.
+ * http(s) only, no credentials, port 80 or 443 (or one of `extraPorts`, WEBHOOK_PORTS), and
+ * every address the host resolves to must be public. A refusal throws WebhookTargetRefused;
+ * a host that cannot be resolved now throws a retryable SERVICE_UNAVAILABLE AppError.
+ * `allowPrivate` (WEBHOOK_ALLOW_PRIVATE=1) lifts the address and port checks for local testing.
  */
 export async function checkWebhookTarget(
   raw: string,
-  options: { allowPrivate: boolean; resolve?: Resolver },
+  options: { allowPrivate: boolean; resolve?: Resolver; extraPorts?: readonly number[] },
 ): Promise<CheckedTarget> {
   let url: URL;
   try {
@@ -61,23 +104,35 @@ export async function checkWebhookTarget(
     refuse("credentials in the URL are not allowed; put a token in the path or query");
   // The URL parser has already turned 2130706433, 0x7f.1 and 017700000001 into 127.0.0.1.
   const host = url.hostname.replace(/^\[|\]$/g, "");
-  let addresses: Array<{ address: string; family: 4 | 6 }>;
-  if (isIP(host)) {
-    addresses = [{ address: host, family: isIP(host) === 6 ? 6 : 4 }];
-  } else {
-    try {
-      const found = await (options.resolve ?? defaultResolver)(host);
-      addresses = found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
-    } catch {
-      return refuse(`could not resolve ${host}`);
-    }
-    if (addresses.length === 0) refuse(`${host} has no addresses`);
-  }
-  if (!options.allowPrivate) {
+  const checkAddresses = (addresses: ReadonlyArray<{ address: string }>) => {
+    if (options.allowPrivate) return;
     for (const { address } of addresses) {
       const why = refusalFor(address);
       if (why) refuse(`${host} → ${why}; webhooks go only to public addresses`);
     }
+  };
+  // A literal address is judged before the port (it needs no lookup), a name after it.
+  const literal = isIP(host);
+  if (literal) checkAddresses([{ address: host }]);
+  if (!options.allowPrivate) {
+    // "" is the scheme's default port (the parser drops an explicit :80 on http, :443 on https).
+    const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
+    const allowed = [...new Set([...WEBHOOK_DEFAULT_PORTS, ...(options.extraPorts ?? [])])];
+    if (!allowed.includes(port))
+      refuse(
+        `port ${port} is not allowed; allowed ports: ${allowed.join(", ")} (WEBHOOK_PORTS adds more)`,
+      );
   }
+  if (literal) return { url, addresses: [{ address: host, family: literal === 6 ? 6 : 4 }] };
+
+  let addresses: Array<{ address: string; family: 4 | 6 }>;
+  try {
+    const found = await (options.resolve ?? defaultResolver)(host);
+    addresses = found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+  } catch (error) {
+    throw unresolved(host, error);
+  }
+  if (addresses.length === 0) throw unresolved(host, new Error("no addresses"));
+  checkAddresses(addresses);
   return { url, addresses };
 }
