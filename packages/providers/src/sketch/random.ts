@@ -17,7 +17,11 @@ export interface Palette {
 }
 
 export function paletteFrom(random: () => number): Palette {
-  const hue = Math.floor(random() * 360);
+  return paletteWithHue(Math.floor(random() * 360));
+}
+
+/** A palette around a given base hue (a colour the prompt names). */
+export function paletteWithHue(hue: number): Palette {
   return {
     hue,
     hsl: (dh, s, l, a = 1) => `hsla(${(((hue + dh) % 360) + 360) % 360},${s}%,${l}%,${a})`,

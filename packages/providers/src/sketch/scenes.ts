@@ -1,5 +1,15 @@
 import type { Label } from "@nanobanana/domain";
-import type { Palette } from "./random.ts";
+import {
+  BACKGROUND_WORDS,
+  type Cues,
+  colourRoles,
+  css,
+  type Hsl,
+  productColours,
+  readCues,
+} from "./cues.ts";
+import { drawProduct } from "./products.ts";
+import { type Palette, paletteWithHue } from "./random.ts";
 
 /** Everything a scene needs; each returns SVG elements for a w×h canvas. */
 export interface SceneContext {
@@ -8,7 +18,18 @@ export interface SceneContext {
   random: () => number;
   palette: Palette;
   label: Label;
+  /** The kind of object and the colours the user's words name; none when absent. */
+  cues?: Cues;
 }
+
+const NO_CUES = readCues("");
+const cuesOf = (ctx: SceneContext) => ctx.cues ?? NO_CUES;
+const set = (...words: string[]): ReadonlySet<string> => new Set(words);
+const tone = (x: Hsl, dl: number, ds = 0): Hsl => ({
+  h: x.h,
+  s: Math.max(0, Math.min(100, x.s + ds)),
+  l: Math.max(0, Math.min(100, x.l + dl)),
+});
 
 const between = (random: () => number, lo: number, hi: number) => lo + random() * (hi - lo);
 const f = (n: number) => n.toFixed(1);
@@ -38,70 +59,197 @@ function ridge(ctx: SceneContext, baseY: number, amplitude: number, steps: numbe
   return points.join(" ");
 }
 
+const SKY_WORDS = set("sky", "sunset", "sunrise", "dusk", "dawn", "twilight", "cloud", "heaven");
+const LAND_WORDS = set(
+  "hill",
+  "mountain",
+  "peak",
+  "field",
+  "meadow",
+  "forest",
+  "tree",
+  "wood",
+  "grass",
+  "valley",
+  "desert",
+  "dune",
+  "canyon",
+  "cliff",
+  "rock",
+  "land",
+  "countryside",
+  "vineyard",
+  "prairie",
+  "tundra",
+  "jungle",
+);
+const WATER_WORDS = set("sea", "ocean", "lake", "river", "water", "bay", "wave", "pond", "beach");
+const SUN_WORDS = set("sun", "moon");
+
+/** Colours a landscape's words imply when none is named: "at night", "snowy peaks", "autumn". */
+function impliedLandscape(words: ReadonlySet<string>): { sky?: Hsl; land?: Hsl; sun?: Hsl } {
+  const has = (...w: string[]) => w.some((x) => words.has(x));
+  const night = has("night", "midnight", "starry", "star", "nocturnal");
+  const warm = has("sunset", "sunrise", "dusk", "dawn", "golden");
+  const snowy = has("snow", "snowy", "winter", "glacier", "ice", "icy", "arctic");
+  const autumn = has("autumn", "fall", "autumnal");
+  const sandy = has("desert", "dune", "sahara");
+  const green = has("forest", "meadow", "field", "grass", "jungle", "spring", "countryside");
+  const land = snowy
+    ? { h: 210, s: 25, l: 82 }
+    : autumn
+      ? { h: 25, s: 70, l: 42 }
+      : sandy
+        ? { h: 38, s: 55, l: 58 }
+        : green
+          ? { h: 120, s: 40, l: 32 }
+          : undefined;
+  return {
+    ...(night
+      ? { sky: { h: 228, s: 55, l: 14 }, sun: { h: 50, s: 30, l: 90 } }
+      : warm
+        ? { sky: { h: 22, s: 85, l: 60 } }
+        : {}),
+    ...(land ? { land } : {}),
+  };
+}
+
 function landscape(ctx: SceneContext): string {
   const { w, h, random, palette: p } = ctx;
+  const cues = cuesOf(ctx);
+  const { byRole, rest } = colourRoles(cues, {
+    sky: SKY_WORDS,
+    land: LAND_WORDS,
+    water: WATER_WORDS,
+    sun: SUN_WORDS,
+  });
+  const implied = impliedLandscape(cues.words);
+  // A colour not tied to sky, water or sun ("a red landscape", "golden hills") is the land's.
+  const land = byRole.land ?? rest[0] ?? implied.land;
+  const sky = byRole.sky ?? (byRole.land ? rest[0] : rest[1]) ?? implied.sky;
+  const sun = byRole.sun ?? implied.sun;
   const horizon = h * between(random, 0.55, 0.68);
   const sunX = w * between(random, 0.2, 0.8);
   const layers = [0, 1, 2]
     .map((i) => {
       const base = horizon + i * h * 0.07;
       const amp = h * (0.28 - i * 0.08);
-      return `<polygon points="${ridge(ctx, base, amp, 6 + i * 3)}" fill="${p.hsl(180 + i * 10, 25 + i * 5, 28 - i * 7)}"/>`;
+      const fill = land
+        ? css(tone(land, 10 - i * 10))
+        : p.hsl(180 + i * 10, 25 + i * 5, 28 - i * 7);
+      return `<polygon points="${ridge(ctx, base, amp, 6 + i * 3)}" fill="${fill}"/>`;
     })
     .join("");
-  return `<defs>${gradient("sky", [p.hsl(200, 60, 62), p.hsl(30, 80, 78), p.hsl(20, 90, 70)])}</defs>
+  const skyStops = sky
+    ? [css(sky), css(tone(sky, (100 - sky.l) * 0.25)), css(tone(sky, (100 - sky.l) * 0.45))]
+    : [p.hsl(200, 60, 62), p.hsl(30, 80, 78), p.hsl(20, 90, 70)];
+  const ground = byRole.water
+    ? css(byRole.water)
+    : land
+      ? css(tone(land, -Math.min(18, land.l * 0.5)))
+      : p.hsl(190, 30, 14);
+  return `<defs>${gradient("sky", skyStops)}</defs>
 <rect width="${w}" height="${h}" fill="url(#sky)"/>
-<circle cx="${f(sunX)}" cy="${f(horizon - h * 0.12)}" r="${f(h * 0.07)}" fill="${p.hsl(45, 100, 88)}"/>
+<circle cx="${f(sunX)}" cy="${f(horizon - h * 0.12)}" r="${f(h * 0.07)}" fill="${sun ? css(sun) : p.hsl(45, 100, 88)}"/>
 ${layers}
-<rect y="${f(horizon + h * 0.2)}" width="${w}" height="${f(h)}" fill="${p.hsl(190, 30, 14)}"/>`;
+<rect y="${f(horizon + h * 0.2)}" width="${w}" height="${f(h)}" fill="${ground}"/>`;
 }
+
+const CLOTHES_WORDS = set(
+  "shirt",
+  "tshirt",
+  "dress",
+  "jacket",
+  "coat",
+  "suit",
+  "sweater",
+  "jumper",
+  "hoodie",
+  "top",
+  "blouse",
+  "scarf",
+  "uniform",
+  "gown",
+  "robe",
+  "cardigan",
+  "vest",
+  "tie",
+  "turtleneck",
+  "outfit",
+  "clothe",
+  "clothing",
+  "attire",
+  "kimono",
+  "sari",
+  "tuxedo",
+  "blazer",
+  "overall",
+  "hat",
+);
+const HAIR_WORDS = set("hair", "haired", "beard", "ponytail", "curl", "braid", "bang", "moustache");
+/** Colours on these are about the person but not drawn at this size (eyes, lips). */
+const UNDRAWN_WORDS = set("eye", "eyed", "lip", "lipstick", "eyeshadow", "skin", "nail", "cheek");
+
+/** Unnamed hair is a natural colour: black, browns, auburn, blonde, grey. */
+const NATURAL_HAIR: readonly Hsl[] = [
+  { h: 20, s: 15, l: 10 },
+  { h: 25, s: 45, l: 22 },
+  { h: 30, s: 40, l: 35 },
+  { h: 14, s: 55, l: 32 },
+  { h: 45, s: 60, l: 65 },
+  { h: 0, s: 0, l: 65 },
+];
 
 function portrait(ctx: SceneContext): string {
   const { w, h, palette: p, random } = ctx;
+  const { byRole, rest } = colourRoles(
+    cuesOf(ctx),
+    {
+      clothes: CLOTHES_WORDS,
+      hair: HAIR_WORDS,
+      background: BACKGROUND_WORDS,
+      undrawn: UNDRAWN_WORDS,
+    },
+    "hair",
+  );
+  const clothes = byRole.clothes ?? rest[0];
+  // "Red hair" means ginger, not fire-engine red.
+  const named = byRole.hair;
+  const hair =
+    named && named.s > 60 && (named.h < 40 || named.h > 340)
+      ? { h: 15, s: 70, l: 40 }
+      : (named ?? NATURAL_HAIR[p.hue % NATURAL_HAIR.length] ?? { h: 20, s: 15, l: 10 });
+  // Skin stays in skin tones (the palette's hue only picks one), whatever the picture's hue.
+  const skin: Hsl = { h: 18 + (p.hue % 16), s: 35 + (p.hue % 20), l: 40 + (p.hue % 31) };
   const cx = w * between(random, 0.42, 0.58);
   const headR = Math.min(w, h) * 0.15;
   const headY = h * 0.4;
-  return `<defs>${radial("bg", p.hsl(20, 30, 70), p.hsl(200, 25, 25))}</defs>
+  // Control height for the shoulders' curve so that it peaks just under the chin (a cubic with
+  // both control points at c peaks at 0.25·h + 0.75·c), where the neck meets it.
+  const c = (headY + headR * 1.25 - 0.25 * h) / 0.75;
+  const bg = byRole.background
+    ? radial("bg", css(tone(byRole.background, 12)), css(tone(byRole.background, -15)))
+    : radial("bg", p.hsl(20, 30, 70), p.hsl(200, 25, 25));
+  return `<defs>${bg}</defs>
 <rect width="${w}" height="${h}" fill="url(#bg)"/>
-<path d="M${f(cx - headR * 2.6)} ${f(h)} C ${f(cx - headR * 2.4)} ${f(headY + headR * 1.6)}, ${f(cx + headR * 2.4)} ${f(headY + headR * 1.6)}, ${f(cx + headR * 2.6)} ${f(h)} Z" fill="${p.hsl(210, 35, 22)}"/>
-<rect x="${f(cx - headR * 0.35)}" y="${f(headY + headR * 0.7)}" width="${f(headR * 0.7)}" height="${f(headR * 0.9)}" fill="${p.hsl(25, 45, 58)}"/>
-<ellipse cx="${f(cx)}" cy="${f(headY)}" rx="${f(headR * 0.82)}" ry="${f(headR)}" fill="${p.hsl(25, 50, 66)}"/>
-<path d="M${f(cx - headR * 0.85)} ${f(headY - headR * 0.1)} C ${f(cx - headR)} ${f(headY - headR * 1.5)}, ${f(cx + headR)} ${f(headY - headR * 1.5)}, ${f(cx + headR * 0.85)} ${f(headY - headR * 0.1)} Z" fill="${p.hsl(20, 40, 20)}"/>`;
-}
-
-function productObject(ctx: SceneContext, cx: number, baseY: number, size: number): string {
-  const { random, palette: p } = ctx;
-  const kind = Math.floor(random() * 3);
-  const body = p.hsl(0, 55, 50);
-  const shade = p.hsl(0, 55, 32);
-  const shadow = `<ellipse cx="${f(cx)}" cy="${f(baseY)}" rx="${f(size * 0.55)}" ry="${f(size * 0.08)}" fill="rgba(0,0,0,0.25)"/>`;
-  if (kind === 0) {
-    // a bottle
-    return `${shadow}<defs>${gradient("obj", [shade, body, shade], false)}</defs>
-<rect x="${f(cx - size * 0.22)}" y="${f(baseY - size * 1.1)}" width="${f(size * 0.44)}" height="${f(size * 1.1)}" rx="${f(size * 0.08)}" fill="url(#obj)"/>
-<rect x="${f(cx - size * 0.08)}" y="${f(baseY - size * 1.35)}" width="${f(size * 0.16)}" height="${f(size * 0.28)}" fill="${shade}"/>
-<rect x="${f(cx - size * 0.22)}" y="${f(baseY - size * 0.7)}" width="${f(size * 0.44)}" height="${f(size * 0.25)}" fill="${p.hsl(0, 10, 94)}"/>`;
-  }
-  if (kind === 1) {
-    // a box
-    return `${shadow}<polygon points="${f(cx - size * 0.45)},${f(baseY - size * 0.1)} ${f(cx)},${f(baseY)} ${f(cx)},${f(baseY - size * 0.75)} ${f(cx - size * 0.45)},${f(baseY - size * 0.85)}" fill="${body}"/>
-<polygon points="${f(cx)},${f(baseY)} ${f(cx + size * 0.45)},${f(baseY - size * 0.1)} ${f(cx + size * 0.45)},${f(baseY - size * 0.85)} ${f(cx)},${f(baseY - size * 0.75)}" fill="${shade}"/>
-<polygon points="${f(cx - size * 0.45)},${f(baseY - size * 0.85)} ${f(cx)},${f(baseY - size * 0.75)} ${f(cx + size * 0.45)},${f(baseY - size * 0.85)} ${f(cx)},${f(baseY - size * 0.95)}" fill="${p.hsl(0, 55, 65)}"/>`;
-  }
-  // headphones-like arc with two cups
-  return `${shadow}<path d="M${f(cx - size * 0.45)} ${f(baseY - size * 0.3)} C ${f(cx - size * 0.5)} ${f(baseY - size * 1.3)}, ${f(cx + size * 0.5)} ${f(baseY - size * 1.3)}, ${f(cx + size * 0.45)} ${f(baseY - size * 0.3)}" fill="none" stroke="${shade}" stroke-width="${f(size * 0.08)}"/>
-<rect x="${f(cx - size * 0.6)}" y="${f(baseY - size * 0.5)}" width="${f(size * 0.26)}" height="${f(size * 0.45)}" rx="${f(size * 0.1)}" fill="${body}"/>
-<rect x="${f(cx + size * 0.34)}" y="${f(baseY - size * 0.5)}" width="${f(size * 0.26)}" height="${f(size * 0.45)}" rx="${f(size * 0.1)}" fill="${body}"/>`;
+<path d="M${f(cx - headR * 2.6)} ${f(h)} C ${f(cx - headR * 2.4)} ${f(c)}, ${f(cx + headR * 2.4)} ${f(c)}, ${f(cx + headR * 2.6)} ${f(h)} Z" fill="${clothes ? css(clothes) : p.hsl(210, 35, 22)}"/>
+<rect x="${f(cx - headR * 0.35)}" y="${f(headY + headR * 0.7)}" width="${f(headR * 0.7)}" height="${f(headR * 0.62)}" fill="${css(tone(skin, -8))}"/>
+<ellipse cx="${f(cx)}" cy="${f(headY)}" rx="${f(headR * 0.82)}" ry="${f(headR)}" fill="${css(skin)}"/>
+<path d="M${f(cx - headR * 0.85)} ${f(headY - headR * 0.1)} C ${f(cx - headR)} ${f(headY - headR * 1.5)}, ${f(cx + headR)} ${f(headY - headR * 1.5)}, ${f(cx + headR * 0.85)} ${f(headY - headR * 0.1)} Z" fill="${css(hair)}"/>`;
 }
 
 function productScene(ctx: SceneContext): string {
   const { w, h, palette: p, label, random } = ctx;
   const size = Math.min(w, h) * 0.42;
   const baseY = h * 0.72;
+  const cues = cuesOf(ctx);
+  const colours = productColours(cues);
   const white = label.subcategory === "ecommerce";
-  const backdrop = white
-    ? `<rect width="${w}" height="${h}" fill="#ffffff"/>`
-    : `<defs>${gradient("sweep", [p.hsl(180, 20, 88), p.hsl(180, 25, 70)])}</defs><rect width="${w}" height="${h}" fill="url(#sweep)"/>`;
+  const backdrop = colours.background
+    ? `<defs>${gradient("sweep", [css(tone(colours.background, 6)), css(tone(colours.background, -8))])}</defs><rect width="${w}" height="${h}" fill="url(#sweep)"/>`
+    : white
+      ? `<rect width="${w}" height="${h}" fill="#ffffff"/>`
+      : `<defs>${gradient("sweep", [p.hsl(180, 20, 88), p.hsl(180, 25, 70)])}</defs><rect width="${w}" height="${h}" fill="url(#sweep)"/>`;
   const extras: string[] = [];
   if (label.subcategory === "lifestyle") {
     extras.push(
@@ -122,11 +270,39 @@ function productScene(ctx: SceneContext): string {
       `<rect x="${f(w * 0.08)}" y="${f(h * 0.06)}" width="${f(w * 0.5)}" height="${f(h * 0.05)}" fill="#ffffff"/>`,
     );
   }
-  return `${backdrop}${extras.join("")}${productObject(ctx, w / 2, baseY, size)}`;
+  // The object the words name, in the colours they name; when they name no colour, the
+  // picture's own hue, so unnamed colours still vary from prompt to prompt.
+  const look = {
+    main: colours.main ?? { h: p.hue, s: 55, l: 50 },
+    ...(colours.accent ? { accent: colours.accent } : {}),
+  };
+  return `${backdrop}${extras.join("")}${drawProduct(cues.kind ?? "box", w / 2, baseY, size, look)}`;
 }
+
+const PETAL_WORDS = set(
+  "flower",
+  "petal",
+  "bloom",
+  "blossom",
+  "rose",
+  "tulip",
+  "daisy",
+  "poppy",
+  "orchid",
+  "lily",
+  "sunflower",
+  "butterfly",
+);
+const CENTRE_WORDS = set("centre", "center", "pollen", "stamen", "eye");
 
 function macro(ctx: SceneContext): string {
   const { w, h, random, palette: p } = ctx;
+  const { byRole, rest } = colourRoles(cuesOf(ctx), {
+    petals: PETAL_WORDS,
+    centre: CENTRE_WORDS,
+    background: BACKGROUND_WORDS,
+  });
+  const petal = byRole.petals ?? rest[0];
   const bokeh = Array.from({ length: 14 }, (_, i) => {
     const r = Math.min(w, h) * between(random, 0.04, 0.14);
     return `<circle cx="${f(random() * w)}" cy="${f(random() * h)}" r="${f(r)}" fill="${p.hsl(90 + i * 7, 50, 70, 0.25)}"/>`;
@@ -138,17 +314,22 @@ function macro(ctx: SceneContext): string {
     const len = Math.min(w, h) * 0.3;
     const x = cx + Math.cos(angle) * len * 0.55;
     const y = cy + Math.sin(angle) * len * 0.55;
-    return `<ellipse cx="${f(x)}" cy="${f(y)}" rx="${f(len * 0.5)}" ry="${f(len * 0.16)}" transform="rotate(${i * 30} ${f(x)} ${f(y)})" fill="${p.hsl(0, 70, 60 + (i % 3) * 6)}"/>`;
+    return `<ellipse cx="${f(x)}" cy="${f(y)}" rx="${f(len * 0.5)}" ry="${f(len * 0.16)}" transform="rotate(${i * 30} ${f(x)} ${f(y)})" fill="${petal ? css(tone(petal, (i % 3) * 5)) : p.hsl(0, 70, 60 + (i % 3) * 6)}"/>`;
   }).join("");
   const drops = Array.from({ length: 6 }, () => {
     const r = Math.min(w, h) * between(random, 0.01, 0.025);
     return `<circle cx="${f(cx + between(random, -0.25, 0.25) * w)}" cy="${f(cy + between(random, -0.25, 0.25) * h)}" r="${f(r)}" fill="rgba(255,255,255,0.7)"/>`;
   }).join("");
-  return `<rect width="${w}" height="${h}" fill="${p.hsl(120, 40, 18)}"/>${bokeh}${petals}<circle cx="${f(cx)}" cy="${f(cy)}" r="${f(Math.min(w, h) * 0.08)}" fill="${p.hsl(50, 90, 55)}"/>${drops}`;
+  const bg = byRole.background ? css(byRole.background) : p.hsl(120, 40, 18);
+  const centre = byRole.centre ? css(byRole.centre) : p.hsl(50, 90, 55);
+  return `<rect width="${w}" height="${h}" fill="${bg}"/>${bokeh}${petals}<circle cx="${f(cx)}" cy="${f(cy)}" r="${f(Math.min(w, h) * 0.08)}" fill="${centre}"/>${drops}`;
 }
 
 function boxesAndArrows(ctx: SceneContext): string {
-  const { w, h, random, palette: p, label } = ctx;
+  const { w, h, random, label } = ctx;
+  // A named colour ("a blue architecture diagram") tints the boxes; else the picture's own hue.
+  const [named] = colourRoles(cuesOf(ctx), {}).rest;
+  const p = named && named.s >= 15 ? paletteWithHue(named.h) : ctx.palette;
   const columns = label.subcategory === "flowchart" ? 1 : 3;
   const rows = label.subcategory === "flowchart" ? 5 : 2 + Math.floor(random() * 2);
   const bw = (w / (columns * 2 + 1)) * (columns === 1 ? 2.2 : 1.3);
@@ -233,11 +414,19 @@ function technical(ctx: SceneContext): string {
 
 function painting(ctx: SceneContext): string {
   const { w, h, random, palette: p } = ctx;
+  // The upper band is the sky, the lower the subject: named colours paint them.
+  const { byRole, rest } = colourRoles(cuesOf(ctx), { sky: SKY_WORDS, water: WATER_WORDS });
+  const lower = rest[0] ?? byRole.water;
+  const upper = byRole.sky ?? rest[1];
   const strokes = Array.from({ length: 160 }, (_, i) => {
     const x = random() * w;
     const y = random() * h;
     const band = y / h;
-    return `<ellipse cx="${f(x)}" cy="${f(y)}" rx="${f(between(random, 18, 60))}" ry="${f(between(random, 5, 14))}" transform="rotate(${f(between(random, -35, 35))} ${f(x)} ${f(y)})" fill="${p.hsl(band < 0.5 ? 200 : 90 + (i % 5) * 12, 45, 70 - band * 35, 0.55)}"/>`;
+    const named = band < 0.5 ? upper : lower;
+    const fill = named
+      ? css({ h: named.h + ((i % 5) - 2) * 4, s: named.s, l: named.l + 12 - band * 24 }, 0, 0.55)
+      : p.hsl(band < 0.5 ? 200 : 90 + (i % 5) * 12, 45, 70 - band * 35, 0.55);
+    return `<ellipse cx="${f(x)}" cy="${f(y)}" rx="${f(between(random, 18, 60))}" ry="${f(between(random, 5, 14))}" transform="rotate(${f(between(random, -35, 35))} ${f(x)} ${f(y)})" fill="${fill}"/>`;
   }).join("");
   return `<rect width="${w}" height="${h}" fill="${p.hsl(40, 35, 82)}"/>${strokes}`;
 }
@@ -248,32 +437,50 @@ function digitalArt(ctx: SceneContext): string {
     const r = Math.min(w, h) * between(random, 0.06, 0.22);
     return `<circle cx="${f(random() * w)}" cy="${f(random() * h * 0.7)}" r="${f(r)}" fill="${p.hsl(180 + i * 20, 90, 60, 0.35)}"/><circle cx="${f(random() * w)}" cy="${f(random() * h)}" r="${f(r * 0.1)}" fill="${p.hsl(60, 100, 85)}"/>`;
   }).join("");
-  return `<defs>${gradient("night", [p.hsl(240, 60, 12), p.hsl(290, 60, 30), p.hsl(330, 70, 50)])}</defs><rect width="${w}" height="${h}" fill="url(#night)"/>${glows}
+  const [first, second] = colourRoles(cuesOf(ctx), {}).rest;
+  const stops = first
+    ? [css(tone(first, -first.l * 0.75)), css(tone(first, -first.l * 0.35)), css(second ?? first)]
+    : [p.hsl(240, 60, 12), p.hsl(290, 60, 30), p.hsl(330, 70, 50)];
+  return `<defs>${gradient("night", stops)}</defs><rect width="${w}" height="${h}" fill="url(#night)"/>${glows}
 <polygon points="${ridge(ctx, h * 0.85, h * 0.25, 14)}" fill="${p.hsl(250, 50, 8)}"/>`;
 }
 
 function render3d(ctx: SceneContext): string {
   const { w, h, random, palette: p } = ctx;
+  const { byRole, rest } = colourRoles(cuesOf(ctx), { background: BACKGROUND_WORDS });
   const shapes = Array.from({ length: 3 }, (_, i) => {
     const r = Math.min(w, h) * between(random, 0.1, 0.17);
     const cx = w * (0.25 + i * 0.25);
     const cy = h * 0.62 - r;
-    return `<defs>${radial(`s${i}`, p.hsl(i * 60, 70, 80), p.hsl(i * 60, 70, 25))}</defs><ellipse cx="${f(cx + r * 0.3)}" cy="${f(cy + r * 0.95)}" rx="${f(r)}" ry="${f(r * 0.2)}" fill="rgba(0,0,0,0.3)"/><circle cx="${f(cx)}" cy="${f(cy)}" r="${f(r)}" fill="url(#s${i})"/>`;
+    // The first named colour is the middle, largest-looking sphere's; others the sides'.
+    const named = rest[[1, 0, 2][i] ?? 0] ?? rest[0];
+    const fill = named
+      ? radial(`s${i}`, css(tone(named, (100 - named.l) * 0.55)), css(tone(named, -named.l * 0.5)))
+      : radial(`s${i}`, p.hsl(i * 60, 70, 80), p.hsl(i * 60, 70, 25));
+    return `<defs>${fill}</defs><ellipse cx="${f(cx + r * 0.3)}" cy="${f(cy + r * 0.95)}" rx="${f(r)}" ry="${f(r * 0.2)}" fill="rgba(0,0,0,0.3)"/><circle cx="${f(cx)}" cy="${f(cy)}" r="${f(r)}" fill="url(#s${i})"/>`;
   }).join("");
-  return `<defs>${gradient("studio", [p.hsl(0, 10, 92), p.hsl(0, 10, 70)])}</defs><rect width="${w}" height="${h}" fill="url(#studio)"/>${shapes}`;
+  const studio = byRole.background
+    ? [css(tone(byRole.background, 6)), css(tone(byRole.background, -10))]
+    : [p.hsl(0, 10, 92), p.hsl(0, 10, 70)];
+  return `<defs>${gradient("studio", studio)}</defs><rect width="${w}" height="${h}" fill="url(#studio)"/>${shapes}`;
 }
 
 function abstract(ctx: SceneContext): string {
   const { w, h, random, palette: p } = ctx;
+  // Named colours take turns across the shapes; with none, the palette's spread of hues.
+  const { rest: named } = colourRoles(cuesOf(ctx), {});
   const shapes = Array.from({ length: 26 }, (_, i) => {
+    const own = named[i % Math.max(1, named.length)];
     if (i % 3 === 0) {
-      return `<circle cx="${f(random() * w)}" cy="${f(random() * h)}" r="${f(Math.min(w, h) * between(random, 0.04, 0.2))}" fill="${p.hsl(i * 37, 75, 55, 0.7)}"/>`;
+      const fill = own ? css(tone(own, ((i % 4) - 1.5) * 6), 0, 0.7) : p.hsl(i * 37, 75, 55, 0.7);
+      return `<circle cx="${f(random() * w)}" cy="${f(random() * h)}" r="${f(Math.min(w, h) * between(random, 0.04, 0.2))}" fill="${fill}"/>`;
     }
     const pts = Array.from(
       { length: 3 + (i % 3) },
       () => `${f(random() * w)},${f(random() * h)}`,
     ).join(" ");
-    return `<polygon points="${pts}" fill="${p.hsl(i * 23, 70, 50, 0.6)}"/>`;
+    const fill = own ? css(tone(own, ((i % 5) - 2) * 7), 0, 0.6) : p.hsl(i * 23, 70, 50, 0.6);
+    return `<polygon points="${pts}" fill="${fill}"/>`;
   }).join("");
   return `<rect width="${w}" height="${h}" fill="${p.hsl(0, 15, 94)}"/>${shapes}`;
 }

@@ -1,6 +1,7 @@
 import { ASPECT_RATIOS, type Label } from "@nanobanana/domain";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
+import { productKindOf } from "./cues.ts";
 import { createSketchProvider } from "./sketch-provider.ts";
 
 const provider = createSketchProvider();
@@ -9,6 +10,9 @@ const draw = (subject: string, label: Label, aspectRatio: (typeof ASPECT_RATIOS)
 
 const landscape = { domain: "photography", subcategory: "landscape" } as const;
 const diagram = { domain: "diagrams", subcategory: "architecture" } as const;
+const product = { domain: "photography", subcategory: "product" } as const;
+const ecommerce = { domain: "products", subcategory: "ecommerce" } as const;
+const portrait = { domain: "photography", subcategory: "portrait" } as const;
 
 async function meanColour(
   bytes: Buffer,
@@ -23,6 +27,91 @@ async function meanColour(
   for (let i = 0; i < data.length; i++) sums[i % 3] = (sums[i % 3] ?? 0) + (data[i] ?? 0);
   return sums.map((s) => s / (data.length / 3));
 }
+
+interface Pixels {
+  data: Buffer;
+  width: number;
+}
+interface Region {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+async function pixelsOf(bytes: Buffer): Promise<Pixels> {
+  const { data, info } = await sharp(bytes)
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width };
+}
+
+/** Where the product scene puts its object on a 1024×1024 canvas, in units of the object's size. */
+const SIZE = 1024 * 0.42;
+const FLOOR = 1024 * 0.72;
+const objectArea = (x0: number, x1: number, y0: number, y1: number): Region => ({
+  left: Math.round(512 + x0 * SIZE),
+  top: Math.round(FLOOR - y1 * SIZE),
+  width: Math.round((x1 - x0) * SIZE),
+  height: Math.round((y1 - y0) * SIZE),
+});
+
+function* regionPixels({ data, width }: Pixels, region: Region) {
+  for (let y = region.top; y < region.top + region.height; y++) {
+    for (let x = region.left; x < region.left + region.width; x++) {
+      const i = (y * width + x) * 3;
+      yield [data[i] ?? 0, data[i + 1] ?? 0, data[i + 2] ?? 0, y] as const;
+    }
+  }
+}
+
+/** The region's pixels that are not backdrop: the backdrop is a vertical gradient, so a pixel
+ * is backdrop when it matches the left-edge pixel of its own row. */
+function* objectPixels(pixels: Pixels, region: Region) {
+  const { data, width } = pixels;
+  for (const [r, g, b, y] of regionPixels(pixels, region)) {
+    const edge = (y * width + 4) * 3;
+    const diff =
+      Math.abs(r - (data[edge] ?? 0)) +
+      Math.abs(g - (data[edge + 1] ?? 0)) +
+      Math.abs(b - (data[edge + 2] ?? 0));
+    if (diff > 30) yield [r, g, b] as const;
+  }
+}
+
+/** Share of the region covered by something other than backdrop. */
+function coverage(pixels: Pixels, region: Region): number {
+  let n = 0;
+  for (const _ of objectPixels(pixels, region)) n++;
+  return n / (region.width * region.height);
+}
+
+/** The most common hue (to 15°) among clearly coloured pixels (by default the object's). */
+function dominantHue(
+  pixels: Pixels,
+  region: Region,
+  which: (p: Pixels, r: Region) => Iterable<readonly number[]> = objectPixels,
+): number {
+  const bins = new Array<number>(24).fill(0);
+  for (const [r = 0, g = 0, b = 0] of which(pixels, region)) {
+    const max = Math.max(r, g, b);
+    const min = Math.min(r, g, b);
+    if (max < 40 || (max - min) / max < 0.35) continue; // near-black, white, grey: no hue
+    const d = max - min;
+    const hue =
+      max === r
+        ? (((g - b) / d + 6) % 6) * 60
+        : max === g
+          ? ((b - r) / d + 2) * 60
+          : ((r - g) / d + 4) * 60;
+    const bin = Math.floor(hue / 15) % 24;
+    bins[bin] = (bins[bin] ?? 0) + 1;
+  }
+  return bins.indexOf(Math.max(...bins)) * 15 + 7.5;
+}
+
+const hueDistance = (a: number, b: number) => Math.abs(((a - b + 540) % 360) - 180);
 
 describe("sketch provider", () => {
   it("draws a real PNG of at least 1024 px, free, and labelled as the sketch model", async () => {
@@ -86,5 +175,77 @@ describe("sketch provider", () => {
     );
     controller.abort();
     await expect(pending).rejects.toThrow(/abort/i);
+  });
+
+  it.each([
+    ["red sneaker", 0],
+    ["orange sneaker", 27],
+    ["yellow sneaker", 50],
+    ["green sneaker", 125],
+    ["blue sneaker", 215],
+    ["purple sneaker", 280],
+  ])("draws %s in that colour (dominant hue of the object)", async (subject, hue) => {
+    const pixels = await pixelsOf((await draw(subject, product)).bytes);
+    const shoe = objectArea(-0.55, 0.6, 0.15, 0.6);
+    expect(coverage(pixels, shoe)).toBeGreaterThan(0.5);
+    expect(hueDistance(dominantHue(pixels, shoe), hue)).toBeLessThanOrEqual(20);
+  });
+
+  it("draws red headphones red and teal headphones teal, whatever the prompt's hash", async () => {
+    const cup = objectArea(0.38, 0.6, 0.12, 0.6);
+    const red = await pixelsOf((await draw("red wireless headphones", product)).bytes);
+    const teal = await pixelsOf((await draw("teal wireless headphones", product)).bytes);
+    expect(hueDistance(dominantHue(red, cup), 0)).toBeLessThanOrEqual(20);
+    expect(hueDistance(dominantHue(teal, cup), 178)).toBeLessThanOrEqual(20);
+  });
+
+  it("picks the shape from the words: headphones have cups at the sides, a bottle a body in the middle", async () => {
+    expect(productKindOf("wireless headphones")).toBe("headphones");
+    expect(productKindOf("a glass bottle")).toBe("bottle");
+    const headphones = await pixelsOf((await draw("wireless headphones", product)).bytes);
+    const bottle = await pixelsOf((await draw("a glass bottle", product)).bytes);
+    const middle = objectArea(-0.08, 0.08, 0.2, 0.55);
+    const rightCup = objectArea(0.42, 0.58, 0.15, 0.55);
+    expect(coverage(bottle, middle)).toBeGreaterThan(0.9);
+    expect(coverage(headphones, middle)).toBeLessThan(0.05);
+    expect(coverage(headphones, rightCup)).toBeGreaterThan(0.9);
+    expect(coverage(bottle, rightCup)).toBeLessThan(0.05);
+  });
+
+  it("draws the kind it is asked for on the white e-commerce backdrop too", async () => {
+    const sneaker = await pixelsOf((await draw("a red sneaker", ecommerce)).bytes);
+    const mug = await pixelsOf((await draw("a red mug", ecommerce)).bytes);
+    // The sneaker is long and low; the mug stands tall and narrow.
+    const toe = objectArea(0.42, 0.58, 0.15, 0.24);
+    const aboveToe = objectArea(-0.25, 0.25, 0.72, 0.8);
+    expect(coverage(sneaker, toe)).toBeGreaterThan(0.8);
+    expect(coverage(mug, toe)).toBeLessThan(0.1);
+    expect(coverage(mug, aboveToe)).toBeGreaterThan(0.9);
+    expect(coverage(sneaker, aboveToe)).toBeLessThan(0.1);
+  });
+
+  it("puts a named background colour behind the object", async () => {
+    const { data } = await pixelsOf(
+      (await draw("a white sneaker on a black background", product)).bytes,
+    );
+    const corner = [data[0] ?? 255, data[1] ?? 255, data[2] ?? 255];
+    expect(Math.max(...corner)).toBeLessThan(60);
+  });
+
+  it("is deterministic for products: the same words give the same bytes, another colour others", async () => {
+    const a = await draw("red sneaker", product);
+    const b = await draw("red sneaker", product);
+    const c = await draw("blue sneaker", product);
+    expect(a.bytes.equals(b.bytes)).toBe(true);
+    expect(a.bytes.equals(c.bytes)).toBe(false);
+  });
+
+  it("colours other scenes' subjects: a blue sky, a green dress", async () => {
+    const sky = await pixelsOf((await draw("blue sky over the hills", landscape)).bytes);
+    const top = { left: 0, top: 0, width: 1024, height: 120 };
+    expect(hueDistance(dominantHue(sky, top, regionPixels), 215)).toBeLessThanOrEqual(25);
+    const person = await pixelsOf((await draw("a woman in a green dress", portrait)).bytes);
+    const dress = { left: 412, top: 900, width: 200, height: 100 };
+    expect(hueDistance(dominantHue(person, dress), 125)).toBeLessThanOrEqual(20);
   });
 });

@@ -6,6 +6,7 @@ import {
   type ImageRequest,
   type ImageResult,
 } from "../image-provider.ts";
+import { readCues } from "./cues.ts";
 import { sketchBadge } from "./label.ts";
 import { paletteFrom, seededRandom } from "./random.ts";
 import { drawScene } from "./scenes.ts";
@@ -17,16 +18,22 @@ export interface SketchOptions {
   delayMs?: number;
 }
 
-/** Renders the SVG for a request: a pure function of subject, label and aspect ratio. */
+/**
+ * Renders the SVG for a request: a pure function of subject, label and aspect ratio.
+ * The kind of object and its colours are read from the subject (what the user typed), not
+ * the enhanced prompt, whose template words ("pure white background", "golden hour") are
+ * the brief's, not the user's; the prompt is read only when there is no subject.
+ */
 export function sketchSvg(
-  request: Pick<ImageRequest, "subject" | "label" | "aspectRatio">,
+  request: Pick<ImageRequest, "subject" | "label" | "aspectRatio"> & { prompt?: string },
 ): string {
   const { width: w, height: h } = dimensionsFor(request.aspectRatio);
   const random = seededRandom(
     `${request.subject}\u0000${request.label.domain}/${request.label.subcategory}`,
   );
   const palette = paletteFrom(random);
-  const scene = drawScene({ w, h, random, palette, label: request.label });
+  const cues = readCues(request.subject.trim() || (request.prompt ?? ""));
+  const scene = drawScene({ w, h, random, palette, label: request.label, cues });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">${scene}${sketchBadge(w, h)}</svg>`;
 }
 
