@@ -1,6 +1,7 @@
 import { isLabel } from "@nanobanana/domain";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import englishWords from "./english-words.json" with { type: "json" };
 import {
   CLASSIFIER_SETTINGS,
   classifyPrompt,
@@ -9,6 +10,8 @@ import {
   trainNaiveBayes,
 } from "./index.ts";
 import trainedModel from "./model.generated.json" with { type: "json" };
+import { normalizeText } from "./normalize.ts";
+import { typoCorrector } from "./typos.ts";
 
 describe("classifyPrompt", () => {
   it.each([
@@ -91,6 +94,48 @@ describe("classifyPrompt", () => {
     expect(result.corrections).toContainEqual({ from: "headphnoe", to: "headphone" });
   });
 
+  it.each([
+    "stage",
+    "state",
+    "lines",
+    "trail",
+    "plane",
+    "cover",
+    "knight",
+    "fighting",
+    "grass",
+    "ballet",
+    "latte",
+    "expressionism",
+  ])("never corrects the English word %s", (word) => {
+    expect(classifyPrompt(`a violinist on ${word}`).corrections).toEqual([]);
+  });
+
+  it("does not read 'stage' as a typo of 'state' (red-team report)", () => {
+    const result = classifyPrompt("a violinist on stage");
+    expect(result.corrections).toEqual([]);
+    expect([result.domain, result.subcategory]).toEqual(["photography", "portrait"]);
+  });
+
+  it("still repairs genuine typos", () => {
+    expect(classifyPrompt("diagam of a login flowchrat").corrections).toEqual([
+      { from: "diagam", to: "diagram" },
+      { from: "flowchrat", to: "flowchart" },
+    ]);
+    // One edit from "portrait" and from the German "portrat": the English word wins.
+    const portrait = classifyPrompt("portriat of a baker");
+    expect(portrait.corrections).toEqual([{ from: "portriat", to: "portrait" }]);
+    expect(portrait.subcategory).toBe("portrait");
+  });
+
+  it("never corrects any word of its English word list", () => {
+    const words = englishWords.words.split(" ");
+    expect(words.length).toBeGreaterThan(40_000);
+    // The list is checked after normalising, so it holds words the normaliser leaves alone.
+    expect(words.filter((w) => normalizeText(w) !== w)).toEqual([]);
+    expect(classifyPrompt(englishWords.words).corrections).toEqual([]);
+  });
+
   it("reads Spanish, German, French and Portuguese", () => {
     const label = (p: string) => {
       const r = classifyPrompt(p);
@@ -121,6 +166,24 @@ describe("classifyPrompt", () => {
     expect(vague.domain).toBe("photography");
     expect(vague.confidence).toBeLessThan(CLASSIFIER_SETTINGS.subcategoryThreshold);
     expect(vague.certainty).toBe("domain");
+  });
+});
+
+describe("typoCorrector", () => {
+  it("corrects a word one edit from the one known word it could be", () => {
+    const corrector = typoCorrector(["state", "diagram"]);
+    expect(corrector.correct("stete")).toBe("state");
+    expect(corrector.correct("diagarm")).toBe("diagram");
+    expect(corrector.correct("diagram")).toBeUndefined();
+    expect(corrector.correct("stat")).toBeUndefined(); // too short to guess
+  });
+
+  it("leaves a correctly spelt word alone, and prefers the only English candidate", () => {
+    const corrector = typoCorrector(["state", "portrait", "portrat"], ["stage", "portrait"]);
+    expect(corrector.correct("stage")).toBeUndefined();
+    expect(corrector.correct("portriat")).toBe("portrait");
+    // Two English candidates: a guess, so none is made.
+    expect(typoCorrector(["paint", "pain"], ["paint", "pain"]).correct("paine")).toBeUndefined();
   });
 });
 

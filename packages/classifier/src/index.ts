@@ -1,4 +1,5 @@
 import { type Domain, LABELS, type Label, type Subcategory } from "@nanobanana/domain";
+import englishWords from "./english-words.json" with { type: "json" };
 import { type Evidence, LEXICON_WORDS, lexiconScores } from "./lexicon-scores.ts";
 import trainedModel from "./model.generated.json" with { type: "json" };
 import {
@@ -67,11 +68,14 @@ export const CLASSIFIER_SETTINGS = {
 };
 
 const model = compileModel(trainedModel as NaiveBayesModel);
+// Typos are corrected to words the classifier has evidence for, and a common English word
+// (english-words.json) is never read as a typo: "stage" stays "stage", though "state" is known.
 const corrector = typoCorrector(
   new Set([
     ...LEXICON_WORDS,
     ...[...model.features.keys()].flatMap((f) => (f.startsWith("w:") ? [f.slice(2)] : [])),
   ]),
+  englishWords.words.split(" "),
 );
 
 interface Options {

@@ -2,6 +2,8 @@
  * Typo repair against a known vocabulary: a word the vocabulary lacks is replaced by the one
  * known word within a single edit (insert, delete, substitute or swap two neighbours).
  * Only words of 5+ letters are touched; shorter ones have too many neighbours to guess.
+ * A correctly spelt word is never a typo, even one edit from a known word ("stage" is not
+ * "state", "knight" is not "night"): `words` lists such words beyond the vocabulary.
  */
 export interface TypoCorrector {
   correct(word: string): string | undefined;
@@ -12,8 +14,16 @@ const MIN_LENGTH = 5;
 const deletions = (word: string): string[] =>
   Array.from({ length: word.length }, (_, i) => word.slice(0, i) + word.slice(i + 1));
 
-export function typoCorrector(vocabulary: Iterable<string>): TypoCorrector {
+/**
+ * @param vocabulary the words a typo may be corrected to (what the classifier has evidence for)
+ * @param words other correctly spelt words: never corrected, and never a correction
+ */
+export function typoCorrector(
+  vocabulary: Iterable<string>,
+  words: Iterable<string> = [],
+): TypoCorrector {
   const known = new Set(vocabulary);
+  const spelt = new Set(words);
   // Symmetric-delete index: a word and each of its one-letter deletions → the known words.
   const index = new Map<string, Set<string>>();
   const add = (key: string, word: string) => {
@@ -28,12 +38,16 @@ export function typoCorrector(vocabulary: Iterable<string>): TypoCorrector {
   }
   return {
     correct(word) {
-      if (word.length < MIN_LENGTH || known.has(word)) return undefined;
+      if (word.length < MIN_LENGTH || known.has(word) || spelt.has(word)) return undefined;
       const candidates = new Set<string>();
       for (const key of [word, ...deletions(word)]) {
         for (const c of index.get(key) ?? []) if (withinOneEdit(word, c)) candidates.add(c);
       }
-      return candidates.size === 1 ? [...candidates][0] : undefined;
+      if (candidates.size === 1) return [...candidates][0];
+      // Several known words fit ("portriat": "portrait", or the German "portrat"): an
+      // English one wins if it is the only one; otherwise it is a guess, and none is made.
+      const english = [...candidates].filter((c) => spelt.has(c));
+      return english.length === 1 ? english[0] : undefined;
     },
   };
 }

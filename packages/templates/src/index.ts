@@ -42,7 +42,10 @@ export interface EnhanceOptions {
   aspectRatio?: AspectRatio;
   /** Below "subcategory", a general template of the domain, or of nothing, is used. */
   certainty?: Certainty;
-  /** Seeds the A/B assignment (the generation id): one seed always gets the same variant. */
+  /**
+   * Seeds the A/B assignment: any stable string; identical requests must pass the same seed
+   * (`variantSeedFor` derives it from the request), so one request always gets the same arm.
+   */
   variantSeed?: string;
   /** A user's own template for this subcategory and tier, used instead of the stock one. */
   custom?: { id: string; version: number; lead: string; clauses: readonly string[] };
@@ -83,6 +86,36 @@ interface Chosen {
 /** Half the seeds get "b", the same seed always the same answer. */
 export const variantFor = (seed: string, key: string): "a" | "b" =>
   (createHash("sha256").update(`${key}:${seed}`).digest()[0] ?? 0) % 2 === 0 ? "a" : "b";
+
+/** What decides a request's A/B arm: the same for /enhance (a preview) and /generate. */
+export interface VariantRequest {
+  prompt: string;
+  quality: string;
+  aspectRatio: string;
+  userId: string;
+}
+
+/**
+ * The A/B seed of a request (a short sha256 hex): identical requests get the same seed, so
+ * the same arm, and POST /enhance previews the arm POST /generate will draw.
+ */
+export const variantSeedFor = (request: VariantRequest): string =>
+  createHash("sha256")
+    .update(JSON.stringify([request.userId, request.prompt, request.quality, request.aspectRatio]))
+    .digest("hex")
+    .slice(0, 16);
+
+/**
+ * One sentence of the brief: surrounding space dropped and a full stop added unless it
+ * already ends a sentence ("…on a desk." or "…now!" is not given a second one).
+ */
+const sentence = (text: string): string => {
+  const trimmed = text.trim();
+  return /[.!?…]["'”’)\]]*$/.test(trimmed) ? trimmed : `${trimmed}.`;
+};
+
+/** A clause with nothing but punctuation and space in it says nothing and is left out. */
+const saysSomething = (clause: string) => /[\p{L}\p{N}]/u.test(clause);
 
 /**
  * The template for a prompt: the user's own, else by certainty — the general one, the
@@ -136,7 +169,11 @@ export function enhancePrompt(prompt: string, options: EnhanceOptions): Enhancem
   const guard = GUARDS[options.quality];
   if (guard) clauses.push(guard);
   if (options.aspectRatio) clauses.push(`composed for a ${options.aspectRatio} frame`);
-  const enhancedPrompt = `${lead}. ${clauses.map(capitalise).join(". ")}.`;
+  // The lead as written (it holds the subject verbatim), each clause capitalised.
+  const enhancedPrompt = [
+    sentence(lead),
+    ...clauses.filter(saysSomething).map((c) => sentence(capitalise(c.trim()))),
+  ].join(" ");
   return {
     enhancedPrompt,
     template: {

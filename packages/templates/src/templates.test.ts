@@ -7,6 +7,7 @@ import {
   subjectOf,
   TEMPLATE_VARIANTS,
   variantFor,
+  variantSeedFor,
 } from "./index.ts";
 
 const fifteenWords =
@@ -76,6 +77,47 @@ describe("enhancePrompt", () => {
       /^Acme catalogue photo of a red kettle\. On brand-yellow paper\. Avoid watermarks/,
     );
     expect(out.template).toMatchObject({ id: "custom:ecommerce.standard", version: 3 });
+  });
+
+  it("never doubles punctuation where a lead or clause already ends a sentence", () => {
+    const custom = {
+      id: "ecommerce.standard",
+      version: 1,
+      lead: "Acme catalogue photo of {subject} on a desk.",
+      clauses: ["Dark slate background.", "make it pop!", "is the label sharp?", "soft light   "],
+    };
+    const out = enhancePrompt("a red kettle", { label, quality: "standard", custom });
+    expect(out.enhancedPrompt).toBe(
+      "Acme catalogue photo of a red kettle on a desk. Dark slate background. Make it pop! " +
+        "Is the label sharp? Soft light. Avoid watermarks, logos, stray text, distorted " +
+        "proportions and blurry details.",
+    );
+    // A prompt that ends its own sentence is not given a full stop after it.
+    expect(
+      enhancePrompt("is this the best kettle?", { label, quality: "draft" }).enhancedPrompt,
+    ).toMatch(/^E-commerce product image of is this the best kettle\? [A-Z]/);
+  });
+
+  it("joins any lead and clauses into sentences without doubled stops or stray spaces", () => {
+    const text = fc
+      .tuple(
+        fc.stringMatching(/^[a-z]{1,8}( [a-z]{1,8}){0,3}$/),
+        fc.constantFrom("", ".", "!", "?", " ", "  ", ". ", "! ", "?  ", "…", '."'),
+      )
+      .map(([words, end]) => words + end);
+    fc.assert(
+      fc.property(
+        text,
+        fc.array(text, { minLength: 1, maxLength: 5 }),
+        fc.constantFrom(...QUALITIES),
+        (lead, clauses, quality) => {
+          const custom = { id: "x", version: 1, lead: `Photo of {subject} ${lead}`, clauses };
+          const { enhancedPrompt } = enhancePrompt("a kettle", { label, quality, custom });
+          expect(enhancedPrompt).not.toMatch(/[.!?…]"?\s*[.!?]|\s\s|\s[.!?]|^\s|\s$/);
+          expect(enhancedPrompt).toMatch(/[.!?…]"?$/);
+        },
+      ),
+    );
   });
 
   it("states the aspect ratio when given", () => {
@@ -184,5 +226,39 @@ describe("choosing a template", () => {
       variantSeed: "gen_1",
     });
     expect(flow.template.variant).toBe("a");
+  });
+
+  it("seeds the arm from the request, so identical requests get the same seed and arm", () => {
+    const request = {
+      prompt: "a violinist",
+      quality: "standard",
+      aspectRatio: "1:1",
+      userId: "alice",
+    };
+    const seed = variantSeedFor(request);
+    expect(seed).toMatch(/^[0-9a-f]{16}$/);
+    expect(variantSeedFor({ ...request })).toBe(seed);
+    // Any field that differs makes another request, with its own seed.
+    for (const change of [
+      { prompt: "a cellist" },
+      { quality: "premium" },
+      { aspectRatio: "16:9" },
+      { userId: "bob" },
+    ]) {
+      expect(variantSeedFor({ ...request, ...change })).not.toBe(seed);
+    }
+    // Fields run together differently are different requests too.
+    expect(variantSeedFor({ ...request, prompt: "a", userId: "b" })).not.toBe(
+      variantSeedFor({ ...request, prompt: "ab", userId: "" }),
+    );
+    const arm = (r: typeof request) =>
+      enhancePrompt(r.prompt, {
+        label: portrait,
+        quality: "standard",
+        variantSeed: variantSeedFor(r),
+      }).template.variant;
+    const arms = Array.from({ length: 100 }, (_, i) => ({ ...request, prompt: `violinist ${i}` }));
+    expect(arms.map((r) => arm({ ...r }))).toEqual(arms.map(arm));
+    expect(new Set(arms.map(arm))).toEqual(new Set(["a", "b"]));
   });
 });

@@ -1,32 +1,52 @@
 import { classifyPrompt } from "@nanobanana/classifier";
-import { aspectRatioSchema, promptSchema, qualitySchema } from "@nanobanana/domain";
-import { enhancePrompt } from "@nanobanana/templates";
+import { aspectRatioSchema, promptSchema, qualitySchema, resolveRequest } from "@nanobanana/domain";
+import type { Store } from "@nanobanana/store";
+import { enhancePrompt, variantSeedFor } from "@nanobanana/templates";
 import { Router } from "express";
 import { z } from "zod";
+import { callerOf } from "../auth.ts";
 import { parseBody } from "../http-errors.ts";
 
 const classifyBody = z.strictObject({ prompt: promptSchema });
 const enhanceBody = z.strictObject({
   prompt: promptSchema,
-  quality: qualitySchema.default("standard"),
+  quality: qualitySchema.optional(),
   aspectRatio: aspectRatioSchema.optional(),
 });
 
-/** POST /classify and POST /enhance: the pipeline's first two stages, on their own. */
-export function promptRoutes(): Router {
+export interface PromptRouteDeps {
+  store: Store;
+}
+
+/**
+ * POST /classify and POST /enhance: the pipeline's first two stages, on their own. /enhance
+ * previews what POST /generate would send for the same request and caller: the same
+ * preferences fill what the body leaves out, the caller's own template is used, and the A/B
+ * arm comes from the same request-derived seed.
+ */
+export function promptRoutes(deps: PromptRouteDeps): Router {
   const router = Router();
   router.post("/classify", (req, res) => {
     const { prompt } = parseBody(classifyBody, req.body);
     res.json(classifyPrompt(prompt));
   });
-  router.post("/enhance", (req, res) => {
+  router.post("/enhance", async (req, res) => {
     const body = parseBody(enhanceBody, req.body);
-    const classification = classifyPrompt(body.prompt);
-    const enhancement = enhancePrompt(body.prompt, {
-      label: { domain: classification.domain, subcategory: classification.subcategory },
-      quality: body.quality,
+    const { userId } = callerOf(req);
+    const { prompt, quality, aspectRatio } = resolveRequest(
+      body,
+      await deps.store.getPreferences(userId),
+    );
+    const classification = classifyPrompt(prompt);
+    const label = { domain: classification.domain, subcategory: classification.subcategory };
+    const custom = await deps.store.getTemplate(userId, `${label.subcategory}.${quality}`);
+    const enhancement = enhancePrompt(prompt, {
+      label,
+      quality,
+      aspectRatio,
       certainty: classification.certainty,
-      ...(body.aspectRatio ? { aspectRatio: body.aspectRatio } : {}),
+      variantSeed: variantSeedFor({ prompt, quality, aspectRatio, userId }),
+      ...(custom ? { custom } : {}),
     });
     res.json({ ...enhancement, classification });
   });
