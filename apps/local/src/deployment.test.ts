@@ -79,4 +79,24 @@ describe("infra/Dockerfile", () => {
     expect(dockerfile).toMatch(/apps\/api\/dist/);
     expect(dockerfile).toMatch(/apps\/worker\/dist/);
   });
+
+  it("ships the LTS Node major that CI tests on, and that package.json's engines allow", () => {
+    const lts = read(".ci/run").match(/^LTS_NODE=(\d+)$/m)?.[1];
+    expect(lts, ".ci/run sets LTS_NODE").toBeDefined();
+    const images = [...dockerfile.matchAll(/^FROM (node:\S+)/gm)].map((m) => m[1]);
+    expect(images.length).toBeGreaterThan(0);
+    // A pinned major and Debian release, never `node:latest` or an unpinned `node:lts`.
+    for (const image of images) expect(image).toBe(`node:${lts}-trixie-slim`);
+
+    const engines = (JSON.parse(read("package.json")) as { engines: { node: string } }).engines
+      .node;
+    const allows = (major: number) =>
+      engines.split("||").some((range) => {
+        const [, op, min] = range.trim().match(/^(\^|>=)(\d+)/) ?? [];
+        return op === "^" ? Number(min) === major : op === ">=" && major >= Number(min);
+      });
+    expect(allows(Number(lts)), `engines "${engines}" allow Node ${lts}`).toBe(true);
+    // This machine's Node, which CI's first run uses, is allowed too.
+    expect(allows(Number(process.versions.node.split(".")[0]))).toBe(true);
+  });
 });

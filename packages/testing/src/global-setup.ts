@@ -19,6 +19,12 @@ declare module "vitest" {
  * emulator fails the run; elsewhere its tests are skipped with a loud warning.
  */
 export default async function setup(project: TestProject) {
+  // The tests talk to emulators only, never to Google Cloud: say so to gcp-metadata (its
+  // documented switch), so that a Google client built without credentials, as the tests
+  // build theirs, neither probes the GCE metadata server (a MetadataLookupWarning each time
+  // there is none) nor, on a CI runner that is a GCE VM, borrows that VM's real credentials.
+  // The test workers start after this and inherit it.
+  process.env.METADATA_SERVER_DETECTION ??= "none";
   const dir = mkdtempSync(join(tmpdir(), "nb-test-redis-"));
   const [redis, emulator] = await Promise.all([
     startLocalRedis({ dir, persistent: false }),
