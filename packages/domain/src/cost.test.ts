@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { costWindows } from "./cost.ts";
+import { costWindows, parseIsoDay } from "./cost.ts";
 
 describe("costWindows", () => {
   it("gives the UTC day, ISO week and month around a date", () => {
@@ -28,5 +28,29 @@ describe("costWindows", () => {
     ["2021-01-03", "2020-W53"],
   ])("numbers ISO weeks across year ends: %s is %s", (date, week) => {
     expect(costWindows(new Date(`${date}T12:00:00Z`)).week.period).toBe(week);
+  });
+});
+
+describe("parseIsoDay", () => {
+  it.each(["2026-11-24", "2028-02-29", "2026-12-31", "0001-01-01", "0099-06-15"])(
+    "reads %s as noon UTC that day",
+    (text) => {
+      expect(parseIsoDay(text)?.toISOString()).toBe(`${text}T12:00:00.000Z`);
+    },
+  );
+
+  it.each([
+    "2026-02-31",
+    "2026-02-29",
+    "2026-04-31",
+    "2026-13-01",
+    "2026-00-10",
+    "2026-01-00",
+    "2026-1-1",
+    "2026-01-01T00:00:00Z",
+    " 2026-01-01",
+    "",
+  ])("refuses %j", (text) => {
+    expect(parseIsoDay(text)).toBeUndefined();
   });
 });
