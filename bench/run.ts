@@ -220,6 +220,7 @@ const workerRss = await slowWorker.stop();
 //    BullMQ's raw addBulk of 1000 jobs on the same Redis.
 const median = (values: number[]) => percentile(values, 50);
 const batchMs: number[] = [];
+let lastBatchId = "";
 for (let run = 0; run < 3; run++) {
   const items = Array.from({ length: 1000 }, (_, i) => ({
     prompt: `${prompts[i % prompts.length]} batch ${run}/${i}`,
@@ -232,7 +233,23 @@ for (let run = 0; run < 3; run++) {
   });
   batchMs.push(performance.now() - t0);
   if (res.status !== 202) throw new Error(`batch answered ${res.status}: ${await res.text()}`);
+  lastBatchId = ((await res.json()) as { batchId: string }).batchId;
 }
+// Cancel the last batch at once: most of its items are still queued behind the others.
+const cancelT0 = performance.now();
+const cancelRes = await fetch(`${base}/batch/${lastBatchId}/cancel`, { method: "POST", headers });
+const cancelMs = performance.now() - cancelT0;
+const { canceled } = (await cancelRes.json()) as { canceled: number };
+// The cost report over a month holding every record above: running totals, not a scan.
+const costMs: number[] = [];
+for (let run = 0; run < 5; run++) {
+  const t0 = performance.now();
+  await (await fetch(`${base}/user/me/cost`, { headers })).json();
+  costMs.push(performance.now() - t0);
+}
+const historyCount = (
+  (await (await fetch(`${base}/user/me/cost`, { headers })).json()) as { month: { images: number } }
+).month.images;
 const rawRedis = new Redis(redis.url, { maxRetriesPerRequest: null });
 const rawQueue = new Queue("raw-bench", { connection: rawRedis, prefix: "bench-raw" });
 const rawMs: number[] = [];
@@ -304,6 +321,11 @@ const rows = [
   ["accept a 1000-item batch: POST /generate-batch (median of 3)", ms(median(batchMs))],
   ["raw BullMQ addBulk of 1000 jobs (median of 3)", ms(median(rawMs))],
   ["batch accept ÷ raw addBulk", `${(median(batchMs) / median(rawMs)).toFixed(2)}×`],
+  [`cancel a 1000-item batch (${canceled} items still queued, one bulk step)`, ms(cancelMs)],
+  [
+    `GET /user/me/cost with ${historyCount} completed images this month (median of 5)`,
+    ms(median(costMs)),
+  ],
   ["API process peak RSS (slow-model run)", `${apiRss} MiB`],
   ["worker process peak RSS (slow-model run, 200 jobs in flight)", `${workerRss} MiB`],
   [

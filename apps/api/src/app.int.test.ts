@@ -82,7 +82,7 @@ const queuedRecordOf = async (userId: string) => {
     userId,
     request: { prompt: "later", quality: "draft", aspectRatio: "1:1", format: "png" },
   });
-  await store.createGeneration(record);
+  await store.accept({ records: [record] });
   return record;
 };
 
@@ -891,13 +891,13 @@ describe("request ids", () => {
 });
 
 describe("when Redis is down", () => {
-  it("answers 503 quickly instead of hanging, and /health says why", async () => {
+  it("answers 503 quickly when the store is unreachable: nothing accepted, and /health says why", async () => {
     const deadUrl = `redis://127.0.0.1:${await freePort()}`;
     const deadRedis = connectRedis(deadUrl, "producer", () => undefined);
-    const deadProducer = createProducer(generationQueue, deadRedis, prefix);
     const down = createApp({
       ...deps,
-      producer: deadProducer,
+      store: createRedisStore(deadRedis, prefix),
+      producer: createProducer(generationQueue, deadRedis, prefix),
       checkHealth: async () => ({
         redis: await deadRedis.ping().then(
           () => "ok",
@@ -907,10 +907,29 @@ describe("when Redis is down", () => {
     });
     const started = Date.now();
     const res = await request(down).post("/generate").set(as(ALICE)).send({ prompt: "a" });
-    expectError(res, 503, "SERVICE_UNAVAILABLE", /queue is unreachable/);
+    expectError(res, 503, "SERVICE_UNAVAILABLE", /nothing was accepted/);
     expect(Date.now() - started).toBeLessThan(5_000);
     const health = await request(down).get("/health").expect(503);
     expect(health.body.checks.redis).toMatch(/unavailable/);
+    deadRedis.disconnect();
+  });
+
+  it("keeps what it accepted when only the queue is unreachable: 202, marked for the sweep to enqueue", async () => {
+    const deadRedis = connectRedis(`redis://127.0.0.1:${await freePort()}`, "producer", () => {});
+    const queueDown = createApp({
+      ...deps,
+      producer: createProducer(generationQueue, deadRedis, prefix),
+    });
+    const started = Date.now();
+    const res = await request(queueDown)
+      .post("/generate")
+      .set(as(ALICE))
+      .send({ prompt: "kept while the queue is away" })
+      .expect(202);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await store.getGeneration(res.body.id))?.status).toBe("queued");
+    const later = new Date(Date.now() + 60_000).toISOString();
+    expect(await store.unconfirmedAcceptances(later, 1000)).toContain(res.body.id);
     deadRedis.disconnect();
   });
 });
@@ -1073,7 +1092,7 @@ describe("cancel", () => {
       userId,
       request: { prompt: "later", quality: "draft", aspectRatio: "1:1", format: "png" },
     });
-    await store.createGeneration(record);
+    await store.accept({ records: [record] });
     return record;
   };
 

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { BlobStore } from "@nanobanana/blob-store";
 import type { ApiKeyEntry } from "@nanobanana/config";
+import type { NotifyDeps } from "@nanobanana/generations";
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics } from "@nanobanana/metrics";
-import type { NotifyDeps } from "@nanobanana/pipeline";
 import {
   deliveryJobId,
   type generationQueue,
@@ -17,7 +17,7 @@ import helmet from "helmet";
 import { pinoHttp } from "pino-http";
 import { authenticate, keyResolver } from "./auth.ts";
 import { BULL_BOARD_PATH, bullBoard } from "./bull-board.ts";
-import { errorHandler, notFoundRoute } from "./http-errors.ts";
+import { errorHandler, notFoundRoute, verifyJsonBody } from "./http-errors.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { batchRoutes } from "./routes/batches.ts";
 import { type GenerationRouteDeps, generationRoutes } from "./routes/generations.ts";
@@ -39,9 +39,20 @@ export interface AppDeps {
   checkHealth: () => Promise<Record<string, "ok" | string>>;
   batchMaxItems: number;
   idempotencyTtlSeconds: number;
+  /** How long an unanswered request holds its Idempotency-Key (IDEMPOTENCY_PENDING_SECONDS). */
+  idempotencyPendingSeconds?: number;
   webhooks: GenerationRouteDeps["webhooks"];
+  /** Testing only (FAILPOINT): kills the process at a named step. */
+  failpoint?: ((step: string) => void) | undefined;
+  /** How long a rotated-out webhook secret keeps signing (WEBHOOK_SECRET_OVERLAP_HOURS). */
+  webhookSecretOverlapSeconds?: number;
   /** Per-key request limit; none when absent (tests). */
   rateLimit?: RequestHandler;
+  /**
+   * Which proxies' X-Forwarded-* to believe (Express's "trust proxy", from TRUST_PROXY).
+   * Default false: otherwise any client picks the scheme of every URL we hand out.
+   */
+  trustProxy?: boolean | number | string[];
 }
 
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -52,7 +63,7 @@ export const MAX_BATCH_BODY_BYTES = 8 * 1024 * 1024;
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", true);
+  app.set("trust proxy", deps.trustProxy ?? false);
 
   app.use(helmet());
   const { httpRequests, httpDuration } = getMetrics();
@@ -107,8 +118,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(authenticate(resolveKey));
   if (deps.rateLimit) app.use(deps.rateLimit);
   // The parser that runs first wins; the general one skips a body already read.
-  app.use("/generate-batch", express.json({ limit: MAX_BATCH_BODY_BYTES, strict: true }));
-  app.use(express.json({ limit: MAX_BODY_BYTES, strict: true }));
+  // verifyJsonBody scans the raw bytes before JSON.parse and refuses nesting deeper than
+  // MAX_JSON_DEPTH (32), so no body costs more than a linear scan to refuse, and every parsed
+  // body is shallow: canonical() in idempotency.ts, which recurses per level, cannot overflow.
+  app.use(
+    "/generate-batch",
+    express.json({ limit: MAX_BATCH_BODY_BYTES, strict: true, verify: verifyJsonBody }),
+  );
+  app.use(express.json({ limit: MAX_BODY_BYTES, strict: true, verify: verifyJsonBody }));
   const notify: NotifyDeps = {
     store: deps.store,
     baseUrl: deps.publicUrl ?? "",
@@ -121,11 +138,22 @@ export function createApp(deps: AppDeps): Express {
       );
     },
   };
-  const routeDeps = { ...deps, notify };
-  app.use(promptRoutes());
+  const routeDeps = {
+    ...deps,
+    notify,
+    idempotencyPendingSeconds: deps.idempotencyPendingSeconds ?? 60,
+  };
+  app.use(promptRoutes({ store: deps.store }));
   app.use(generationRoutes(routeDeps));
   app.use(batchRoutes(routeDeps));
-  app.use(webhookRoutes(deps));
+  app.use(
+    webhookRoutes({
+      store: deps.store,
+      ...(deps.webhookSecretOverlapSeconds === undefined
+        ? {}
+        : { secretOverlapSeconds: deps.webhookSecretOverlapSeconds }),
+    }),
+  );
   app.use(
     adminRoutes({
       producers: [deps.producer.queue, deps.webhookProducer.queue],

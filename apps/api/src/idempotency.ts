@@ -16,20 +16,31 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
+/** A claimed Idempotency-Key: the handler stores its answer together with what it accepts. */
+export interface IdempotencyClaim {
+  scope: string;
+  key: string;
+  fingerprint: string;
+  ttlSeconds: number;
+}
+
 /**
  * Runs `handle` at most once per (user, Idempotency-Key): the same key with the same body
  * gets the first response again and enqueues nothing; with another body it is a 409.
- * A request that failed frees its key, so the client can retry with it.
+ * A request that failed frees its key, so the client can retry with it. The claim lasts
+ * `pendingSeconds` while the request runs (a crash frees the key within seconds); the
+ * answer is kept `ttlSeconds`, written by the handler in the same step as what it accepts,
+ * so a client whose connection died after acceptance gets its ids back on retry.
  */
 export async function respondIdempotently(
   req: Request,
   res: Response,
-  deps: { store: Store; ttlSeconds: number },
-  handle: () => Promise<StoredResponse>,
+  deps: { store: Store; ttlSeconds: number; pendingSeconds: number },
+  handle: (claim: IdempotencyClaim | undefined) => Promise<StoredResponse>,
 ): Promise<void> {
   const key = req.get("idempotency-key");
   if (key === undefined) {
-    const response = await handle();
+    const response = await handle(undefined);
     res.status(response.status).json(response.body);
     return;
   }
@@ -44,7 +55,7 @@ export async function respondIdempotently(
     scope,
     key,
     fingerprint,
-    deps.ttlSeconds,
+    deps.pendingSeconds,
   );
   if (reservation.kind === "replay") {
     res
@@ -67,7 +78,7 @@ export async function respondIdempotently(
   }
   let response: StoredResponse;
   try {
-    response = await handle();
+    response = await handle({ scope, key, fingerprint, ttlSeconds: deps.ttlSeconds });
   } catch (error) {
     await deps.store.releaseIdempotencyKey(scope, key).catch(() => undefined);
     throw error;

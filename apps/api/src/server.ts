@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import { openBlobStore } from "@nanobanana/blob-store";
 import { type Config, requireRedisUrl } from "@nanobanana/config";
+import { failpointFor } from "@nanobanana/lifecycle";
 import type { Logger } from "@nanobanana/logger";
 import { connectRedis, createProducer, generationQueue, webhookQueue } from "@nanobanana/queue";
 import { openStore } from "@nanobanana/store";
@@ -36,6 +37,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     kind: config.store,
     redis: storeRedis,
     keyPrefix: config.keyPrefix,
+    retentionSeconds: config.retentionSeconds,
     firestore: config.firestore,
   });
   const producer = createProducer(generationQueue, queueRedis, config.keyPrefix);
@@ -58,7 +60,13 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     apiKeys: config.apiKeys,
     batchMaxItems: config.batchMaxItems,
     idempotencyTtlSeconds: config.idempotencyTtlSeconds,
-    webhooks: { allowPrivate: config.webhooks.allowPrivate },
+    idempotencyPendingSeconds: config.idempotencyPendingSeconds,
+    webhooks: {
+      allowPrivate: config.webhooks.allowPrivate,
+      extraPorts: config.webhooks.extraPorts,
+    },
+    webhookSecretOverlapSeconds: config.webhooks.secretOverlapSeconds,
+    failpoint: failpointFor(config.failpoint),
     rateLimit: rateLimitPerKey(queueRedis, {
       prefix: config.keyPrefix,
       perMinute: config.rateLimitPerMinute,
@@ -67,6 +75,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     models: config.models,
     logger,
     publicUrl: config.publicUrl,
+    trustProxy: config.trustProxy,
     checkHealth: async () => ({
       redis: await check(() => queueRedis.ping()),
       store: await check(() => store.ping()),

@@ -69,7 +69,7 @@ async function generate(
       format: extra.format ?? "png",
     },
   });
-  await store.createGeneration(record);
+  await store.accept({ records: [record] });
   await producer.enqueue(
     "generate",
     { generationId: record.id, userId: "alice" },
@@ -216,16 +216,18 @@ describe("Gemini provider through the queue", () => {
     expect(callsFor(record)).toHaveLength(1);
   });
 
-  it("treats an unreadable answer as transient and ends failed, retryable, once every try is spent", async () => {
+  it("spends one budget of provider calls across every layer of retries, then says the failure is final", async () => {
     const record = await generate("malformed");
+    // 3 calls on the default model + 3 on the fallback use the generation's whole budget
+    // (GENERATION_MAX_PROVIDER_CALLS, 6): the job does not run again to call 12 more times.
     expect(record).toMatchObject({
       status: "failed",
-      attempts: 3,
-      error: { code: "PROVIDER_ERROR" },
+      attempts: 1,
+      providerCalls: 6,
+      error: { code: "PROVIDER_ERROR", retryable: false },
     });
-    // 3 job attempts × (3 calls on the default model + 3 on the fallback).
-    expect(record.providerCalls).toBe(18);
-    expect(callsFor(record)).toHaveLength(18);
+    expect(record.error?.message).toMatch(/budget/);
+    expect(callsFor(record)).toHaveLength(6);
   });
 
   it("stores the model's image converted to the requested format", async () => {

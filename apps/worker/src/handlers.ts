@@ -1,16 +1,12 @@
 import { toAppError } from "@nanobanana/errors";
+import { type NotifyDeps, notifyFinished, type SweepDeps, sweep } from "@nanobanana/generations";
 import type { Logger } from "@nanobanana/logger";
 import { observeSettled } from "@nanobanana/metrics";
-import {
-  type NotifyDeps,
-  notifySettled,
-  type PipelineDeps,
-  recordAttemptFailure,
-  runGeneration,
-} from "@nanobanana/pipeline";
+import { type PipelineDeps, recordAttemptFailure, runGeneration } from "@nanobanana/pipeline";
 import {
   type generationQueue,
   type Handlers,
+  type maintenanceQueue,
   UnrecoverableError,
   type webhookQueue,
 } from "@nanobanana/queue";
@@ -27,7 +23,7 @@ export function generationHandlers(
   const notify = async (generationId: string, log: Logger) => {
     const record = await deps.store.getGeneration(generationId);
     if (!record) return;
-    await notifySettled({ ...deps.notify, logger: log }, record);
+    await notifyFinished({ ...deps.notify, logger: log }, record);
     observeSettled(record);
   };
   return {
@@ -42,14 +38,19 @@ export function generationHandlers(
         return outcome.kind;
       } catch (thrown) {
         const error = toAppError(thrown);
-        const willRetry = error.retryable && attempt < (job.opts.attempts ?? 1);
+        const { willRetry } = await recordAttemptFailure(deps, generationId, error, {
+          attempt,
+          maxAttempts: job.opts.attempts ?? 1,
+        });
         log.warn(
           { code: error.code, err: error.message, attempt, willRetry },
           "generation attempt failed",
         );
-        await recordAttemptFailure(deps.store, generationId, error, willRetry);
-        if (!willRetry) await notify(generationId, log);
-        if (!error.retryable) throw new UnrecoverableError(`${error.code}: ${error.message}`);
+        if (!willRetry) {
+          await notify(generationId, log);
+          // Final: no attempts or provider calls left, or an error no retry can mend.
+          throw new UnrecoverableError(`${error.code}: ${error.message}`);
+        }
         throw error;
       }
     },
@@ -85,6 +86,20 @@ export function webhookHandlers(
         );
       }
       return outcome.kind;
+    },
+  };
+}
+
+/** The sweep, logged when it had anything to do. */
+export function maintenanceHandlers(
+  deps: SweepDeps,
+  logger: Logger,
+): Handlers<typeof maintenanceQueue> {
+  return {
+    async sweep(_payload, job) {
+      const report = await sweep({ ...deps, logger: logger.child({ jobId: job.id }) });
+      if (Object.values(report).some((n) => n > 0)) logger.info(report, "sweep done");
+      return report;
     },
   };
 }

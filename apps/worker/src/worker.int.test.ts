@@ -56,6 +56,7 @@ async function setup(
   script: Array<(request: ImageRequest) => Promise<void> | void> = [() => undefined],
   costUsd = 0,
   monthlyBudgetUsd?: number,
+  options: { cacheScope?: "user" | "global" } = {},
 ) {
   const prefix = uniquePrefix("worker");
   const store = createRedisStore(storeRedis, prefix);
@@ -73,6 +74,7 @@ async function setup(
         cacheTtlSeconds: 3600,
         monthlyBudgetUsd,
         priceOf: () => costUsd,
+        ...options,
       },
       logger,
     ),
@@ -88,19 +90,16 @@ async function setup(
     format: "png" | "webp" | "jpeg" = "png",
     webhook?: { url: string; events: string[] },
     cache = true,
+    userId = "alice",
   ) => {
     const record = newGenerationRecord({
       id: newId("gen"),
-      userId: "alice",
+      userId,
       request: { prompt, quality: "standard", aspectRatio: "4:3", format, cache },
     });
     if (webhook) record.webhook = webhook;
-    await store.createGeneration(record);
-    await producer.enqueue(
-      "generate",
-      { generationId: record.id, userId: "alice" },
-      { jobId: record.id },
-    );
+    await store.accept({ records: [record] });
+    await producer.enqueue("generate", { generationId: record.id, userId }, { jobId: record.id });
     return record.id;
   };
   const settled = (id: string, timeoutMs = 20_000) =>
@@ -248,10 +247,15 @@ describe("generation worker", () => {
     ]);
     const id = await t.submit();
     const done = await t.settled(id, 30_000);
+    // The last failure says it is final: no client should wait for another retry.
     expect(done).toMatchObject({
       status: "failed",
       attempts: 3,
-      error: { code: "INTERNAL", message: "socket hang up" },
+      error: {
+        code: "INTERNAL",
+        message: "socket hang up (final: all 3 attempts used)",
+        retryable: false,
+      },
     });
     expect(t.calls()).toBe(3);
   });
@@ -345,6 +349,44 @@ describe("generation worker", () => {
       expect(bypass).toMatchObject({ status: "completed", cached: false, cacheKey: null });
       expect(bypass.image?.key).toBe(`images/${bypass.id}.png`);
       expect(t.calls()).toBe(2);
+    });
+
+    it("keeps each user's cache their own by default: another user's identical request draws anew", async () => {
+      const t = await setup();
+      const alice = await t.settled(await t.submit("a private brass compass"));
+      const bob = await t.settled(
+        await t.submit("a private brass compass", "png", undefined, true, "bob"),
+      );
+      // Nothing tells bob that alice drew this prompt.
+      expect(alice.cached).toBe(false);
+      expect(bob).toMatchObject({ status: "completed", cached: false, cost: { savedUsd: 0 } });
+      expect(t.calls()).toBe(2);
+      const again = await t.settled(
+        await t.submit("a private brass compass", "png", undefined, true, "bob"),
+      );
+      expect(again.cached).toBe(true);
+    });
+
+    it("shares one cache across users with CACHE_SCOPE=global", async () => {
+      const t = await setup(undefined, 0, undefined, { cacheScope: "global" });
+      await t.settled(await t.submit("a shared brass compass"));
+      const bob = await t.settled(
+        await t.submit("a shared brass compass", "png", undefined, true, "bob"),
+      );
+      expect(bob.cached).toBe(true);
+      expect(t.calls()).toBe(1);
+    });
+
+    it("gives identical requests the same A/B arm, so A/B variants never defeat the cache", async () => {
+      const t = await setup();
+      const prompt = "headshot of a violinist, studio portrait";
+      const first = await t.settled(await t.submit(prompt));
+      const rest = [];
+      for (let i = 0; i < 3; i++) rest.push(await t.settled(await t.submit(prompt)));
+      expect(first.template?.id).toMatch(/portrait/);
+      expect(new Set([first, ...rest].map((r) => r.template?.variant)).size).toBe(1);
+      expect(rest.map((r) => r.cached)).toEqual([true, true, true]);
+      expect(t.calls()).toBe(1);
     });
 
     it("never caches a failed generation", async () => {

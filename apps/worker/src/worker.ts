@@ -16,11 +16,12 @@ import {
   createProducer,
   deliveryJobId,
   generationQueue,
+  maintenanceQueue,
   webhookQueue,
 } from "@nanobanana/queue";
 import { openStore } from "@nanobanana/store";
 import type { Redis } from "ioredis";
-import { generationHandlers, webhookHandlers } from "./handlers.ts";
+import { generationHandlers, maintenanceHandlers, webhookHandlers } from "./handlers.ts";
 
 /** The provider config names: the offline sketch renderer, or Gemini with a shared rate limit. */
 function createImageProvider(config: Config, redis: Redis, logger: Logger): ImageProvider {
@@ -96,6 +97,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     kind: config.store,
     redis: storeRedis,
     keyPrefix: config.keyPrefix,
+    retentionSeconds: config.retentionSeconds,
     firestore: config.firestore,
   });
   const blobs = openBlobStore({ kind: config.blobStore, dataDir: config.dataDir, gcs: config.gcs });
@@ -129,6 +131,8 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
         cacheTtlSeconds: config.cacheTtlSeconds,
         monthlyBudgetUsd: config.monthlyBudgetUsd,
         priceOf: (model) => config.prices[model] ?? 0,
+        cacheScope: config.cacheScope,
+        maxProviderCalls: config.maxProviderCalls,
       },
       logger,
     ),
@@ -146,6 +150,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       {
         store,
         allowPrivate: config.webhooks.allowPrivate,
+        extraPorts: config.webhooks.extraPorts,
         timeoutMs: config.webhooks.timeoutMs,
         schedule: config.webhooks.retrySchedule,
         enqueueRetry: async (deliveryId, attempt, delayMs) => {
@@ -166,7 +171,27 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       worker: { lockDuration: config.workerLockMs, stalledInterval: config.workerLockMs },
     },
   );
-  const consumers = [generation, webhooks];
+  // The sweep: one job every SWEEP_INTERVAL_MS, run by one worker at a time.
+  const generationProducer = createProducer(generationQueue, storeRedis, config.keyPrefix);
+  const maintenanceProducer = createProducer(maintenanceQueue, storeRedis, config.keyPrefix);
+  const maintenance = createConsumer(
+    maintenanceQueue,
+    maintenanceHandlers(
+      {
+        store,
+        blobs,
+        producer: generationProducer,
+        notify: { ...notify, logger },
+        logger,
+        graceMs: config.sweepIntervalMs,
+        cacheTtlSeconds: config.cacheTtlSeconds,
+      },
+      logger,
+    ),
+    { connection: queueRedis, prefix: config.keyPrefix, concurrency: 1 },
+  );
+  await maintenanceProducer.schedule("sweep", config.sweepIntervalMs, {});
+  const consumers = [generation, webhooks, maintenance];
   for (const consumer of consumers) {
     consumer.on("error", (error) =>
       logger.error({ err: error, queue: consumer.name }, "worker error"),
@@ -224,7 +249,11 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
         await Promise.all(consumers.map((c) => c.close(true)));
       }
       health?.close();
-      await webhookProducer.close();
+      await Promise.all([
+        webhookProducer.close(),
+        generationProducer.close(),
+        maintenanceProducer.close(),
+      ]);
       await Promise.allSettled([queueRedis.quit(), storeRedis.quit(), closeStore()]);
       logger.info("worker stopped");
     },

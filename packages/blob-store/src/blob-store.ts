@@ -25,6 +25,11 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** A time-limited URL the client can fetch directly, or null when this store cannot make one. */
   signedUrl(key: string): Promise<string | null>;
+  /**
+   * Deletes objects under `prefix` last written before `before`; returns how many. Cloud
+   * Storage answers 0: its bucket lifecycle rule does this (infra/gcs-lifecycle.json).
+   */
+  deleteOlderThan(prefix: string, before: Date): Promise<number>;
 }
 
 const KEY = /^[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*)*$/i;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { assertBlobKey, type BlobRead, type BlobStore, type BlobWrite } from "./blob-store.ts";
 
@@ -16,7 +16,12 @@ export function createFsBlobStore(root: string): BlobStore {
     name: "fs",
     async put(key, bytes, options: BlobWrite) {
       const path = pathOf(key);
-      if (options.createOnly && (await this.exists(key))) return;
+      if (options.createOnly && (await this.exists(key))) {
+        // Its age now counts from this write, so the clean-up keeps what is still wanted.
+        const now = new Date();
+        await utimes(path, now, now).catch(() => undefined);
+        return;
+      }
       await mkdir(dirname(path), { recursive: true });
       // Write then rename: a reader never sees half an image, and a retry just replaces it.
       const tmp = `${path}.${randomUUID()}.tmp`;
@@ -59,6 +64,27 @@ export function createFsBlobStore(root: string): BlobStore {
     async signedUrl() {
       // Local files are served through the API.
       return null;
+    },
+    async deleteOlderThan(prefix, before) {
+      const dir = join(root, prefix);
+      let entries: string[];
+      try {
+        entries = await readdir(dir, { recursive: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
+        throw error;
+      }
+      let deleted = 0;
+      for (const entry of entries) {
+        if (entry.endsWith(".meta.json") || entry.endsWith(".tmp")) continue;
+        const path = join(dir, entry);
+        const info = await stat(path).catch(() => null);
+        if (!info?.isFile() || info.mtime >= before) continue;
+        await rm(path, { force: true });
+        await rm(sidecar(path), { force: true });
+        deleted++;
+      }
+      return deleted;
     },
     async delete(key) {
       const path = pathOf(key);

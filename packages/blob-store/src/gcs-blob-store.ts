@@ -68,6 +68,10 @@ export function createGcsBlobStore(settings: GcsSettings): BlobStore {
       const [exists] = await bucket.file(key).exists();
       return exists;
     },
+    async deleteOlderThan() {
+      // The bucket's lifecycle rule deletes cache/ objects by age (infra/gcs-lifecycle.json).
+      return 0;
+    },
     async delete(key) {
       assertBlobKey(key);
       await bucket.file(key).delete({ ignoreNotFound: true });

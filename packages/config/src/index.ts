@@ -242,6 +242,13 @@ const envSchema = z.object({
   WORKER_HEALTH_PORT: int(0, 65535).optional(),
   WORKER_LOCK_MS: int(1_000, 600_000).default(30_000),
   SHUTDOWN_TIMEOUT_MS: int(0, 3_600_000).default(25_000),
+  // Testing only: the process kills itself (SIGKILL) on reaching this step, so crash
+  // recovery is proven with real processes (accept.before-write, accept.after-write,
+  // cancel.after-finish).
+  FAILPOINT: z
+    .string()
+    .regex(/^[a-z]+\.[a-z-]+$/, "must name a step such as accept.after-write")
+    .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   REDIS_SERVER_BIN: z.string().default("redis-server"),
 });
@@ -314,6 +321,8 @@ export interface Config {
   workerLockMs: number;
   logLevel: string;
   redisServerBin: string;
+  /** Testing only: the step at which the process kills itself. */
+  failpoint: string | undefined;
 }
 
 export interface GeminiConfig {
@@ -461,6 +470,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerHealthPort: e.WORKER_HEALTH_PORT,
     logLevel: e.LOG_LEVEL,
     redisServerBin: e.REDIS_SERVER_BIN,
+    failpoint: e.FAILPOINT,
   };
 }
 

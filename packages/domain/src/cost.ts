@@ -17,6 +17,21 @@ export interface CostWindow {
 const DAY_MS = 86_400_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+/**
+ * Noon UTC of a calendar day written YYYY-MM-DD, or undefined when there is no such day:
+ * "2026-02-31" is refused, where Date would quietly read it as March 3.
+ */
+export function parseIsoDay(text: string): Date | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return undefined;
+  const [year, month, day] = match.slice(1).map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(2000, 0, 1, 12));
+  date.setUTCFullYear(year, month - 1, day); // setUTCFullYear: years 0-99 stay themselves
+  const real =
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  return real ? date : undefined;
+}
+
 /** The UTC day, ISO week (Monday first) and month that contain `date`. */
 export function costWindows(date: Date): { day: CostWindow; week: CostWindow; month: CostWindow } {
   const day = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
@@ -41,3 +56,9 @@ export function costWindows(date: Date): { day: CostWindow; week: CostWindow; mo
 }
 
 export const roundUsd = (usd: number) => Math.round(usd * 1e6) / 1e6;
+
+/** The day, ISO week and month a generation created at `iso` counts towards. */
+export function costPeriodsOf(iso: string): [day: string, week: string, month: string] {
+  const { day, week, month } = costWindows(new Date(iso));
+  return [day.period, week.period, month.period];
+}

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import {
+  type BatchRecord,
   type GenerationRecord,
   presentGeneration,
   summarizeBatch,
@@ -57,10 +58,11 @@ async function emit(
 }
 
 /**
- * The pipeline's last stage, for a generation that reached a terminal status: its own
- * event, then its batch's, once every item of the batch has finished.
+ * Sends what a generation's end calls for: its own event, then its batch's once the batch
+ * has completed. Safe to repeat (delivery ids are derived from the subject, so a repeat
+ * sends nothing new); each subject leaves the outbox once its webhook exists.
  */
-export async function notifySettled(deps: NotifyDeps, record: GenerationRecord): Promise<void> {
+export async function notifyFinished(deps: NotifyDeps, record: GenerationRecord): Promise<void> {
   if (!TERMINAL_STATUSES.includes(record.status)) return;
   const event: WebhookEvent | null =
     record.status === "completed"
@@ -76,24 +78,23 @@ export async function notifySettled(deps: NotifyDeps, record: GenerationRecord):
       presentGeneration(record, deps.baseUrl),
     );
   }
-  if (record.batchId) await settleBatchItem(deps, record.batchId, record.id);
+  if (record.webhook) await deps.store.clearNotification(record.id);
+  if (!record.batchId) return;
+  const batch = await deps.store.getBatch(record.batchId);
+  if (batch?.completedAt) await notifyBatchCompleted(deps, batch);
 }
 
-async function settleBatchItem(deps: NotifyDeps, batchId: string, itemId: string): Promise<void> {
-  const settled = await deps.store.markBatchItemSettled(batchId, itemId);
-  const batch = await deps.store.getBatch(batchId);
-  if (!batch || settled < batch.total) return;
-  const completedAt = new Date().toISOString();
-  if (!(await deps.store.markBatchCompleted(batchId, completedAt))) return;
-  deps.logger.info({ batchId, total: batch.total }, "batch completed");
+/** batch.completed, once, for a batch whose every item has settled. */
+export async function notifyBatchCompleted(deps: NotifyDeps, batch: BatchRecord): Promise<void> {
+  if (!batch.completedAt) return;
   if (batch.webhook && wants(batch.webhook, "batch.completed")) {
     const items = await deps.store.getGenerations(batch.ids);
-    const summary = summarizeBatch({ ...batch, completedAt }, items);
     await emit(
       deps,
       "batch.completed",
       { id: batch.id, userId: batch.userId, url: batch.webhook.url },
-      summary,
+      summarizeBatch(batch, items),
     );
+    await deps.store.clearNotification(batch.id);
   }
 }

@@ -63,3 +63,14 @@ export async function runService(
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
 }
+
+/**
+ * FAILPOINT (testing only): a function the use cases call at their crash-sensitive steps,
+ * which kills this process with SIGKILL, no clean-up, when it reaches the configured step.
+ */
+export function failpointFor(step: string | undefined): ((at: string) => void) | undefined {
+  if (!step) return undefined;
+  return (at) => {
+    if (at === step) process.kill(process.pid, "SIGKILL");
+  };
+}

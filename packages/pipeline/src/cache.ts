@@ -13,6 +13,8 @@ export interface CacheKeyParts {
   provider: string;
   /** The template's id@version: editing wording invalidates what it drew. */
   template: string;
+  /** Whose cache this is ("user:{id}"); absent when the deployment shares one (CACHE_SCOPE). */
+  scope?: string;
 }
 
 /** sha256 over a canonical (key-sorted) JSON of the parts. */

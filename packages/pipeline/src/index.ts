@@ -1,7 +1,7 @@
-export { deliveryIdFor, type NotifyDeps, notifySettled } from "./notify.ts";
 export { type ProcessedImage, postProcessImage } from "./post-process.ts";
 export {
   type AttemptContext,
+  callsLeft,
   type GenerationOutcome,
   imageKeyFor,
   imagePathFor,

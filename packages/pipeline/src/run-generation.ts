@@ -14,7 +14,7 @@ import {
 import { AppError, toAppError } from "@nanobanana/errors";
 import type { ImageProvider } from "@nanobanana/providers";
 import type { Store } from "@nanobanana/store";
-import { enhancePrompt, subjectOf } from "@nanobanana/templates";
+import { enhancePrompt, subjectOf, variantSeedFor } from "@nanobanana/templates";
 import type { Logger } from "pino";
 import { cacheKeyFor, claimOrWait } from "./cache.ts";
 import { postProcessImage } from "./post-process.ts";
@@ -30,6 +30,10 @@ export interface PipelineDeps {
   monthlyBudgetUsd?: number | undefined;
   /** USD per image of a model, from the pricing table. */
   priceOf?: (model: string) => number;
+  /** user: each user's cache is their own (the default); global: everyone shares one. */
+  cacheScope?: "user" | "global";
+  /** Provider calls one generation may make in all, across every layer of retries. */
+  maxProviderCalls?: number;
 }
 
 export interface AttemptContext {
@@ -115,7 +119,8 @@ export async function runGeneration(
       quality: record.quality,
       aspectRatio: record.aspectRatio,
       certainty: classification.certainty,
-      variantSeed: generationId,
+      // Identical requests get the same A/B arm, and so the same cache entry and image.
+      variantSeed: variantSeedFor(record),
       ...(custom ? { custom } : {}),
     });
     const template: TemplateUse = {
@@ -132,6 +137,9 @@ export async function runGeneration(
           format: record.format,
           provider: provider.name,
           template: `${template.id}@${template.version}/${template.variant}`,
+          // Per user unless the deployment shares one cache: a hit must not tell a user
+          // what someone else drew.
+          ...(deps.cacheScope === "global" ? {} : { scope: `user:${record.userId}` }),
         })
       : null;
     await advance("enhance", "cache", {
@@ -158,9 +166,9 @@ export async function runGeneration(
         timings.cacheMs = Date.now() - stageStarted;
         timings.totalMs = Date.now() - started;
         const completedAt = new Date().toISOString();
-        const hit: Partial<GenerationRecord> = {
-          status: "completed",
-          stage: "done",
+        const hit = {
+          status: "completed" as const,
+          stage: "done" as const,
           cached: true,
           provider: claim.entry.provider,
           model: claim.entry.model,
@@ -170,19 +178,15 @@ export async function runGeneration(
           completedAt,
           error: null,
         };
-        if (
-          !(await store.updateGeneration(generationId, hit, { onlyIfStatusIn: ["processing"] }))
-        ) {
-          return { kind: "skipped", reason: "record moved on" };
-        }
+        const [finished] = await store.finishGenerations([{ id: generationId, patch: hit }], {
+          onlyIfStatusIn: ["processing"],
+        });
+        if (!finished) return { kind: "skipped", reason: "record moved on" };
         deps.logger.info(
           { generationId, cacheKey, savedUsd: claim.entry.costUsd },
           "served from cache",
         );
-        return await counted({
-          kind: "completed",
-          record: { ...record, ...hit, updatedAt: completedAt },
-        });
+        return await counted({ kind: "completed", record: finished });
       }
       lockHeld = claim.kind === "owner";
     }
@@ -222,8 +226,10 @@ async function checkBudget(deps: PipelineDeps, record: GenerationRecord): Promis
   const budget = Math.min(...caps);
   const price = deps.priceOf?.(record.requestedModel ?? deps.provider.defaultModel) ?? 0;
   if (price === 0) return;
+  // Running totals: one read, however many images the month holds.
   const month = costWindows(new Date()).month;
-  const spent = (await deps.store.costSummary(record.userId, month, [])).usd;
+  const spent =
+    (await deps.store.costTotals(record.userId, [month.period]))[month.period]?.usd ?? 0;
   if (spent + price > budget) {
     throw new AppError(
       "BUDGET_EXCEEDED",
@@ -252,6 +258,13 @@ async function drawAndStore(
   const { store, blobs, provider } = deps;
   const { label, enhancement, cacheKey, timings, started, context, advance } = draw;
   const generationId = record.id;
+  const maxCalls = callsLeft(deps, record);
+  if (maxCalls === 0) {
+    throw new AppError(
+      "PROVIDER_ERROR",
+      `no provider calls left: this generation used its budget of ${deps.maxProviderCalls ?? DEFAULT_MAX_PROVIDER_CALLS}`,
+    );
+  }
   const result = await provider.generate(
     {
       prompt: enhancement.enhancedPrompt,
@@ -261,7 +274,10 @@ async function drawAndStore(
       aspectRatio: record.aspectRatio,
       ...(record.requestedModel ? { model: record.requestedModel } : {}),
     },
-    context.signal ? { signal: context.signal } : {},
+    {
+      ...(context.signal ? { signal: context.signal } : {}),
+      maxCalls,
+    },
   );
   await advance("generate", "post_process", { provider: result.provider, model: result.model });
 
@@ -294,9 +310,11 @@ async function drawAndStore(
     sha256: image.sha256,
     key,
   };
-  const completed: Partial<GenerationRecord> = {
-    status: "completed",
-    stage: "done",
+  const completed = {
+    status: "completed" as const,
+    stage: "done" as const,
+    provider: result.provider,
+    model: result.model,
     cost: { usd: result.costUsd, savedUsd: 0 },
     usage: result.usage ?? null,
     providerCalls: record.providerCalls + result.calls,
@@ -307,7 +325,7 @@ async function drawAndStore(
     completedAt,
     error: null,
   };
-  const applied = await store.updateGeneration(generationId, completed, {
+  const [finished] = await store.finishGenerations([{ id: generationId, patch: completed }], {
     onlyIfStatusIn: ["processing"],
   });
   if (cacheKey) {
@@ -324,7 +342,7 @@ async function drawAndStore(
       deps.cacheTtlSeconds,
     );
   }
-  if (!applied) return { kind: "skipped", reason: "record moved on during upload" };
+  if (!finished) return { kind: "skipped", reason: "record moved on during upload" };
   deps.logger.info(
     {
       generationId,
@@ -335,7 +353,7 @@ async function drawAndStore(
     },
     "generation completed",
   );
-  return { kind: "completed", record: { ...record, ...completed, updatedAt: completedAt } };
+  return { kind: "completed", record: finished };
 }
 
 // "post_process" → "postProcessMs": stage names are data, timing keys are JSON fields.
@@ -348,34 +366,63 @@ class StageAbandoned extends Error {
   }
 }
 
+const DEFAULT_MAX_PROVIDER_CALLS = 6;
+
+/** What is left of the generation's budget of provider calls (GENERATION_MAX_PROVIDER_CALLS). */
+export const callsLeft = (
+  deps: Pick<PipelineDeps, "maxProviderCalls">,
+  record: Pick<GenerationRecord, "providerCalls">,
+) => Math.max(0, (deps.maxProviderCalls ?? DEFAULT_MAX_PROVIDER_CALLS) - record.providerCalls);
+
 /**
- * Writes a failed attempt to the record. While retries remain the record goes back to
- * "queued" with the error shown as retryable; on the last attempt it ends "failed".
+ * Writes a failed attempt to the record and says whether the job should run again: only a
+ * retryable error, with job attempts left and provider calls left in the generation's
+ * budget. Otherwise the record ends "failed" with `retryable: false`, saying it is final;
+ * while retries remain it goes back to "queued" with the error shown as retryable.
  */
 export async function recordAttemptFailure(
-  store: Store,
+  deps: Pick<PipelineDeps, "store" | "maxProviderCalls">,
   generationId: string,
   error: AppError,
-  willRetry: boolean,
-): Promise<void> {
+  attempts: { attempt: number; maxAttempts: number },
+): Promise<{ willRetry: boolean; record: GenerationRecord | null }> {
+  const { store } = deps;
   // Calls the provider made before failing still count (they show what was tried).
   const calls = (error.details as { calls?: number } | undefined)?.calls ?? 0;
   const providerCalls = ((await store.getGeneration(generationId))?.providerCalls ?? 0) + calls;
-  await store.updateGeneration(
-    generationId,
-    willRetry
-      ? {
-          status: "queued",
-          stage: "queued",
-          providerCalls,
-          error: { ...error.toJSON(), retryable: true },
-        }
-      : {
+  const budgetLeft = callsLeft(deps, { providerCalls }) > 0;
+  const willRetry = error.retryable && attempts.attempt < attempts.maxAttempts && budgetLeft;
+  if (willRetry) {
+    await store.updateGeneration(
+      generationId,
+      {
+        status: "queued",
+        stage: "queued",
+        providerCalls,
+        error: { ...error.toJSON(), retryable: true },
+      },
+      { onlyIfStatusIn: ["queued", "processing"] },
+    );
+    return { willRetry, record: null };
+  }
+  const why = !error.retryable
+    ? ""
+    : !budgetLeft
+      ? ` (final: the generation's ${providerCalls} provider calls used its whole budget)`
+      : ` (final: all ${attempts.maxAttempts} attempts used)`;
+  const [record] = await store.finishGenerations(
+    [
+      {
+        id: generationId,
+        patch: {
           status: "failed",
           providerCalls,
-          error: error.toJSON(),
+          error: { ...error.toJSON(), message: `${error.message}${why}`, retryable: false },
           completedAt: new Date().toISOString(),
         },
+      },
+    ],
     { onlyIfStatusIn: ["queued", "processing"] },
   );
+  return { willRetry, record: record ?? null };
 }

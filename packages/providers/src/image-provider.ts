@@ -26,12 +26,21 @@ export interface ImageResult {
   calls: number;
 }
 
+export interface GenerateOptions {
+  signal?: AbortSignal;
+  /**
+   * Calls this generation may still make (its budget across every layer of retries). A
+   * provider that would need more stops and fails with retryable: false.
+   */
+  maxCalls?: number;
+}
+
 /** The port every image model sits behind. */
 export interface ImageProvider {
   readonly name: string;
   readonly models: readonly string[];
   readonly defaultModel: string;
-  generate(request: ImageRequest, options?: { signal?: AbortSignal }): Promise<ImageResult>;
+  generate(request: ImageRequest, options?: GenerateOptions): Promise<ImageResult>;
 }
 
 /** Pixel size for an aspect ratio with the given long side. */

@@ -63,4 +63,19 @@ export const webhookQueue = defineQueue({
  */
 export const deliveryJobId = (deliveryId: string, attempt: number) => `${deliveryId}-${attempt}`;
 
-export const QUEUES = [generationQueue, webhookQueue] as const;
+/**
+ * Housekeeping, one job at a time across all workers: the sweep (packages/generations)
+ * repairs what a crash between two steps left and deletes expired cache images. A job
+ * scheduler adds one every SWEEP_INTERVAL_MS; a sweep that fails is simply run by the next.
+ */
+export const maintenanceQueue = defineQueue({
+  name: "maintenance",
+  jobs: {
+    sweep: {
+      schema: z.strictObject({}),
+      options: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+    },
+  },
+});
+
+export const QUEUES = [generationQueue, webhookQueue, maintenanceQueue] as const;

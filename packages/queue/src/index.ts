@@ -4,6 +4,7 @@ export {
   deliveryJobId,
   generateJobSchema,
   generationQueue,
+  maintenanceQueue,
   QUEUES,
   webhookQueue,
 } from "./catalog.ts";

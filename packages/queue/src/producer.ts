@@ -14,6 +14,8 @@ export interface Producer<Q extends QueueDefinition> {
     name: N,
     items: Array<{ payload: PayloadOf<Q, N>; jobId?: string }>,
   ): Promise<Job[]>;
+  /** Adds one `name` job every `everyMs` (a BullMQ job scheduler: one, however many call it). */
+  schedule<N extends JobName<Q>>(name: N, everyMs: number, payload: PayloadOf<Q, N>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,10 @@ export function createProducer<Q extends QueueDefinition>(
         };
       });
       return guarded(() => queue.addBulk(jobs));
+    },
+    async schedule(name, everyMs, payload) {
+      const { data, options: jobOptions } = prepare(name, payload);
+      await queue.upsertJobScheduler(name, { every: everyMs }, { name, data, opts: jobOptions });
     },
     close: () => queue.close(),
   };

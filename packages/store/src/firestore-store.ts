@@ -1,14 +1,19 @@
-import { AggregateField, FieldPath, FieldValue, type Firestore } from "@google-cloud/firestore";
+import {
+  type DocumentSnapshot,
+  FieldPath,
+  FieldValue,
+  type Firestore,
+} from "@google-cloud/firestore";
 import {
   type ApiKeyRecord,
   type BatchRecord,
   type CacheEntry,
   type CostSummary,
   type CustomTemplate,
+  costPeriodsOf,
   type Feedback,
   type GenerationRecord,
   type Preferences,
-  roundUsd,
   type TemplateStats,
   type TemplateUse,
   type WebhookDelivery,
@@ -20,6 +25,7 @@ import {
   type Page,
   type Store,
   type StoredResponse,
+  type StoreOptions,
 } from "./store.ts";
 
 const ID_CURSOR = /^gen_[0-9a-z]{26}$/;
@@ -35,16 +41,26 @@ const ALREADY_EXISTS = 6;
  *   deliveries/{id}                      webhook deliveries
  *   cache/{key}, cacheLocks/{key}        cache entries and leases, each with expiresAt
  *   apiKeys/{sha256}                     API keys made at run time, by hash only
+ *   costTotals/{userId}~{period}         running totals (µ$) of a day, ISO week or month
+ *   pendingEnqueues/{acceptanceId}       acceptances whose jobs are not yet confirmed enqueued
+ *   outbox/{subjectId}                   generations and batches whose webhooks may be unsent
  *
  * Write limits (about one sustained write per second per document): every document here is
  * written a handful of times in its life, never once per request of a busy user; batch
  * completion counts one small document per item instead of incrementing one counter. The
  * expiresAt fields are for TTL policies (infra/firestore.md); reads check expiry themselves,
- * since TTL deletion lags by up to a day.
+ * since TTL deletion lags by up to a day. Records, batches and deliveries carry `expireAt`
+ * (the retention) for the same TTL policy, and never show it to callers.
  */
 const STATS_SHARDS = 10;
 
-export function createFirestoreStore(db: Firestore): Store {
+export function createFirestoreStore(db: Firestore, options: StoreOptions = {}): Store {
+  const retentionSeconds = options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS;
+  const expireAt = () => new Date(Date.now() + retentionSeconds * 1000);
+  const pendingEnqueues = db.collection("pendingEnqueues");
+  const outbox = db.collection("outbox");
+  const costTotals = db.collection("costTotals");
+  const costDoc = (userId: string, period: string) => costTotals.doc(`${userId}~${period}`);
   const generations = db.collection("generations");
   const batches = db.collection("batches");
   const idempotency = db.collection("idempotency");
@@ -67,17 +83,40 @@ export function createFirestoreStore(db: Firestore): Store {
   return {
     name: "firestore",
 
-    async createGeneration(record) {
-      await generations.doc(record.id).create(record);
+    async accept({ records, batch, idempotency }) {
+      const acceptanceId = batch?.id ?? records[0]?.id;
+      if (!acceptanceId) return;
+      // One commit (Firestore no longer caps a batched write at 500 operations): the records,
+      // the batch, the marker and the idempotent answer exist together or not at all.
+      const writes = db.batch();
+      const expires = expireAt();
+      for (const record of records) {
+        writes.create(generations.doc(record.id), { ...record, expireAt: expires });
+      }
+      if (batch) writes.create(batches.doc(batch.id), { ...batch, expireAt: expires });
+      writes.set(pendingEnqueues.doc(acceptanceId), { at: new Date() });
+      if (idempotency) {
+        writes.set(idemDoc(idempotency.scope, idempotency.key), {
+          fingerprint: idempotency.fingerprint,
+          response: idempotency.response,
+          expiresAt: expiresIn(idempotency.ttlSeconds),
+        });
+      }
+      await writes.commit();
+    },
+    async unconfirmedAcceptances(before, limit) {
+      return idsBefore(pendingEnqueues, before, limit);
+    },
+    async confirmEnqueued(acceptanceId) {
+      await pendingEnqueues.doc(acceptanceId).delete();
     },
     async getGeneration(id) {
-      const snap = await generations.doc(id).get();
-      return snap.exists ? (snap.data() as GenerationRecord) : null;
+      return withoutExpiry<GenerationRecord>(await generations.doc(id).get());
     },
     async getGenerations(ids) {
       if (ids.length === 0) return [];
       const snaps = await db.getAll(...ids.map((id) => generations.doc(id)));
-      return snaps.map((s) => (s.exists ? (s.data() as GenerationRecord) : null));
+      return snaps.map((s) => withoutExpiry<GenerationRecord>(s));
     },
     async updateGeneration(id, patch, options = {}) {
       const ref = generations.doc(id);
@@ -92,78 +131,110 @@ export function createFirestoreStore(db: Firestore): Store {
         return true;
       });
     },
+    async finishGenerations(finishes, { onlyIfStatusIn }) {
+      const finishOne = async ({ id, patch }: (typeof finishes)[number]) => {
+        const ref = generations.doc(id);
+        const fields = { ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() };
+        return db.runTransaction(async (tx) => {
+          const record = withoutExpiry<GenerationRecord>(await tx.get(ref));
+          if (!record || !onlyIfStatusIn.includes(record.status)) return null;
+          tx.update(ref, fields);
+          if (record.batchId) {
+            tx.set(batches.doc(record.batchId).collection("settled").doc(id), {
+              at: fields.completedAt,
+              expireAt: expireAt(),
+            });
+          }
+          if (record.webhook) tx.set(outbox.doc(id), { at: new Date() });
+          if (patch.status === "completed") {
+            const usd = toMicros(patch.cost?.usd ?? 0);
+            const add = {
+              usd: FieldValue.increment(usd),
+              saved: FieldValue.increment(toMicros(patch.cost?.savedUsd ?? 0)),
+              images: FieldValue.increment(1),
+              hits: FieldValue.increment(patch.cached ? 1 : 0),
+              ...(patch.model
+                ? {
+                    models: {
+                      [patch.model]: {
+                        usd: FieldValue.increment(usd),
+                        images: FieldValue.increment(1),
+                      },
+                    },
+                  }
+                : {}),
+              expireAt: new Date(Date.now() + (retentionSeconds + 31 * 86_400) * 1000),
+            };
+            for (const period of costPeriodsOf(record.createdAt)) {
+              tx.set(costDoc(record.userId, period), add, { merge: true });
+            }
+          }
+          return { ...record, ...fields } as GenerationRecord;
+        });
+      };
+      // A few transactions at a time: a 1000-item cancel is quick without a write storm.
+      const moved: GenerationRecord[] = [];
+      for (let i = 0; i < finishes.length; i += 25) {
+        const done = await Promise.all(finishes.slice(i, i + 25).map(finishOne));
+        moved.push(...done.filter((r): r is GenerationRecord => r !== null));
+      }
+      // Unlike Redis, the batch's completion is a second step here; the sweep and batch
+      // status readers complete any batch a crash left between the two.
+      const at = finishes[0]?.patch.completedAt ?? new Date().toISOString();
+      for (const batchId of new Set(moved.map((r) => r.batchId).filter((b) => b !== null))) {
+        await this.completeBatchIfSettled(batchId, at);
+      }
+      return moved;
+    },
     async listHistory(userId, { limit, cursor }): Promise<Page<GenerationRecord>> {
       if (cursor !== undefined && !ID_CURSOR.test(cursor))
         throw invalidRequest("cursor is not one this API handed out");
       let query = generations.where("userId", "==", userId).orderBy(FieldPath.documentId(), "desc");
       if (cursor) query = query.startAfter(cursor);
       const snap = await query.limit(limit + 1).get();
-      const items = snap.docs.slice(0, limit).map((d) => d.data() as GenerationRecord);
+      const items = snap.docs
+        .slice(0, limit)
+        .map((d) => withoutExpiry<GenerationRecord>(d) as GenerationRecord);
       return { items, nextCursor: snap.docs.length > limit ? (items.at(-1)?.id ?? null) : null };
     },
 
-    async costSummary(userId, range, models): Promise<CostSummary> {
-      // Aggregation queries: the totals are computed where the records are, and cost needs
-      // no counter documents, so no busy user ever writes one document many times a second.
-      const completed = generations
-        .where("userId", "==", userId)
-        .where("status", "==", "completed")
-        .where("createdAt", ">=", range.from)
-        .where("createdAt", "<", range.to);
-      const sums = {
-        usd: AggregateField.sum("cost.usd"),
-        savedUsd: AggregateField.sum("cost.savedUsd"),
-        images: AggregateField.count(),
-      };
-      const [totals, hits, ...perModel] = await Promise.all([
-        completed.aggregate(sums).get(),
-        completed.where("cached", "==", true).count().get(),
-        ...models.map((model) => completed.where("model", "==", model).aggregate(sums).get()),
-      ]);
-      return {
-        usd: roundUsd(totals.data().usd ?? 0),
-        savedUsd: roundUsd(totals.data().savedUsd ?? 0),
-        images: totals.data().images,
-        cacheHits: hits.data().count,
-        byModel: perModel
-          .map((snap, i) => ({
-            model: models[i] ?? "",
-            usd: roundUsd(snap.data().usd ?? 0),
-            images: snap.data().images,
-          }))
-          .filter((m) => m.images > 0),
-      };
+    async costTotals(userId, periods) {
+      if (periods.length === 0) return {};
+      const snaps = await db.getAll(...periods.map((period) => costDoc(userId, period)));
+      return Object.fromEntries(
+        periods.map((period, i) => [period, totalsFrom(snaps[i]?.data() ?? {})]),
+      );
     },
 
-    async createBatch(batch, items) {
-      // A write batch holds at most 500 writes: items go first, the batch document last,
-      // so a batch that exists always has all its items.
-      for (let i = 0; i < items.length; i += 400) {
-        const writes = db.batch();
-        for (const record of items.slice(i, i + 400))
-          writes.create(generations.doc(record.id), record);
-        await writes.commit();
-      }
-      await batches.doc(batch.id).create(batch);
-    },
     async getBatch(id) {
-      const snap = await batches.doc(id).get();
-      return snap.exists ? (snap.data() as BatchRecord) : null;
+      return withoutExpiry<BatchRecord>(await batches.doc(id).get());
     },
-    async markBatchItemSettled(batchId, itemId) {
-      const settled = batches.doc(batchId).collection("settled");
-      await settled.doc(itemId).set({ at: new Date().toISOString() });
-      const count = await settled.count().get();
-      return count.data().count;
-    },
-    async markBatchCompleted(id, at) {
-      const ref = batches.doc(id);
+    async completeBatchIfSettled(batchId, at) {
+      const ref = batches.doc(batchId);
       return db.runTransaction(async (tx) => {
-        const snap = await tx.get(ref);
-        if (!snap.exists || snap.get("completedAt") !== null) return false;
+        const batch = withoutExpiry<BatchRecord>(await tx.get(ref));
+        if (!batch || batch.completedAt !== null) return false;
+        const settled = await tx.get(ref.collection("settled").count());
+        if (settled.data().count < batch.total) return false;
         tx.update(ref, { completedAt: at });
+        if (batch.webhook) tx.set(outbox.doc(batchId), { at: new Date() });
         return true;
       });
+    },
+    async openBatches(before, limit) {
+      const snap = await batches
+        .where("completedAt", "==", null)
+        .where("createdAt", "<", before)
+        .orderBy("createdAt")
+        .limit(limit)
+        .get();
+      return snap.docs.map((d) => d.id);
+    },
+    async pendingNotifications(before, limit) {
+      return idsBefore(outbox, before, limit);
+    },
+    async clearNotification(subjectId) {
+      await outbox.doc(subjectId).delete();
     },
 
     async reserveIdempotencyKey(
@@ -335,7 +406,7 @@ export function createFirestoreStore(db: Firestore): Store {
 
     async createDelivery(delivery) {
       try {
-        await deliveries.doc(delivery.id).create(delivery);
+        await deliveries.doc(delivery.id).create({ ...delivery, expireAt: expireAt() });
         return true;
       } catch (error) {
         if ((error as { code?: number }).code === ALREADY_EXISTS) return false;
@@ -343,8 +414,7 @@ export function createFirestoreStore(db: Firestore): Store {
       }
     },
     async getDelivery(id) {
-      const snap = await deliveries.doc(id).get();
-      return snap.exists ? (snap.data() as WebhookDelivery) : null;
+      return withoutExpiry<WebhookDelivery>(await deliveries.doc(id).get());
     },
     async updateDelivery(id, patch) {
       await deliveries
@@ -357,14 +427,14 @@ export function createFirestoreStore(db: Firestore): Store {
         .orderBy("createdAt", "desc")
         .limit(limit)
         .get();
-      return snap.docs.map((d) => d.data() as WebhookDelivery);
+      return snap.docs.map((d) => withoutExpiry<WebhookDelivery>(d) as WebhookDelivery);
     },
     async deliveriesFor(subjectId) {
       const snap = await deliveries
         .where("subjectId", "==", subjectId)
         .orderBy("createdAt", "asc")
         .get();
-      return snap.docs.map((d) => d.data() as WebhookDelivery);
+      return snap.docs.map((d) => withoutExpiry<WebhookDelivery>(d) as WebhookDelivery);
     },
 
     async getCacheEntry(key) {
@@ -403,4 +473,45 @@ export function createFirestoreStore(db: Firestore): Store {
 /** Firestore hands Dates back as Timestamps. */
 function toDate(value: Date | { toDate(): Date }): Date {
   return value instanceof Date ? value : value.toDate();
+}
+
+const DEFAULT_RETENTION_SECONDS = 90 * 86_400;
+
+// Money is counted in whole micro-dollars, so totals never drift as floats would.
+const toMicros = (usd: number) => Math.round(usd * 1e6);
+
+/** A document's data without the TTL field, which is storage, not part of the record. */
+function withoutExpiry<T>(snap: DocumentSnapshot): T | null {
+  const data = snap.data();
+  if (!data) return null;
+  const { expireAt: _expireAt, ...rest } = data;
+  return rest as T;
+}
+
+/** Ids of the documents of a collection whose `at` is before `before`, oldest first. */
+async function idsBefore(
+  collection: FirebaseFirestore.CollectionReference,
+  before: string,
+  limit: number,
+): Promise<string[]> {
+  const snap = await collection.where("at", "<", new Date(before)).orderBy("at").limit(limit).get();
+  return snap.docs.map((d) => d.id);
+}
+
+function totalsFrom(data: FirebaseFirestore.DocumentData): CostSummary {
+  const models = (data.models ?? {}) as Record<string, { usd?: number; images?: number }>;
+  return {
+    usd: Number(data.usd ?? 0) / 1e6,
+    savedUsd: Number(data.saved ?? 0) / 1e6,
+    images: Number(data.images ?? 0),
+    cacheHits: Number(data.hits ?? 0),
+    byModel: Object.entries(models)
+      .map(([model, m]) => ({
+        model,
+        usd: Number(m.usd ?? 0) / 1e6,
+        images: Number(m.images ?? 0),
+      }))
+      .filter((m) => m.images > 0)
+      .sort((a, b) => a.model.localeCompare(b.model)),
+  };
 }

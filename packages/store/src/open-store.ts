@@ -9,6 +9,8 @@ export interface StoreSettings {
   /** The Redis connection (used when kind is redis). */
   redis: Redis;
   keyPrefix: string;
+  /** How long records are kept (RECORD_RETENTION_DAYS). */
+  retentionSeconds?: number;
   firestore: { projectId: string; emulatorHost: string | undefined } | null;
 }
 
@@ -21,12 +23,22 @@ export function openStore(settings: StoreSettings): { store: Store; close: () =>
       projectId,
       // Records carry optional fields; a missing one is simply not written.
       ignoreUndefinedProperties: true,
-      ...(emulatorHost ? { host: emulatorHost, ssl: false } : {}),
+      // The emulator: plain gRPC, as its admin ("Bearer owner"), so no Google credentials are
+      // used. Naming the universe domain spares google-gax from asking Application Default
+      // Credentials for it, which would probe the GCE metadata server (and print a
+      // MetadataLookupWarning when there is none).
+      ...(emulatorHost ? { host: emulatorHost, ssl: false, universeDomain: "googleapis.com" } : {}),
     });
-    return { store: createFirestoreStore(db), close: () => db.terminate() };
+    return {
+      store: createFirestoreStore(db, retentionOf(settings)),
+      close: () => db.terminate(),
+    };
   }
   return {
-    store: createRedisStore(settings.redis, settings.keyPrefix),
+    store: createRedisStore(settings.redis, settings.keyPrefix, retentionOf(settings)),
     close: async () => undefined,
   };
 }
+
+const retentionOf = (settings: StoreSettings) =>
+  settings.retentionSeconds === undefined ? {} : { retentionSeconds: settings.retentionSeconds };

@@ -1,9 +1,58 @@
+import { newId } from "@nanobanana/domain";
 import { testRedis, uniquePrefix } from "@nanobanana/testing";
-import { afterAll } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createRedisStore } from "./redis-store.ts";
-import { describeStoreContract } from "./store.contract.ts";
+import { describeStoreContract, makeRecord } from "./store.contract.ts";
 
 const redis = testRedis();
 afterAll(() => redis.quit());
 
 describeStoreContract("redis", () => createRedisStore(redis, uniquePrefix("store")));
+
+describe("redis retention", () => {
+  it("expires records, batches and deliveries after RECORD_RETENTION_DAYS and trims history", async () => {
+    const prefix = uniquePrefix("retention");
+    const store = createRedisStore(redis, prefix, { retentionSeconds: 3_600 });
+    const old = makeRecord("rita", Date.now() - 2 * 3_600_000);
+    const fresh = makeRecord("rita");
+    const batchId = newId("bat");
+    await store.accept({
+      records: [old, { ...fresh, batchId }],
+      batch: {
+        id: batchId,
+        userId: "rita",
+        total: 1,
+        ids: [fresh.id],
+        webhook: null,
+        createdAt: new Date().toISOString(),
+        completedAt: null,
+      },
+    });
+    for (const key of [`${prefix}:gen:${fresh.id}`, `${prefix}:batch:${batchId}`]) {
+      const ttl = await redis.ttl(key);
+      expect(ttl).toBeGreaterThan(3_500);
+      expect(ttl).toBeLessThanOrEqual(3_600);
+    }
+    // The history index keeps no ids older than the retention, so it cannot grow forever.
+    expect(await redis.zrange(`${prefix}:user:rita:gens`, 0, -1)).toEqual([fresh.id]);
+    const now = new Date().toISOString();
+    await store.createDelivery({
+      id: "msg_00000000000000000000000000",
+      userId: "rita",
+      event: "generation.completed",
+      subjectId: fresh.id,
+      url: "https://example.com/hook",
+      body: "{}",
+      status: "pending",
+      attempts: [],
+      nextAttemptAt: now,
+      createdAt: now,
+      updatedAt: now,
+      deliveredAt: null,
+    });
+    expect(await redis.ttl(`${prefix}:delivery:msg_00000000000000000000000000`)).toBeGreaterThan(
+      3_500,
+    );
+    expect(await redis.ttl(`${prefix}:subject:${fresh.id}:deliveries`)).toBeGreaterThan(3_500);
+  });
+});

@@ -4,17 +4,23 @@ import {
   type CacheEntry,
   type CostSummary,
   type CustomTemplate,
+  costPeriodsOf,
   type GenerationRecord,
   idFloor,
   type Preferences,
-  roundUsd,
   type TemplateStats,
   type TemplateUse,
   type WebhookDelivery,
 } from "@nanobanana/domain";
 import { invalidRequest } from "@nanobanana/errors";
 import type { Redis } from "ioredis";
-import { compareStats, type IdempotencyReservation, type Page, type Store } from "./store.ts";
+import {
+  compareStats,
+  type IdempotencyReservation,
+  type Page,
+  type Store,
+  type StoreOptions,
+} from "./store.ts";
 
 // Each top-level field of a record is its own hash field holding JSON, so a patch is one
 // HSET of just the changed fields, and a status check + write happen atomically in Lua.
@@ -32,9 +38,62 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 return 1
 `;
 
-const SET_ONCE = `
-if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'null' then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+// A record's move to a terminal status and everything that follows from it, in one step:
+// the batch's settled set (and the batch's completion when it was the last item), the cost
+// totals of its day, week and month, and the outbox. Returns 0 (not applied), 1, or 2 when
+// it also completed its batch.
+//   KEYS: gen, settled, batch, openBatches, outbox, costDay, costWeek, costMonth
+//   ARGV: allowed statuses, id, now ms, batch id or '', usd µ$, saved µ$, cached 0/1, model,
+//         completed 0/1, retention s, completedAt JSON, then the record's fields
+const FINISH = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local status = redis.call('HGET', KEYS[1], 'status')
+local allowed = false
+for s in string.gmatch(ARGV[1], '[^,]+') do
+  if status == s then allowed = true end
+end
+if not allowed then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 12))
+local webhook = redis.call('HGET', KEYS[1], 'webhook')
+if webhook and webhook ~= 'null' then redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2]) end
+if ARGV[9] == '1' then
+  for i = 6, 8 do
+    redis.call('HINCRBY', KEYS[i], 'usd', ARGV[5])
+    redis.call('HINCRBY', KEYS[i], 'saved', ARGV[6])
+    redis.call('HINCRBY', KEYS[i], 'images', 1)
+    if ARGV[7] == '1' then redis.call('HINCRBY', KEYS[i], 'hits', 1) end
+    if ARGV[8] ~= '' then
+      redis.call('HINCRBY', KEYS[i], 'usd:' .. ARGV[8], ARGV[5])
+      redis.call('HINCRBY', KEYS[i], 'images:' .. ARGV[8], 1)
+    end
+    redis.call('EXPIRE', KEYS[i], ARGV[10])
+  end
+end
+if ARGV[4] == '' then return 1 end
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[10])
+local total = tonumber(redis.call('HGET', KEYS[3], 'total'))
+if total == nil or redis.call('HGET', KEYS[3], 'completedAt') ~= 'null' then return 1 end
+if redis.call('SCARD', KEYS[2]) < total then return 1 end
+redis.call('HSET', KEYS[3], 'completedAt', ARGV[11])
+redis.call('ZREM', KEYS[4], ARGV[4])
+local batchWebhook = redis.call('HGET', KEYS[3], 'webhook')
+if batchWebhook and batchWebhook ~= 'null' then redis.call('ZADD', KEYS[5], ARGV[3], ARGV[4]) end
+return 2
+`;
+
+// FINISH's last part alone, for a batch found open by the sweep or by a reader.
+//   KEYS: batch, settled, openBatches, outbox; ARGV: batch id, now ms, completedAt JSON
+const COMPLETE_BATCH = `
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HGET', KEYS[1], 'completedAt') ~= 'null' then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  return 0
+end
+if redis.call('SCARD', KEYS[2]) < tonumber(redis.call('HGET', KEYS[1], 'total')) then return 0 end
+redis.call('HSET', KEYS[1], 'completedAt', ARGV[3])
+redis.call('ZREM', KEYS[3], ARGV[1])
+local webhook = redis.call('HGET', KEYS[1], 'webhook')
+if webhook and webhook ~= 'null' then redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1]) end
 return 1
 `;
 
@@ -80,11 +139,16 @@ end
 return 1
 `;
 
+// ARGV: created ms, id, retention s, then the delivery's fields. Deliveries expire with the
+// records they are about; the user's index drops entries older than that.
 const CREATE_DELIVERY = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[3]) * 1000)
 redis.call('RPUSH', KEYS[3], ARGV[2])
+redis.call('EXPIRE', KEYS[3], ARGV[3])
 return 1
 `;
 
@@ -92,6 +156,36 @@ function encode(fields: object): string[] {
   return Object.entries(fields)
     .filter(([, v]) => v !== undefined)
     .flatMap(([k, v]) => [k, JSON.stringify(v)]);
+}
+
+const DEFAULT_RETENTION_SECONDS = 90 * 86_400;
+
+// Money is counted in whole micro-dollars, so totals never drift as floats would.
+const toMicros = (usd: number) => Math.round(usd * 1e6);
+
+function totalsFrom(hash: Record<string, string>): CostSummary {
+  const byModel = Object.keys(hash)
+    .filter((field) => field.startsWith("images:"))
+    .map((field) => {
+      const model = field.slice("images:".length);
+      return { model, usd: Number(hash[`usd:${model}`] ?? 0) / 1e6, images: Number(hash[field]) };
+    })
+    .filter((m) => m.images > 0)
+    .sort((a, b) => a.model.localeCompare(b.model));
+  return {
+    usd: Number(hash.usd ?? 0) / 1e6,
+    savedUsd: Number(hash.saved ?? 0) / 1e6,
+    images: Number(hash.images ?? 0),
+    cacheHits: Number(hash.hits ?? 0),
+    byModel,
+  };
+}
+
+/** A MULTI whose every command succeeded, or the first error. */
+async function execOrThrow(multi: ReturnType<Redis["multi"]>): Promise<void> {
+  const results = await multi.exec();
+  if (!results) throw new Error("redis transaction was aborted");
+  for (const [error] of results) if (error) throw error;
 }
 
 function decode<T>(hash: Record<string, string> | null | undefined): T | null {
@@ -113,9 +207,18 @@ const ID_CURSOR = /^gen_[0-9a-z]{26}$/;
  *   apikeys                   hash: key hash → ApiKeyRecord (never the key itself)
  *   delivery:{id}             hash; user:{userId}:deliveries (zset by time); subject:{id}:deliveries (list)
  *   cache:{key}               string JSON CacheEntry with a TTL; cache:{key}:lock, the owner's id
+ *   user:{userId}:cost:{period}  running totals (µ$) of a day, ISO week or month
+ *   accepted:unenqueued       zset of acceptances whose jobs are not yet confirmed enqueued
+ *   batches:open              zset of batches without completedAt; outbox, zset of ids to notify
+ * Records, batches and deliveries expire after the retention; the indexes are trimmed to it.
  */
-export function createRedisStore(redis: Redis, prefix: string): Store {
+export function createRedisStore(redis: Redis, prefix: string, options: StoreOptions = {}): Store {
+  const retentionSeconds = options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS;
   const k = {
+    pendingEnqueue: `${prefix}:accepted:unenqueued`,
+    openBatches: `${prefix}:batches:open`,
+    outbox: `${prefix}:outbox`,
+    cost: (userId: string, period: string) => `${prefix}:user:${userId}:cost:${period}`,
     gen: (id: string) => `${prefix}:gen:${id}`,
     history: (userId: string) => `${prefix}:user:${userId}:gens`,
     batch: (id: string) => `${prefix}:batch:${id}`,
@@ -150,13 +253,47 @@ export function createRedisStore(redis: Redis, prefix: string): Store {
   return {
     name: "redis",
 
-    async createGeneration(record) {
-      await redis
-        .multi()
-        .hset(k.gen(record.id), ...encode(record))
-        .zadd(k.history(record.userId), 0, record.id)
-        .exec();
+    async accept({ records, batch, idempotency }) {
+      const now = Date.now();
+      const acceptanceId = batch?.id ?? records[0]?.id;
+      if (!acceptanceId) return;
+      // One MULTI: a batch is accepted whole or not at all, with its marker and its answer.
+      const multi = redis.multi();
+      const users = new Set<string>();
+      for (const record of records) {
+        multi
+          .hset(k.gen(record.id), ...encode(record))
+          .expire(k.gen(record.id), retentionSeconds)
+          .zadd(k.history(record.userId), 0, record.id);
+        users.add(record.userId);
+      }
+      if (batch) {
+        multi
+          .hset(k.batch(batch.id), ...encode(batch))
+          .expire(k.batch(batch.id), retentionSeconds)
+          .zadd(k.openBatches, now, batch.id);
+      }
+      multi.zadd(k.pendingEnqueue, now, acceptanceId);
+      if (idempotency) {
+        multi.set(
+          k.idem(idempotency.scope, idempotency.key),
+          JSON.stringify({ fingerprint: idempotency.fingerprint, response: idempotency.response }),
+          "EX",
+          idempotency.ttlSeconds,
+        );
+      }
+      // History beyond retention points at expired records: trim it as new ones arrive.
+      const oldest = idFloor("gen", now - retentionSeconds * 1000);
+      for (const userId of users) multi.zremrangebylex(k.history(userId), "-", `(${oldest}`);
+      await execOrThrow(multi);
     },
+    async unconfirmedAcceptances(before, limit) {
+      return redis.zrangebyscore(k.pendingEnqueue, "-inf", Date.parse(before), "LIMIT", 0, limit);
+    },
+    async confirmEnqueued(acceptanceId) {
+      await redis.zrem(k.pendingEnqueue, acceptanceId);
+    },
+
     async getGeneration(id) {
       return decode<GenerationRecord>(await redis.hgetall(k.gen(id)));
     },
@@ -186,60 +323,95 @@ export function createRedisStore(redis: Redis, prefix: string): Store {
       return { items, nextCursor: ids.length > limit ? (pageIds.at(-1) ?? null) : null };
     },
 
-    async costSummary(userId, range, models): Promise<CostSummary> {
-      // Ids sort by creation time, so the window is a lexicographic range of the history set.
-      const ids = await redis.zrangebylex(
-        k.history(userId),
-        `[${idFloor("gen", Date.parse(range.from))}`,
-        `(${idFloor("gen", Date.parse(range.to))}`,
+    async finishGenerations(finishes, { onlyIfStatusIn }) {
+      if (finishes.length === 0) return [];
+      // What the script needs to name its keys (owner, batch, creation time) never changes.
+      const before = await readHashes<GenerationRecord>(finishes.map((f) => k.gen(f.id)));
+      const allowed = onlyIfStatusIn.map((s) => JSON.stringify(s)).join(",");
+      const now = Date.now();
+      const pipeline = redis.pipeline();
+      const sent: string[] = [];
+      finishes.forEach(({ id, patch }, i) => {
+        const record = before[i];
+        if (!record) return;
+        const [day, week, month] = costPeriodsOf(record.createdAt);
+        const batchId = record.batchId ?? "";
+        const fields = encode({ ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() });
+        pipeline.eval(
+          FINISH,
+          8,
+          k.gen(id),
+          k.settled(batchId),
+          k.batch(batchId),
+          k.openBatches,
+          k.outbox,
+          k.cost(record.userId, day),
+          k.cost(record.userId, week),
+          k.cost(record.userId, month),
+          allowed,
+          id,
+          now,
+          batchId,
+          toMicros(patch.cost?.usd ?? 0),
+          toMicros(patch.cost?.savedUsd ?? 0),
+          patch.cached ? "1" : "0",
+          patch.model ?? "",
+          patch.status === "completed" ? "1" : "0",
+          // Month totals outlive the records they count by a month.
+          retentionSeconds + 31 * 86_400,
+          JSON.stringify(patch.completedAt),
+          ...fields,
+        );
+        sent.push(id);
+      });
+      const results = (await pipeline.exec()) ?? [];
+      const moved = sent.filter((_, i) => {
+        const [error, applied] = results[i] ?? [];
+        if (error) throw error;
+        return Number(applied) > 0;
+      });
+      return (await readHashes<GenerationRecord>(moved.map(k.gen))).filter(
+        (r): r is GenerationRecord => r !== null,
       );
-      const summary: CostSummary = { usd: 0, savedUsd: 0, images: 0, cacheHits: 0, byModel: [] };
-      const perModel = new Map(models.map((m) => [m, { model: m, usd: 0, images: 0 }]));
-      for (let i = 0; i < ids.length; i += 500) {
-        for (const r of await readHashes<GenerationRecord>(ids.slice(i, i + 500).map(k.gen))) {
-          if (r?.status !== "completed") continue;
-          summary.usd += r.cost.usd;
-          summary.savedUsd += r.cost.savedUsd ?? 0;
-          summary.images++;
-          if (r.cached) summary.cacheHits++;
-          const m = r.model ? perModel.get(r.model) : undefined;
-          if (m) {
-            m.usd += r.cost.usd;
-            m.images++;
-          }
-        }
-      }
-      return {
-        ...summary,
-        usd: roundUsd(summary.usd),
-        savedUsd: roundUsd(summary.savedUsd),
-        byModel: [...perModel.values()]
-          .filter((m) => m.images > 0)
-          .map((m) => ({ ...m, usd: roundUsd(m.usd) })),
-      };
+    },
+    async costTotals(userId, periods) {
+      const pipeline = redis.pipeline();
+      for (const period of periods) pipeline.hgetall(k.cost(userId, period));
+      const results = (await pipeline.exec()) ?? [];
+      return Object.fromEntries(
+        periods.map((period, i) => {
+          const [error, hash] = results[i] ?? [];
+          if (error) throw error;
+          return [period, totalsFrom((hash ?? {}) as Record<string, string>)];
+        }),
+      );
     },
 
-    async createBatch(batch, items) {
-      // One MULTI for the batch and every item: a batch is accepted whole or not at all.
-      const multi = redis.multi().hset(k.batch(batch.id), ...encode(batch));
-      for (const record of items) {
-        multi
-          .hset(k.gen(record.id), ...encode(record))
-          .zadd(k.history(record.userId), 0, record.id);
-      }
-      await multi.exec();
-    },
     async getBatch(id) {
       return decode<BatchRecord>(await redis.hgetall(k.batch(id)));
     },
-    async markBatchItemSettled(batchId, itemId) {
-      const [, count] =
-        (await redis.multi().sadd(k.settled(batchId), itemId).scard(k.settled(batchId)).exec()) ??
-        [];
-      return Number(count?.[1] ?? 0);
+    async completeBatchIfSettled(batchId, at) {
+      const completed = await redis.eval(
+        COMPLETE_BATCH,
+        4,
+        k.batch(batchId),
+        k.settled(batchId),
+        k.openBatches,
+        k.outbox,
+        batchId,
+        Date.now(),
+        JSON.stringify(at),
+      );
+      return completed === 1;
     },
-    async markBatchCompleted(id, at) {
-      return (await redis.eval(SET_ONCE, 1, k.batch(id), "completedAt", JSON.stringify(at))) === 1;
+    async openBatches(before, limit) {
+      return redis.zrangebyscore(k.openBatches, "-inf", Date.parse(before), "LIMIT", 0, limit);
+    },
+    async pendingNotifications(before, limit) {
+      return redis.zrangebyscore(k.outbox, "-inf", Date.parse(before), "LIMIT", 0, limit);
+    },
+    async clearNotification(subjectId) {
+      await redis.zrem(k.outbox, subjectId);
     },
 
     async reserveIdempotencyKey(
@@ -387,6 +559,7 @@ export function createRedisStore(redis: Redis, prefix: string): Store {
         k.subjectDeliveries(delivery.subjectId),
         Date.parse(delivery.createdAt),
         delivery.id,
+        retentionSeconds,
         ...encode(delivery),
       );
       return created === 1;

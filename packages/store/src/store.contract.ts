@@ -26,6 +26,27 @@ export function makeRecord(
   };
 }
 
+function makeBatch(
+  userId: string,
+  size: number,
+): { batch: BatchRecord; items: GenerationRecord[] } {
+  const batchId = newId("bat");
+  const webhook = { url: "https://example.com/hook", events: ["batch.completed"] };
+  const items = Array.from({ length: size }, () =>
+    makeRecord(userId, Date.now(), { batchId, webhook }),
+  );
+  const batch: BatchRecord = {
+    id: batchId,
+    userId,
+    total: size,
+    ids: items.map((r) => r.id),
+    webhook,
+    createdAt: new Date().toISOString(),
+    completedAt: null,
+  };
+  return { batch, items };
+}
+
 /** One behaviour suite for every Store adapter; `makeStore` gives a fresh, isolated store. */
 export function describeStoreContract(name: string, makeStore: () => Promise<Store> | Store) {
   describe(`Store contract: ${name}`, () => {
@@ -34,7 +55,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       const record = makeRecord("alice", Date.now(), {
         metadata: { campaign: "spring", n: 3, ok: true },
       });
-      await store.createGeneration(record);
+      await store.accept({ records: [record] });
       expect(await store.getGeneration(record.id)).toEqual(record);
     });
 
@@ -46,7 +67,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     it("merges a patch, stamps updatedAt and keeps the other fields", async () => {
       const store = await makeStore();
       const record = makeRecord("alice", Date.now() - 5_000);
-      await store.createGeneration(record);
+      await store.accept({ records: [record] });
       const applied = await store.updateGeneration(record.id, {
         status: "processing",
         classification: { domain: "photography", subcategory: "product", confidence: 0.7 },
@@ -64,7 +85,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     it("applies a conditional update only from an allowed status", async () => {
       const store = await makeStore();
       const record = makeRecord("alice");
-      await store.createGeneration(record);
+      await store.accept({ records: [record] });
       expect(
         await store.updateGeneration(
           record.id,
@@ -94,8 +115,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       const store = await makeStore();
       const base = Date.now() - 60_000;
       const mine = Array.from({ length: 7 }, (_, i) => makeRecord("bob", base + i * 10));
-      for (const r of [...mine].reverse()) await store.createGeneration(r);
-      await store.createGeneration(makeRecord("carol", base + 5));
+      for (const r of [...mine].reverse()) await store.accept({ records: [r] });
+      await store.accept({ records: [makeRecord("carol", base + 5)] });
 
       const seen: string[] = [];
       let cursor: string | undefined;
@@ -118,22 +139,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       );
     });
 
-    it("writes a batch with its items, reads items in order, and marks completion once", async () => {
+    it("accepts a batch whole: its items in order, the batch, and a marker until enqueued", async () => {
       const store = await makeStore();
-      const items = [makeRecord("dana"), makeRecord("dana"), makeRecord("dana")];
-      const batch: BatchRecord = {
-        id: newId("bat"),
-        userId: "dana",
-        total: 3,
-        ids: items.map((r) => r.id),
-        webhook: { url: "https://example.com/hook", events: ["batch.completed"] },
-        createdAt: new Date().toISOString(),
-        completedAt: null,
-      };
-      await store.createBatch(
-        batch,
-        items.map((r) => ({ ...r, batchId: batch.id })),
-      );
+      const { batch, items } = makeBatch("dana", 3);
+      await store.accept({ records: items, batch });
       expect(await store.getBatch(batch.id)).toEqual(batch);
       const missing = newId("gen");
       const read = await store.getGenerations([items[2]?.id ?? "", missing, items[0]?.id ?? ""]);
@@ -141,13 +150,87 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(read[0]?.batchId).toBe(batch.id);
       expect((await store.listHistory("dana", { limit: 10 })).items).toHaveLength(3);
 
-      expect(await store.markBatchItemSettled(batch.id, items[0]?.id ?? "")).toBe(1);
-      expect(await store.markBatchItemSettled(batch.id, items[0]?.id ?? "")).toBe(1);
-      expect(await store.markBatchItemSettled(batch.id, items[1]?.id ?? "")).toBe(2);
+      // Until its jobs are confirmed, the acceptance is found by whoever sweeps after it.
+      const later = new Date(Date.now() + 60_000).toISOString();
+      const earlier = new Date(Date.now() - 60_000).toISOString();
+      expect(await store.unconfirmedAcceptances(later, 100)).toContain(batch.id);
+      expect(await store.unconfirmedAcceptances(earlier, 100)).not.toContain(batch.id);
+      await store.confirmEnqueued(batch.id);
+      expect(await store.unconfirmedAcceptances(later, 100)).not.toContain(batch.id);
+    });
+
+    // Over Firestore's old 500-writes-a-commit limit, which the adapter no longer splits at.
+    it("accepts a 600-item batch in one step", async () => {
+      const store = await makeStore();
+      const { batch, items } = makeBatch("dana", 600);
+      await store.accept({ records: items, batch });
+      const read = await store.getGenerations(batch.ids);
+      expect(read.filter((r) => r?.status === "queued")).toHaveLength(600);
+    });
+
+    it("writes an Idempotency-Key's answer together with what it accepted", async () => {
+      const store = await makeStore();
+      const record = makeRecord("erin");
+      const key = newId("req");
+      expect(await store.reserveIdempotencyKey("erin", key, "fp", 30)).toEqual({ kind: "new" });
+      const response = { status: 202, body: { id: record.id } };
+      await store.accept({
+        records: [record],
+        idempotency: { scope: "erin", key, fingerprint: "fp", response, ttlSeconds: 3600 },
+      });
+      expect(await store.reserveIdempotencyKey("erin", key, "fp", 30)).toEqual({
+        kind: "replay",
+        response,
+      });
+    });
+
+    it("settles batch items as they finish and completes the batch exactly once", async () => {
+      const store = await makeStore();
+      const { batch, items } = makeBatch("dana", 3);
+      await store.accept({ records: items, batch });
       const at = new Date().toISOString();
-      expect(await store.markBatchCompleted(batch.id, at)).toBe(true);
-      expect(await store.markBatchCompleted(batch.id, new Date().toISOString())).toBe(false);
+      const cancel = (id: string) => ({
+        id,
+        patch: { status: "canceled" as const, completedAt: at },
+      });
+      const [a, b, c] = items.map((r) => r.id) as [string, string, string];
+      const later = new Date(Date.now() + 60_000).toISOString();
+      expect(await store.openBatches(later, 100)).toContain(batch.id);
+
+      const moved = await store.finishGenerations([cancel(a), cancel(b)], {
+        onlyIfStatusIn: ["queued"],
+      });
+      expect(moved.map((r) => [r.id, r.status])).toEqual([
+        [a, "canceled"],
+        [b, "canceled"],
+      ]);
+      // Not again, and not from a status the caller did not allow.
+      expect(await store.finishGenerations([cancel(a)], { onlyIfStatusIn: ["queued"] })).toEqual(
+        [],
+      );
+      expect((await store.getBatch(batch.id))?.completedAt).toBeNull();
+      expect(await store.completeBatchIfSettled(batch.id, at)).toBe(false);
+
+      await store.updateGeneration(c, { status: "processing" });
+      const [last] = await store.finishGenerations(
+        [{ id: c, patch: { status: "failed", completedAt: at } }],
+        { onlyIfStatusIn: ["processing"] },
+      );
+      expect(last?.status).toBe("failed");
+      // The last item completes its batch as it settles (Redis: in the same step; Firestore:
+      // right after); completing again changes nothing.
       expect((await store.getBatch(batch.id))?.completedAt).toBe(at);
+      expect(await store.completeBatchIfSettled(batch.id, new Date().toISOString())).toBe(false);
+      expect((await store.getBatch(batch.id))?.completedAt).toBe(at);
+      expect(await store.openBatches(later, 100)).not.toContain(batch.id);
+
+      // Every item had the batch's webhook, so each finished item and the batch are in the outbox.
+      const outbox = await store.pendingNotifications(later, 100);
+      expect(outbox).toEqual(expect.arrayContaining([a, b, c, batch.id]));
+      for (const id of [a, b, c, batch.id]) await store.clearNotification(id);
+      expect(await store.pendingNotifications(later, 100)).toEqual(
+        expect.not.arrayContaining([a, b, c, batch.id]),
+      );
     });
 
     it("holds an idempotency key: new, in progress, replay, mismatch, release", async () => {
@@ -277,40 +360,62 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.acquireCacheLock(key, "gen_b", 50)).toBe(true);
     });
 
-    it("sums a user's completed generations in a time window, by model and with cache savings", async () => {
+    it("keeps running cost totals by day, ISO week and month, for every model", async () => {
       const store = await makeStore();
-      const from = Date.UTC(2026, 10, 2);
-      const to = Date.UTC(2026, 10, 9);
-      const done = { status: "completed" as const };
+      const monday = Date.UTC(2026, 10, 2, 10);
       const records = [
-        makeRecord("kim", from + 1_000, {
-          ...done,
-          model: "m1",
-          cost: { usd: 0.039, savedUsd: 0 },
-        }),
-        makeRecord("kim", from + 2_000, {
-          ...done,
-          model: "m2",
-          cost: { usd: 0.134, savedUsd: 0 },
-        }),
-        makeRecord("kim", to - 1, {
-          ...done,
-          model: "m1",
-          cached: true,
-          cost: { usd: 0, savedUsd: 0.039 },
-        }),
-        makeRecord("kim", from + 3_000, {
-          status: "failed",
-          model: "m1",
-          cost: { usd: 0, savedUsd: 0 },
-        }),
-        makeRecord("kim", from - 1, { ...done, model: "m1", cost: { usd: 5, savedUsd: 0 } }),
-        makeRecord("kim", to, { ...done, model: "m1", cost: { usd: 7, savedUsd: 0 } }),
-        makeRecord("lee", from + 1_000, { ...done, model: "m1", cost: { usd: 9, savedUsd: 0 } }),
+        makeRecord("kim", monday),
+        makeRecord("kim", monday + 1_000),
+        makeRecord("kim", monday + 86_400_000),
+        makeRecord("kim", monday + 2_000),
+        makeRecord("kim", Date.UTC(2026, 9, 30)),
+        makeRecord("lee", monday),
       ];
-      for (const r of records) await store.createGeneration(r);
-      const range = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
-      expect(await store.costSummary("kim", range, ["m1", "m2", "m3"])).toEqual({
+      for (const r of records) await store.accept({ records: [r] });
+      const at = new Date().toISOString();
+      const complete = (model: string, usd: number, cached = false) => ({
+        status: "completed" as const,
+        completedAt: at,
+        model,
+        cached,
+        cost: cached ? { usd: 0, savedUsd: usd } : { usd, savedUsd: 0 },
+      });
+      const patches = [
+        complete("m1", 0.039),
+        complete("m2", 0.134),
+        complete("m1", 0.039, true),
+        { status: "failed" as const, completedAt: at },
+        complete("m1", 5),
+        complete("m1", 9),
+      ];
+      await store.finishGenerations(
+        records.map((r, i) => ({
+          id: r.id,
+          patch: patches[i] ?? { status: "failed", completedAt: at },
+        })),
+        { onlyIfStatusIn: ["queued"] },
+      );
+      // Finishing twice counts once.
+      await store.finishGenerations([{ id: records[0]?.id ?? "", patch: complete("m1", 0.039) }], {
+        onlyIfStatusIn: ["queued", "processing"],
+      });
+      const totals = await store.costTotals("kim", [
+        "2026-11-02",
+        "2026-W45",
+        "2026-11",
+        "2026-10",
+      ]);
+      expect(totals["2026-11-02"]).toEqual({
+        usd: 0.173,
+        savedUsd: 0,
+        images: 2,
+        cacheHits: 0,
+        byModel: [
+          { model: "m1", usd: 0.039, images: 1 },
+          { model: "m2", usd: 0.134, images: 1 },
+        ],
+      });
+      expect(totals["2026-W45"]).toEqual({
         usd: 0.173,
         savedUsd: 0.039,
         images: 3,
@@ -320,7 +425,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           { model: "m2", usd: 0.134, images: 1 },
         ],
       });
-      expect(await store.costSummary("nobody", range, ["m1"])).toEqual({
+      expect(totals["2026-11"]).toEqual(totals["2026-W45"]);
+      expect(totals["2026-10"]).toMatchObject({ usd: 5, images: 1 });
+      expect((await store.costTotals("nobody", ["2026-11"]))["2026-11"]).toEqual({
         usd: 0,
         savedUsd: 0,
         images: 0,
@@ -396,8 +503,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       const b = { ...a, variant: "b" } as const;
       const first = makeRecord("alice", Date.now(), { status: "completed", template: a });
       const second = makeRecord("alice", Date.now() + 1, { status: "completed", template: b });
-      await store.createGeneration(first);
-      await store.createGeneration(second);
+      await store.accept({ records: [first] });
+      await store.accept({ records: [second] });
       await store.recordTemplateUse(a);
       await store.recordTemplateUse(a);
       await store.recordTemplateUse(b);

@@ -39,11 +39,50 @@ export type IdempotencyReservation =
   | { kind: "mismatch" }
   | { kind: "in_progress" };
 
+/**
+ * What one POST /generate or /generate-batch accepted. Written in one atomic step with a
+ * "not yet enqueued" marker, so a crash before the jobs are enqueued is found by the sweep
+ * and finished, and with the Idempotency-Key's answer, so a retry after a crash replays it.
+ */
+export interface Acceptance {
+  records: readonly GenerationRecord[];
+  batch?: BatchRecord;
+  idempotency?: {
+    scope: string;
+    key: string;
+    fingerprint: string;
+    response: StoredResponse;
+    ttlSeconds: number;
+  };
+}
+
+/** One record's move to a terminal status (completed, failed, canceled). */
+export interface Finish {
+  id: string;
+  patch: GenerationPatch & { status: "completed" | "failed" | "canceled"; completedAt: string };
+}
+
+/** Totals of one period ("2026-11-25", "2026-W48", "2026-11"), kept as generations complete. */
+export type CostTotals = CostSummary;
+
+export interface StoreOptions {
+  /** How long records, batches and deliveries are kept (RECORD_RETENTION_DAYS). */
+  retentionSeconds?: number;
+}
+
 /** The port for everything the service keeps: the source of truth (BullMQ state is transient). */
 export interface Store {
   readonly name: string;
 
-  createGeneration(record: GenerationRecord): Promise<void>;
+  /** Writes the records, the batch, the idempotent answer and the pending marker at once. */
+  accept(acceptance: Acceptance): Promise<void>;
+  /**
+   * Ids of acceptances (the batch id, or the one generation's id) still marked "not yet
+   * enqueued" that were accepted before `before` (ISO time), oldest first.
+   */
+  unconfirmedAcceptances(before: string, limit: number): Promise<string[]>;
+  /** Clears the marker once the acceptance's jobs are in the queue. */
+  confirmEnqueued(acceptanceId: string): Promise<void>;
   getGeneration(id: string): Promise<GenerationRecord | null>;
   /** Records for ids, in the same order, null where missing (one round trip). */
   getGenerations(ids: readonly string[]): Promise<Array<GenerationRecord | null>>;
@@ -59,22 +98,38 @@ export interface Store {
   ): Promise<Page<GenerationRecord>>;
 
   /**
-   * Totals over the user's completed generations created in [from, to) (ISO times):
-   * cost, savings, images, cache hits, and per model for the models named.
+   * Moves records to a terminal status, each in one atomic step with what follows from it:
+   * the item counts as settled in its batch, a completed image adds to its owner's cost
+   * totals, and a record with a webhook is put in the outbox. Each applies only while the
+   * record's status is in `onlyIfStatusIn`; returns the records that moved, as they are now.
    */
-  costSummary(
-    userId: string,
-    range: { from: string; to: string },
-    models: readonly string[],
-  ): Promise<CostSummary>;
+  finishGenerations(
+    finishes: readonly Finish[],
+    options: { onlyIfStatusIn: readonly GenerationStatus[] },
+  ): Promise<GenerationRecord[]>;
 
-  /** Writes the batch and all its items together. */
-  createBatch(batch: BatchRecord, items: readonly GenerationRecord[]): Promise<void>;
+  /**
+   * The user's running totals for each period named (ISO day, ISO week, month), by the
+   * time the generations were created: O(periods), whatever the number of records.
+   */
+  costTotals(userId: string, periods: readonly string[]): Promise<Record<string, CostTotals>>;
+
   getBatch(id: string): Promise<BatchRecord | null>;
-  /** Notes that an item reached a terminal status (idempotent); returns how many have. */
-  markBatchItemSettled(batchId: string, itemId: string): Promise<number>;
-  /** Stamps completedAt; true only for the first caller, so batch.completed goes out once. */
-  markBatchCompleted(id: string, at: string): Promise<boolean>;
+  /**
+   * Stamps completedAt once every item has settled, and puts the batch in the outbox when it
+   * has a webhook; true only for the caller that completed it, false when it already was
+   * or items are still open.
+   */
+  completeBatchIfSettled(batchId: string, at: string): Promise<boolean>;
+  /** Batches without completedAt created before `before`, oldest first. */
+  openBatches(before: string, limit: number): Promise<string[]>;
+
+  /**
+   * The outbox: ids of generations and batches that reached an end whose webhooks may not
+   * have been created yet, put there before `before`, oldest first.
+   */
+  pendingNotifications(before: string, limit: number): Promise<string[]>;
+  clearNotification(subjectId: string): Promise<void>;
 
   /** Claims an Idempotency-Key for a request fingerprint, or says what already holds it. */
   reserveIdempotencyKey(

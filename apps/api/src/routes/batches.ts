@@ -9,21 +9,21 @@ import {
   summarizeBatch,
 } from "@nanobanana/domain";
 import { invalidRequest, notFound } from "@nanobanana/errors";
+import {
+  acceptGenerations,
+  allFinished,
+  cancelQueued,
+  settleBatches,
+} from "@nanobanana/generations";
 import { type Request, Router } from "express";
 import { z } from "zod";
 import { callerOf } from "../auth.ts";
-import { parseBody } from "../http-errors.ts";
+import { parseBody, queryInt } from "../http-errors.ts";
 import { respondIdempotently } from "../idempotency.ts";
-import {
-  acceptGenerations,
-  baseUrlOf,
-  cancelQueued,
-  checkRequests,
-  type GenerationRouteDeps,
-} from "./generations.ts";
+import { baseUrlOf, checkRequests, type GenerationRouteDeps } from "./generations.ts";
 
 const itemsQuery = z.strictObject({
-  limit: z.coerce.number({ error: "limit must be a number" }).int().min(1).max(1000).default(100),
+  limit: queryInt("limit", { min: 1, max: 1000, default: 100 }),
   cursor: z
     .string()
     .regex(/^\d{1,6}$/, "cursor is not one this API handed out")
@@ -49,8 +49,12 @@ export function batchRoutes(deps: GenerationRouteDeps & { batchMaxItems: number 
     await respondIdempotently(
       req,
       res,
-      { store: deps.store, ttlSeconds: deps.idempotencyTtlSeconds },
-      async () => {
+      {
+        store: deps.store,
+        ttlSeconds: deps.idempotencyTtlSeconds,
+        pendingSeconds: deps.idempotencyPendingSeconds,
+      },
+      async (claim) => {
         // The whole request is checked before anything is written or enqueued.
         const body = parseBody(schema, req.body);
         await checkRequests(deps, [
@@ -82,18 +86,29 @@ export function batchRoutes(deps: GenerationRouteDeps & { batchMaxItems: number 
           createdAt: now.toISOString(),
           completedAt: null,
         };
-        await acceptGenerations(deps, records, batch);
         const statusUrl = `${baseUrlOf(req, deps.publicUrl)}/batch/${batchId}/status`;
+        const response = { status: 202, body: { batchId, ids: batch.ids, statusUrl } };
+        await acceptGenerations(deps, {
+          records,
+          batch,
+          ...(claim ? { idempotency: { ...claim, response } } : {}),
+        });
         res.location(statusUrl);
-        return { status: 202, body: { batchId, ids: batch.ids, statusUrl } };
+        return response;
       },
     );
   });
 
   router.get("/batch/:id/status", async (req, res) => {
-    const batch = await loadOwned(req);
+    let batch = await loadOwned(req);
     const query = parseBody(itemsQuery, { ...req.query });
     const items = await deps.store.getGenerations(batch.ids);
+    if (batch.completedAt === null && allFinished(items)) {
+      // Every item has ended but the batch was not completed yet (the moment between the two
+      // steps, or a crash there): complete it now, so counts and completedAt always agree.
+      await settleBatches(deps.notify, [batch.id]);
+      batch = (await deps.store.getBatch(batch.id)) ?? batch;
+    }
     const offset = Number(query.cursor ?? 0);
     const baseUrl = baseUrlOf(req, deps.publicUrl);
     const page = items
@@ -110,10 +125,13 @@ export function batchRoutes(deps: GenerationRouteDeps & { batchMaxItems: number 
   router.post("/batch/:id/cancel", async (req, res) => {
     const batch = await loadOwned(req);
     const items = await deps.store.getGenerations(batch.ids);
-    let canceled = 0;
-    for (const item of items) {
-      if (item?.status === "queued" && (await cancelQueued(deps, item))) canceled++;
-    }
+    // One bulk step for every queued item; it also completes a batch a crash left open.
+    const canceled = (
+      await cancelQueued(
+        deps,
+        items.filter((item) => item !== null),
+      )
+    ).length;
     const after = await deps.store.getGenerations(batch.ids);
     const current = (await deps.store.getBatch(batch.id)) ?? batch;
     res.json({ ...summarizeBatch(current, after), canceled });

@@ -1,6 +1,5 @@
 import type { BlobStore } from "@nanobanana/blob-store";
 import {
-  type BatchRecord,
   feedbackSchema,
   type GenerateRequest,
   type GenerationRecord,
@@ -13,11 +12,12 @@ import {
   resolveRequest,
   TERMINAL_STATUSES,
 } from "@nanobanana/domain";
-import { AppError, invalidRequest, notFound, serviceUnavailable } from "@nanobanana/errors";
-import { type NotifyDeps, notifySettled } from "@nanobanana/pipeline";
+import { AppError, invalidRequest, notFound } from "@nanobanana/errors";
+import { acceptGenerations, cancelQueued, type NotifyDeps } from "@nanobanana/generations";
+import type { Logger } from "@nanobanana/logger";
 import type { generationQueue, Producer } from "@nanobanana/queue";
 import type { Store } from "@nanobanana/store";
-import { checkWebhookTarget, type Resolver } from "@nanobanana/webhooks";
+import { checkWebhookTarget, isWebhookRefusal, type Resolver } from "@nanobanana/webhooks";
 import { type Request, Router } from "express";
 import { callerOf } from "../auth.ts";
 import { parseBody } from "../http-errors.ts";
@@ -31,11 +31,21 @@ export interface GenerationRouteDeps {
   models: readonly string[];
   publicUrl: string | undefined;
   idempotencyTtlSeconds: number;
-  webhooks: { allowPrivate: boolean; resolve?: Resolver };
+  /** How long an Idempotency-Key stays claimed by a request that has not answered yet. */
+  idempotencyPendingSeconds: number;
+  webhooks: { allowPrivate: boolean; extraPorts?: readonly number[]; resolve?: Resolver };
+  logger: Logger;
+  /** Testing only (FAILPOINT): kills the process at a named step. */
+  failpoint?: ((step: string) => void) | undefined;
 }
 
+// A Host header is the client's to choose: only a plain host[:port] goes into our URLs.
+const PLAIN_HOST = /^[a-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9a-f:.]{2,45}\](:\d{1,5})?$/i;
+
 export function baseUrlOf(req: Request, publicUrl: string | undefined): string {
-  return publicUrl ?? `${req.protocol}://${req.get("host")}`;
+  if (publicUrl) return publicUrl;
+  const host = req.get("host") ?? "";
+  return `${req.protocol}://${PLAIN_HOST.test(host) ? host : "localhost"}`;
 }
 
 /** Checks what a request asks for beyond its schema: known models, reachable public webhook URLs. */
@@ -56,72 +66,14 @@ export async function checkRequests(
     const url = request.webhook?.url;
     if (!url || checked.has(url)) continue;
     checked.add(url);
-    await checkWebhookTarget(url, deps.webhooks).catch((error: AppError) => {
-      throw invalidRequest(`${path}webhook: ${error.message}`);
+    await checkWebhookTarget(url, deps.webhooks).catch((error: Error) => {
+      // A refused target is the caller's to fix; a DNS hiccup is ours, and worth a retry.
+      if (isWebhookRefusal(error)) throw invalidRequest(`${path}webhook: ${error.message}`);
+      throw new AppError("SERVICE_UNAVAILABLE", `${path}webhook: ${error.message}`, {
+        retryable: true,
+      });
     });
   }
-}
-
-/**
- * Writes the records (and the batch) and enqueues every job in one bulk call. If the queue
- * is unreachable nothing stays half-accepted: the records are marked failed and it is a 503.
- */
-export async function acceptGenerations(
-  deps: Pick<GenerationRouteDeps, "store" | "producer">,
-  records: GenerationRecord[],
-  batch?: BatchRecord,
-): Promise<void> {
-  const first = records[0];
-  try {
-    if (batch) await deps.store.createBatch(batch, records);
-    else if (first) await deps.store.createGeneration(first);
-    // jobId = generation id: BullMQ refuses a duplicate while the job exists.
-    await deps.producer.enqueueBulk(
-      "generate",
-      records.map((r) => ({ payload: { generationId: r.id, userId: r.userId }, jobId: r.id })),
-    );
-  } catch (error) {
-    const failed = {
-      code: "SERVICE_UNAVAILABLE",
-      message: "the queue was unreachable; nothing was generated",
-      retryable: true,
-    };
-    await Promise.allSettled(
-      records.map((r) => deps.store.updateGeneration(r.id, { status: "failed", error: failed })),
-    );
-    if (error instanceof AppError && error.code !== "SERVICE_UNAVAILABLE") throw error;
-    throw serviceUnavailable(
-      "the queue is unreachable right now; nothing was accepted, try again shortly",
-      error,
-    );
-  }
-}
-
-/** Cancels a generation that has not started; false when it already had. */
-export async function cancelQueued(
-  deps: Pick<GenerationRouteDeps, "store" | "producer" | "notify">,
-  record: GenerationRecord,
-): Promise<boolean> {
-  const at = new Date().toISOString();
-  const canceled = await deps.store.updateGeneration(
-    record.id,
-    {
-      status: "canceled",
-      error: {
-        code: "CANCELED",
-        message: "canceled by the caller before it started",
-        retryable: false,
-      },
-      completedAt: at,
-    },
-    { onlyIfStatusIn: ["queued"] },
-  );
-  if (!canceled) return false;
-  // The record is what counts (a worker that picks the job up skips it); removing the job
-  // just saves it the trip, and fails harmlessly when the job is locked.
-  await deps.producer.queue.remove(record.id).catch(() => 0);
-  await notifySettled(deps.notify, { ...record, status: "canceled", completedAt: at });
-  return true;
 }
 
 export function generationRoutes(deps: GenerationRouteDeps): Router {
@@ -144,18 +96,26 @@ export function generationRoutes(deps: GenerationRouteDeps): Router {
     await respondIdempotently(
       req,
       res,
-      { store: deps.store, ttlSeconds: deps.idempotencyTtlSeconds },
-      async () => {
+      {
+        store: deps.store,
+        ttlSeconds: deps.idempotencyTtlSeconds,
+        pendingSeconds: deps.idempotencyPendingSeconds,
+      },
+      async (claim) => {
         const body = parseBody(generateBodySchema, req.body);
         const { userId } = callerOf(req);
         // What the request leaves out comes from the user's preferences, then the defaults.
         const request = resolveRequest(body, await deps.store.getPreferences(userId));
         await checkRequests(deps, [{ path: "", request }]);
         const record = newGenerationRecord({ id: newId("gen"), userId, request });
-        await acceptGenerations(deps, [record]);
         const statusUrl = `${baseUrlOf(req, deps.publicUrl)}/generation/${record.id}/status`;
+        const response = { status: 202, body: { id: record.id, status: record.status, statusUrl } };
+        await acceptGenerations(deps, {
+          records: [record],
+          ...(claim ? { idempotency: { ...claim, response } } : {}),
+        });
         res.location(statusUrl);
-        return { status: 202, body: { id: record.id, status: record.status, statusUrl } };
+        return response;
       },
     );
   });
@@ -172,7 +132,7 @@ export function generationRoutes(deps: GenerationRouteDeps): Router {
 
   router.post("/generation/:id/cancel", async (req, res) => {
     const record = await loadOwned(req);
-    if (record.status !== "canceled" && !(await cancelQueued(deps, record))) {
+    if (record.status !== "canceled" && (await cancelQueued(deps, [record])).length === 0) {
       const now = (await deps.store.getGeneration(record.id)) ?? record;
       if (now.status !== "canceled") {
         throw new AppError(

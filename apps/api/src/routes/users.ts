@@ -2,6 +2,7 @@ import {
   type CustomTemplate,
   costWindows,
   customTemplateSchema,
+  parseIsoDay,
   preferencesSchema,
   presentGeneration,
 } from "@nanobanana/domain";
@@ -9,19 +10,24 @@ import { invalidRequest, notFound } from "@nanobanana/errors";
 import { Router } from "express";
 import { z } from "zod";
 import { resolveUserId } from "../auth.ts";
-import { parseBody } from "../http-errors.ts";
+import { parseBody, queryInt } from "../http-errors.ts";
 import { baseUrlOf, checkRequests, type GenerationRouteDeps } from "./generations.ts";
 
 const historyQuery = z.strictObject({
-  limit: z.coerce.number({ error: "limit must be a number" }).int().min(1).max(100).default(20),
+  limit: queryInt("limit", { min: 1, max: 100, default: 20 }),
   cursor: z.string().max(64).optional(),
 });
 
+const DATE_MESSAGE = "date must be a real day as YYYY-MM-DD";
 const costQuery = z.strictObject({
+  // Noon UTC of that day; "2026-02-31" is refused, not read as March 3.
   date: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, "date must be YYYY-MM-DD")
-    .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), "date must be a real day")
+    .string({ error: DATE_MESSAGE })
+    .transform((text, ctx) => {
+      const day = parseIsoDay(text);
+      if (!day) ctx.addIssue({ code: "custom", message: DATE_MESSAGE });
+      return day ?? z.NEVER;
+    })
     .optional(),
 });
 
@@ -46,13 +52,14 @@ export function userRoutes(
   router.get("/user/:id/cost", async (req, res) => {
     const userId = resolveUserId(req, String(req.params.id));
     const { date } = parseBody(costQuery, { ...req.query });
-    const windows = costWindows(date ? new Date(`${date}T12:00:00Z`) : new Date());
-    const [day, week, month] = await Promise.all(
-      [windows.day, windows.week, windows.month].map(async (w) => ({
-        period: w.period,
-        ...(await deps.store.costSummary(userId, w, deps.models)),
-      })),
-    );
+    const windows = costWindows(date ?? new Date());
+    // Running totals kept as images complete: three reads, however many records there are.
+    const periods = [windows.day.period, windows.week.period, windows.month.period];
+    const totals = await deps.store.costTotals(userId, periods);
+    const [day, week, month] = periods.map((period) => ({
+      period,
+      ...(totals[period] ?? { usd: 0, savedUsd: 0, images: 0, cacheHits: 0, byModel: [] }),
+    }));
     res.json({
       userId,
       currency: "USD",

@@ -141,7 +141,10 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
     name: "gemini",
     models: Object.keys(options.prices).filter((m) => m.startsWith("gemini-")),
     defaultModel: options.model,
-    async generate(request, { signal } = {}): Promise<ImageResult> {
+    async generate(
+      request,
+      { signal, maxCalls = Number.POSITIVE_INFINITY } = {},
+    ): Promise<ImageResult> {
       const primary =
         request.model ??
         (request.quality === "premium" && options.premiumQualityModel
@@ -154,8 +157,13 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
           : [primary];
       let calls = 0;
       let last: TransientError | undefined;
+      let budgetSpent = false;
       for (const model of chain) {
         for (let retry = 0; retry <= options.maxRetries; retry++) {
+          if (calls >= maxCalls) {
+            budgetSpent = true;
+            break;
+          }
           await options.rateLimiter?.acquire(model, signal);
           calls++;
           try {
@@ -183,7 +191,7 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
             }
             last = error;
             if (error.retryAfterMs !== undefined && error.retryAfterMs > MAX_INLINE_WAIT_MS) break;
-            if (retry < options.maxRetries) {
+            if (retry < options.maxRetries && calls < maxCalls) {
               const wait = error.retryAfterMs ?? backoffMs(retry);
               log?.warn(
                 { model, retry: retry + 1, waitMs: wait, err: error.message },
@@ -193,14 +201,16 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
             }
           }
         }
+        if (budgetSpent) break;
         if (chain.length > 1 && model === primary)
           log?.warn({ model, fallback: options.premiumModel }, "model keeps failing; falling back");
       }
       throw new AppError(
         "PROVIDER_ERROR",
-        `${last?.message ?? "Gemini failed"} (gave up after ${calls} calls${chain.length > 1 ? `, fallback to ${options.premiumModel} included` : ""})`,
+        `${last?.message ?? "Gemini failed"} (gave up after ${calls} calls${chain.length > 1 && calls > options.maxRetries + 1 ? `, fallback to ${options.premiumModel} included` : ""}${budgetSpent ? ", the generation's whole budget of provider calls" : ""})`,
         {
-          retryable: true,
+          // Out of budget, another job attempt could not call the provider anyway.
+          retryable: !budgetSpent,
           details: { calls, retryAfterMs: last?.retryAfterMs },
         },
       );

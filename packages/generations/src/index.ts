@@ -1,0 +1,9 @@
+export { type AcceptDeps, acceptGenerations, enqueueGenerations } from "./accept.ts";
+export { allFinished, type CancelDeps, cancelQueued, settleBatches } from "./cancel.ts";
+export {
+  deliveryIdFor,
+  type NotifyDeps,
+  notifyBatchCompleted,
+  notifyFinished,
+} from "./notify.ts";
+export { type SweepDeps, type SweepReport, sweep } from "./sweep.ts";
