@@ -1,29 +1,17 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Writable } from "node:stream";
-import { createFsBlobStore } from "@nanobanana/blob-store";
 import { newGenerationRecord, newId } from "@nanobanana/domain";
 import { createLogger } from "@nanobanana/logger";
-import { createSketchProvider, SKETCH_MODEL } from "@nanobanana/providers";
-import {
-  connectRedis,
-  createConsumer,
-  createProducer,
-  generationQueue,
-  webhookQueue,
-} from "@nanobanana/queue";
+import { connectRedis, createProducer, generationQueue } from "@nanobanana/queue";
 import { createRedisStore } from "@nanobanana/store";
-import { freePort, testRedis, testRedisUrl, uniquePrefix, waitFor } from "@nanobanana/testing";
-import { generationHandlers } from "@nanobanana/worker";
+import { freePort, uniquePrefix, waitFor } from "@nanobanana/testing";
 import sharp from "sharp";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AppDeps, createApp } from "./app.ts";
+import { createApp } from "./app.ts";
 import { rateLimitPerKey } from "./rate-limit.ts";
+import { apiUnderTest } from "./test-stack.ts";
 
-const logger = createLogger({ service: "test", level: "silent" });
 const ALICE = "alice-key-123";
 const BOB = "bob-key-12345";
 const ADMIN = "admin-key-123";
@@ -32,48 +20,9 @@ const apiKeys = [
   { key: BOB, userId: "bob", admin: false },
   { key: ADMIN, userId: "ops", admin: true },
 ];
-
-const prefix = uniquePrefix("api");
-const storeRedis = testRedis();
-const producerRedis = connectRedis(testRedisUrl(), "producer", () => undefined);
-const workerRedis = testRedis({ forWorker: true });
-const store = createRedisStore(storeRedis, prefix);
-const blobs = createFsBlobStore(mkdtempSync(join(tmpdir(), "nb-api-blobs-")));
-const producer = createProducer(generationQueue, producerRedis, prefix);
-const webhookProducer = createProducer(webhookQueue, producerRedis, prefix);
-const worker = createConsumer(
-  generationQueue,
-  generationHandlers(
-    {
-      store,
-      blobs,
-      provider: createSketchProvider(),
-      notify: { store, baseUrl: "", enqueueDelivery: async () => undefined },
-      cacheTtlSeconds: 3600,
-    },
-    logger,
-  ),
-  { connection: workerRedis, prefix, concurrency: 2 },
-);
-
-const deps: AppDeps = {
-  store,
-  blobs,
-  producer,
-  webhookProducer,
-  apiKeys,
-  batchMaxItems: 50,
-  idempotencyTtlSeconds: 3600,
-  webhooks: { allowPrivate: false },
-  models: [SKETCH_MODEL],
-  logger,
-  publicUrl: undefined,
-  checkHealth: async () => ({
-    redis: (await producerRedis.ping()) === "PONG" ? "ok" : "down",
-    store: "ok",
-  }),
-};
-const app = createApp(deps);
+const stack = apiUnderTest({ label: "api", apiKeys, withWorker: true });
+const { app, deps, logger, prefix, store, storeRedis, blobs, producer } = stack;
+const worker = stack.worker as NonNullable<typeof stack.worker>;
 const as = (key: string) => ({ Authorization: `Bearer ${key}` });
 /** A generation written straight to the store, queued and never picked up. */
 const queuedRecordOf = async (userId: string) => {
@@ -86,13 +35,8 @@ const queuedRecordOf = async (userId: string) => {
   return record;
 };
 
-beforeAll(() => worker.waitUntilReady());
-afterAll(async () => {
-  await worker.close();
-  await producer.close();
-  await webhookProducer.close();
-  await Promise.all([storeRedis.quit(), producerRedis.quit(), workerRedis.quit()]);
-});
+beforeAll(() => stack.ready());
+afterAll(() => stack.close());
 
 async function generate(key = ALICE, body: object = { prompt: "wireless headphones on a desk" }) {
   const res = await request(app).post("/generate").set(as(key)).send(body).expect(202);

@@ -1,13 +1,18 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { loadConfig } from "@nanobanana/config";
 import { createLogger } from "@nanobanana/logger";
 import { createRedisStore } from "@nanobanana/store";
-import { freePort, testRedis, testRedisUrl, uniquePrefix, waitFor } from "@nanobanana/testing";
+import {
+  freePort,
+  startWebhookReceiver,
+  testRedis,
+  testRedisUrl,
+  uniquePrefix,
+  waitFor,
+} from "@nanobanana/testing";
 import { type RunningWorker, startWorker } from "@nanobanana/worker";
 import { afterEach, describe, expect, it } from "vitest";
 
@@ -26,32 +31,19 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Hook {
-  url: string;
-  events: Array<{ id: string; type: string; subject: string }>;
-}
-
-async function receiver(): Promise<Hook> {
-  const events: Hook["events"] = [];
-  const server: Server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString()));
-    req.on("end", () => {
-      const parsed = JSON.parse(body) as { type: string; data: { id: string } };
-      events.push({
-        id: String(req.headers["webhook-id"]),
-        type: parsed.type,
-        subject: parsed.data.id,
+/** A real receiver; `events` reads what it got as {webhook-id, type, subject id}. */
+async function receiver() {
+  const hook = await startWebhookReceiver();
+  cleanups.push(() => hook.close());
+  return {
+    url: hook.url,
+    get events() {
+      return hook.got.map(({ headers, body }) => {
+        const parsed = JSON.parse(body) as { type: string; data: { id: string } };
+        return { id: String(headers["webhook-id"]), type: parsed.type, subject: parsed.data.id };
       });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  cleanups.push(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, events };
+    },
+  };
 }
 
 async function stack(extra: Record<string, string> = {}) {

@@ -1,53 +1,21 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createFsBlobStore } from "@nanobanana/blob-store";
-import { createLogger } from "@nanobanana/logger";
-import { SKETCH_MODEL } from "@nanobanana/providers";
-import { connectRedis, createProducer, generationQueue, webhookQueue } from "@nanobanana/queue";
-import { createRedisStore } from "@nanobanana/store";
-import { testRedis, testRedisUrl, uniquePrefix } from "@nanobanana/testing";
 import request from "supertest";
 import { afterAll, describe, expect, it } from "vitest";
 import { type AppDeps, createApp } from "./app.ts";
 import { MAX_JSON_DEPTH } from "./http-errors.ts";
+import { apiUnderTest } from "./test-stack.ts";
 
 // Findings of a red-team pass over the API's input handling: each answered 500, stalled the
 // process, or read the input as something else. Every refusal must be a 4xx `{error:{code,message}}`.
 
-const logger = createLogger({ service: "test", level: "silent" });
 const ALICE = "alice-key-123";
-const apiKeys = [{ key: ALICE, userId: "alice", admin: false }];
-
-const prefix = uniquePrefix("harden");
-const storeRedis = testRedis();
-const producerRedis = connectRedis(testRedisUrl(), "producer", () => undefined);
-const store = createRedisStore(storeRedis, prefix);
-const producer = createProducer(generationQueue, producerRedis, prefix);
-const webhookProducer = createProducer(webhookQueue, producerRedis, prefix);
-
-const deps: AppDeps = {
-  store,
-  blobs: createFsBlobStore(mkdtempSync(join(tmpdir(), "nb-harden-blobs-"))),
-  producer,
-  webhookProducer,
-  apiKeys,
-  batchMaxItems: 50,
-  idempotencyTtlSeconds: 3600,
-  webhooks: { allowPrivate: false },
-  models: [SKETCH_MODEL],
-  logger,
-  publicUrl: undefined,
-  checkHealth: async () => ({ redis: "ok", store: "ok" }),
-};
-const app = createApp(deps);
+const stack = apiUnderTest({
+  label: "harden",
+  apiKeys: [{ key: ALICE, userId: "alice", admin: false }],
+});
+const { app, deps } = stack;
 const auth = { Authorization: `Bearer ${ALICE}` };
 
-afterAll(async () => {
-  await producer.close();
-  await webhookProducer.close();
-  await Promise.all([storeRedis.quit(), producerRedis.quit()]);
-});
+afterAll(() => stack.close());
 
 function expectError(res: request.Response, status: number, code: string, message?: RegExp) {
   expect(res.status, JSON.stringify(res.body)).toBe(status);

@@ -1,25 +1,9 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createFsBlobStore } from "@nanobanana/blob-store";
-import { createLogger } from "@nanobanana/logger";
-import { createSketchProvider, SKETCH_MODEL } from "@nanobanana/providers";
-import {
-  connectRedis,
-  createConsumer,
-  createProducer,
-  generationQueue,
-  webhookQueue,
-} from "@nanobanana/queue";
-import { createRedisStore } from "@nanobanana/store";
 import { variantFor, variantSeedFor } from "@nanobanana/templates";
-import { testRedis, testRedisUrl, uniquePrefix, waitFor } from "@nanobanana/testing";
-import { generationHandlers } from "@nanobanana/worker";
+import { waitFor } from "@nanobanana/testing";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AppDeps, createApp } from "./app.ts";
+import { apiUnderTest } from "./test-stack.ts";
 
-const logger = createLogger({ service: "test", level: "silent" });
 const ALICE = "alice-key-123";
 const BOB = "bob-key-12345";
 const CARL = "carl-key-12345";
@@ -28,55 +12,12 @@ const apiKeys = [
   { key: BOB, userId: "bob", admin: false },
   { key: CARL, userId: "carl", admin: false },
 ];
-
-const prefix = uniquePrefix("prompts");
-const storeRedis = testRedis();
-const producerRedis = connectRedis(testRedisUrl(), "producer", () => undefined);
-const workerRedis = testRedis({ forWorker: true });
-const store = createRedisStore(storeRedis, prefix);
-const blobs = createFsBlobStore(mkdtempSync(join(tmpdir(), "nb-prompts-blobs-")));
-const producer = createProducer(generationQueue, producerRedis, prefix);
-const webhookProducer = createProducer(webhookQueue, producerRedis, prefix);
-const worker = createConsumer(
-  generationQueue,
-  generationHandlers(
-    {
-      store,
-      blobs,
-      provider: createSketchProvider(),
-      notify: { store, baseUrl: "", enqueueDelivery: async () => undefined },
-      cacheTtlSeconds: 3600,
-    },
-    logger,
-  ),
-  { connection: workerRedis, prefix, concurrency: 2 },
-);
-
-const deps: AppDeps = {
-  store,
-  blobs,
-  producer,
-  webhookProducer,
-  apiKeys,
-  batchMaxItems: 50,
-  idempotencyTtlSeconds: 3600,
-  idempotencyPendingSeconds: 30,
-  webhooks: { allowPrivate: false },
-  models: [SKETCH_MODEL],
-  logger,
-  publicUrl: undefined,
-  checkHealth: async () => ({ redis: "ok", store: "ok" }),
-};
-const app = createApp(deps);
+const stack = apiUnderTest({ label: "prompts", apiKeys, withWorker: true });
+const { app } = stack;
 const as = (key: string) => ({ Authorization: `Bearer ${key}` });
 
-beforeAll(() => worker.waitUntilReady());
-afterAll(async () => {
-  await worker.close();
-  await producer.close();
-  await webhookProducer.close();
-  await Promise.all([storeRedis.quit(), producerRedis.quit(), workerRedis.quit()]);
-});
+beforeAll(() => stack.ready());
+afterAll(() => stack.close());
 
 const enhance = async (key: string, body: object) =>
   (await request(app).post("/enhance").set(as(key)).send(body).expect(200)).body;

@@ -1,14 +1,18 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type RunningApi, startApi } from "@nanobanana/api";
 import { type Config, loadConfig } from "@nanobanana/config";
 import { startLocalRedis } from "@nanobanana/local-redis";
 import { createLogger } from "@nanobanana/logger";
-import { freePort, testRedisUrl, uniquePrefix, waitFor } from "@nanobanana/testing";
+import {
+  freePort,
+  startWebhookReceiver,
+  testRedisUrl,
+  uniquePrefix,
+  waitFor,
+} from "@nanobanana/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { startWorker } from "./worker.ts";
 
@@ -39,25 +43,10 @@ function spawnWorker(config: Record<string, string>): ChildProcess {
   return child;
 }
 
-async function receiver(): Promise<{
-  url: string;
-  got: Array<{ headers: IncomingHttpHeaders; body: string }>;
-}> {
-  const got: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
-  const server: Server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString()));
-    req.on("end", () => {
-      got.push({ headers: req.headers, body });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  cleanups.push(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got };
+async function receiver() {
+  const hook = await startWebhookReceiver();
+  cleanups.push(() => hook.close());
+  return hook;
 }
 
 describe("faults", () => {

@@ -43,3 +43,8 @@ export {
   type Scenario,
   startFakeGemini,
 } from "./fake-gemini.ts";
+export {
+  type ReceivedWebhook,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from "./webhook-receiver.ts";

@@ -1,9 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { WebhookDelivery } from "@nanobanana/domain";
 import { createRedisStore, type Store } from "@nanobanana/store";
-import { testRedisUrl, uniquePrefix } from "@nanobanana/testing";
+import {
+  type ReceivedWebhook,
+  startWebhookReceiver,
+  testRedisUrl,
+  uniquePrefix,
+  type WebhookReceiver,
+} from "@nanobanana/testing";
 import { Redis } from "ioredis";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -12,40 +16,29 @@ import { newWebhookSecret } from "./signing.ts";
 import type { Resolver } from "./ssrf.ts";
 
 /** A real receiver on 127.0.0.1 that answers 204 and keeps what it was sent. */
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+type Received = ReceivedWebhook;
 
 let redis: Redis;
-let receiver: Server;
+let receiver: WebhookReceiver;
 let port: number;
 let received: Received[];
 
 beforeAll(async () => {
   redis = new Redis(testRedisUrl());
-  receiver = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => (body += chunk.toString()));
-    req.on("end", () => {
-      received.push({ headers: req.headers, body });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-  port = (receiver.address() as AddressInfo).port;
+  receiver = await startWebhookReceiver();
+  port = receiver.port;
+  received = receiver.got;
 });
 
 afterAll(async () => {
-  receiver.closeAllConnections();
-  await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  await receiver.close();
   await redis.quit();
 });
 
 let store: Store;
 beforeEach(() => {
   store = createRedisStore(redis, uniquePrefix("webhooks"));
-  received = [];
+  received.splice(0);
 });
 
 async function pendingDelivery(

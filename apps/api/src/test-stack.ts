@@ -1,0 +1,94 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createFsBlobStore } from "@nanobanana/blob-store";
+import type { ApiKeyEntry } from "@nanobanana/config";
+import { createLogger } from "@nanobanana/logger";
+import { createSketchProvider, SKETCH_MODEL } from "@nanobanana/providers";
+import {
+  connectRedis,
+  createConsumer,
+  createProducer,
+  generationQueue,
+  webhookQueue,
+} from "@nanobanana/queue";
+import { createRedisStore } from "@nanobanana/store";
+import { testRedis, testRedisUrl, uniquePrefix } from "@nanobanana/testing";
+import { generationHandlers } from "@nanobanana/worker";
+import type { Worker } from "bullmq";
+import { type AppDeps, createApp } from "./app.ts";
+
+/**
+ * For the API's integration tests: the app on a real Redis under its own key prefix, with the
+ * sketch provider and, when asked, an in-process generation worker, and how to close it all.
+ */
+export function apiUnderTest(options: {
+  label: string;
+  apiKeys: ApiKeyEntry[];
+  withWorker?: boolean;
+  overrides?: Partial<AppDeps>;
+}) {
+  const logger = createLogger({ service: "test", level: "silent" });
+  const prefix = uniquePrefix(options.label);
+  const storeRedis = testRedis();
+  const producerRedis = connectRedis(testRedisUrl(), "producer", () => undefined);
+  const workerRedis = options.withWorker ? testRedis({ forWorker: true }) : undefined;
+  const store = createRedisStore(storeRedis, prefix);
+  const blobs = createFsBlobStore(mkdtempSync(join(tmpdir(), `nb-${options.label}-blobs-`)));
+  const producer = createProducer(generationQueue, producerRedis, prefix);
+  const webhookProducer = createProducer(webhookQueue, producerRedis, prefix);
+  const worker: Worker | undefined = workerRedis
+    ? createConsumer(
+        generationQueue,
+        generationHandlers(
+          {
+            store,
+            blobs,
+            provider: createSketchProvider(),
+            notify: { store, baseUrl: "", enqueueDelivery: async () => undefined },
+            cacheTtlSeconds: 3600,
+          },
+          logger,
+        ),
+        { connection: workerRedis, prefix, concurrency: 2 },
+      )
+    : undefined;
+  const deps: AppDeps = {
+    store,
+    blobs,
+    producer,
+    webhookProducer,
+    apiKeys: options.apiKeys,
+    batchMaxItems: 50,
+    idempotencyTtlSeconds: 3600,
+    webhooks: { allowPrivate: false },
+    models: [SKETCH_MODEL],
+    logger,
+    publicUrl: undefined,
+    checkHealth: async () => ({
+      redis: (await producerRedis.ping()) === "PONG" ? "ok" : "down",
+      store: "ok",
+    }),
+    ...options.overrides,
+  };
+  return {
+    app: createApp(deps),
+    deps,
+    logger,
+    prefix,
+    store,
+    storeRedis,
+    blobs,
+    producer,
+    worker,
+    ready: async () => {
+      await worker?.waitUntilReady();
+    },
+    close: async () => {
+      await worker?.close();
+      await producer.close();
+      await webhookProducer.close();
+      await Promise.all([storeRedis.quit(), producerRedis.quit(), workerRedis?.quit()]);
+    },
+  };
+}
