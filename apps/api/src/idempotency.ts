@@ -71,6 +71,7 @@ export async function respondIdempotently(
     );
   }
   if (reservation.kind === "in_progress") {
+    res.set("Retry-After", "2");
     throw new AppError(
       "CONFLICT",
       "a request with this Idempotency-Key is still being processed; retry shortly",

@@ -208,6 +208,17 @@ describe("X-Forwarded-* headers", () => {
     expect(res.body.statusUrl).toMatch(/^https:\/\//);
   });
 
+  it("even a trusted proxy picks only between http and https", async () => {
+    const proxied = createApp({ ...deps, trustProxy: true });
+    const res = await request(proxied)
+      .post("/generate")
+      .set(auth)
+      .set("X-Forwarded-Proto", "javascript")
+      .send({ prompt: "a lamp" })
+      .expect(202);
+    expect(res.body.statusUrl).toMatch(/^http:\/\/127\.0\.0\.1:/);
+  });
+
   it("a proxy list that does not include the peer is not believed", async () => {
     const elsewhere = createApp({ ...deps, trustProxy: ["10.0.0.0/8"] });
     const res = await request(elsewhere)

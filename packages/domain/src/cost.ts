@@ -25,6 +25,8 @@ export function parseIsoDay(text: string): Date | undefined {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (!match) return undefined;
   const [year, month, day] = match.slice(1).map(Number) as [number, number, number];
+  // No costs exist before the service did; years 0-99 would also read as 1900-1999 below.
+  if (year < 2000) return undefined;
   const date = new Date(Date.UTC(2000, 0, 1, 12));
   date.setUTCFullYear(year, month - 1, day); // setUTCFullYear: years 0-99 stay themselves
   const real =

@@ -39,14 +39,24 @@ export async function runService(
     process.exit(1);
   }
 
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const stop = async (signal: string) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      // Ctrl+C reaches us twice at once (from the terminal's process group and relayed by
+      // npm/tsx): only a signal sent later, on purpose, means "stop waiting".
+      if (Date.now() - stoppingSince < 1_000) return;
       logger.warn({ signal }, "second signal: exiting now");
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     logger.info({ signal }, "shutting down gracefully");
+    // Running jobs get SHUTDOWN_TIMEOUT_MS; closing connections to a Redis that is already
+    // gone could wait forever, so past that and a margin the process exits regardless (the
+    // jobs it held go back to the queue when their locks lapse).
+    setTimeout(() => {
+      logger.error("shutdown did not finish in time; exiting");
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 10_000).unref();
     try {
       await running.close();
       // Peak memory over the process's life: what to size its container by.

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export interface LocalRedisOptions {
@@ -74,10 +74,25 @@ function isAlive(pid: number): boolean {
  * A server left behind by a process that was killed hard still owns the data directory;
  * two servers on one append-only file would corrupt it, so stop the old one first.
  */
-async function stopStale(pidFile: string): Promise<void> {
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, "utf8").trim());
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+const readPid = (file: string) => {
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, "utf8").trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+};
+
+/**
+ * A redis-server left running by a process that died is stopped; one whose owner is still
+ * alive (another `npm start` on the same DATA_DIR) is not ours to stop: refuse instead.
+ */
+async function stopStale(pidFile: string, ownerFile: string): Promise<void> {
+  const owner = readPid(ownerFile);
+  if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
+    throw new Error(
+      `another process (pid ${owner}) is already running a redis-server in ${dirname(ownerFile)}; stop it first, or give this one its own DATA_DIR`,
+    );
+  }
+  const pid = readPid(pidFile);
+  if (pid === undefined || !isAlive(pid)) return;
   process.kill(pid, "SIGTERM");
   for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
 }
@@ -98,7 +113,9 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
   const bin = options.bin ?? "redis-server";
   mkdirSync(options.dir, { recursive: true });
   const pidFile = join(options.dir, "redis.pid");
-  await stopStale(pidFile);
+  const ownerFile = join(options.dir, "owner.pid");
+  await stopStale(pidFile, ownerFile);
+  writeFileSync(ownerFile, String(process.pid));
   const port = options.port ?? (await freePort());
   const persistent = options.persistent ?? true;
   const args = [
@@ -124,7 +141,9 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
     "--loglevel",
     "warning",
   ];
-  const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: Ctrl+C (sent to the whole foreground group) reaches the app, which
+  // stops this server last, after its jobs have finished with it.
+  const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
   const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
   const output: string[] = [];
   const collect = (chunk: Buffer) => {

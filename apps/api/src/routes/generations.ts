@@ -45,7 +45,9 @@ const PLAIN_HOST = /^[a-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9a-f:.]{2,45}\](:\d{1,5
 export function baseUrlOf(req: Request, publicUrl: string | undefined): string {
   if (publicUrl) return publicUrl;
   const host = req.get("host") ?? "";
-  return `${req.protocol}://${PLAIN_HOST.test(host) ? host : "localhost"}`;
+  // Even a trusted proxy's X-Forwarded-Proto only ever picks between http and https.
+  const scheme = req.protocol === "https" ? "https" : "http";
+  return `${scheme}://${PLAIN_HOST.test(host) ? host : "localhost"}`;
 }
 
 /** Checks what a request asks for beyond its schema: known models, reachable public webhook URLs. */
