@@ -100,7 +100,8 @@ describe("Gemini provider through the queue", () => {
       usage: { inputTokens: 120, outputTokens: 1290, totalTokens: 1410 },
       providerCalls: 1,
       note: "Here is your image.",
-      image: { mimeType: "image/webp", width: 1024, height: 1024 },
+      // Gemini's own 4:3 size, from the stand-in.
+      image: { mimeType: "image/webp", width: 1184, height: 864 },
     });
     const calls = callsFor(record);
     expect(calls).toHaveLength(1);
