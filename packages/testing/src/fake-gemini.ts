@@ -12,7 +12,7 @@ import sharp from "sharp";
  * so a scenario also works end to end through `npm start`:
  */
 export const SCENARIOS = {
-  ok: "text part, then the image (the usual answer)",
+  ok: "text part, then the image (the usual answer), sized for the requested aspect ratio",
   "image-first": "the image part, then a text part",
   "multi-candidate": "first candidate text only, second candidate carries the image",
   "prompt-blocked": "promptFeedback.blockReason SAFETY, no candidates",
@@ -35,6 +35,8 @@ export type Scenario = keyof typeof SCENARIOS;
 export interface FakeGeminiCall {
   model: string;
   scenario: Scenario;
+  /** The prompt's text parts, joined: what tells one request's calls from another's. */
+  prompt: string;
   status: number;
   apiKey: string | undefined;
   aspectRatio: string | undefined;
@@ -48,15 +50,36 @@ export interface FakeGemini {
   close(): Promise<void>;
 }
 
-let imageCache: Promise<string> | undefined;
-const pngBase64 = () => {
-  imageCache ??= sharp({
-    create: { width: 1024, height: 1024, channels: 3, background: "#f4c430" },
-  })
-    .png()
-    .toBuffer()
-    .then((b) => b.toString("base64"));
-  return imageCache;
+/**
+ * The pixel sizes Gemini 2.5 Flash Image documents for each aspect ratio (1290 tokens each):
+ * sides on its own grid, so 4:3 is 1184×864, not 1024×768. Unknown or absent ratios are square.
+ */
+const GEMINI_IMAGE_SIZES: Readonly<Record<string, { width: number; height: number }>> = {
+  "1:1": { width: 1024, height: 1024 },
+  "2:3": { width: 832, height: 1248 },
+  "3:2": { width: 1248, height: 832 },
+  "3:4": { width: 864, height: 1184 },
+  "4:3": { width: 1184, height: 864 },
+  "4:5": { width: 896, height: 1152 },
+  "5:4": { width: 1152, height: 896 },
+  "9:16": { width: 768, height: 1344 },
+  "16:9": { width: 1344, height: 768 },
+  "21:9": { width: 1536, height: 672 },
+};
+
+const imageCache = new Map<string, Promise<string>>();
+const pngBase64 = (aspectRatio: string | undefined) => {
+  const size = GEMINI_IMAGE_SIZES[aspectRatio ?? "1:1"] ?? { width: 1024, height: 1024 };
+  const key = `${size.width}x${size.height}`;
+  let cached = imageCache.get(key);
+  if (!cached) {
+    cached = sharp({ create: { ...size, channels: 3, background: "#f4c430" } })
+      .png()
+      .toBuffer()
+      .then((b) => b.toString("base64"));
+    imageCache.set(key, cached);
+  }
+  return cached;
 };
 
 const usage = { promptTokenCount: 120, candidatesTokenCount: 1290, totalTokenCount: 1410 };
@@ -106,13 +129,15 @@ export async function startFakeGemini(
       const scenario = (text.match(/\[gemini:([a-z0-9-]+)\]/)?.[1] ?? "ok") as Scenario;
       const seen = (seenPerPrompt.get(text) ?? 0) + 1;
       seenPerPrompt.set(text, seen);
+      const aspectRatio = body.generationConfig?.imageConfig?.aspectRatio;
       const record = (status: number) =>
         calls.push({
           model,
           scenario,
+          prompt: text,
           status,
           apiKey,
-          aspectRatio: body.generationConfig?.imageConfig?.aspectRatio,
+          aspectRatio,
           at: Date.now(),
         });
 
@@ -125,7 +150,7 @@ export async function startFakeGemini(
           "Method doesn't allow unregistered callers. Please use an API Key.",
         );
       }
-      const image = { inlineData: { mimeType: "image/png", data: await pngBase64() } };
+      const image = { inlineData: { mimeType: "image/png", data: await pngBase64(aspectRatio) } };
       const ok = (parts: unknown[], extra: object = {}) => {
         record(200);
         res.writeHead(200, { "Content-Type": "application/json" });
@@ -221,8 +246,13 @@ export async function startFakeGemini(
           return res.end('{"candidates": [ {"content": ');
         case "slow-once":
           if (seen === 1) {
+            // Not req.destroyed: a request whose body has been read is destroyed already.
+            let clientGone = false;
+            res.on("close", () => {
+              clientGone = true;
+            });
             await sleep(options.slowMs ?? 3_000);
-            if (res.destroyed || req.destroyed) return record(499);
+            if (clientGone) return record(499);
           }
           return ok([{ text: "Sorry for the wait." }, image]);
         default:

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { AppError } from "@nanobanana/errors";
 import sharp from "sharp";
 import {
   dimensionsFor,
@@ -46,11 +47,21 @@ export function createSketchProvider(options: SketchOptions = {}): ImageProvider
     name: "sketch",
     models: [SKETCH_MODEL],
     defaultModel: SKETCH_MODEL,
-    async generate(request, { signal } = {}): Promise<ImageResult> {
+    async generate(request, { signal, maxCalls } = {}): Promise<ImageResult> {
+      signal?.throwIfAborted();
+      if (maxCalls !== undefined && maxCalls < 1) {
+        throw new AppError(
+          "PROVIDER_ERROR",
+          `no provider calls left (maxCalls ${maxCalls}): the sketch renderer draws nothing`,
+          { details: { calls: 0 } },
+        );
+      }
       if (options.delayMs) await sleep(options.delayMs, undefined, { signal });
       const bytes = await sharp(Buffer.from(sketchSvg(request)))
         .png()
         .toBuffer();
+      // Rendering cannot be interrupted; a caller who gave up while it ran gets no image.
+      signal?.throwIfAborted();
       return {
         bytes,
         mimeType: "image/png",
