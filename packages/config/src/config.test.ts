@@ -165,6 +165,67 @@ describe("loadConfig", () => {
     expect(loadConfig({ PORT: "", REDIS_URL: "" }).port).toBe(8080);
   });
 
+  it("checks how variables combine only once each variable is valid", () => {
+    try {
+      loadConfig({ PORT: "x", STORE: "firestore", BLOB_STORE: "gcs" });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).problems.map((p) => p.split(":")[0])).toEqual(["PORT"]);
+    }
+  });
+
+  it("lists every problem of combination at once, without quoting the variable it names", () => {
+    try {
+      loadConfig({
+        STORE: "firestore",
+        BLOB_STORE: "gcs",
+        GEMINI_API_KEY: "k",
+        GEMINI_PREMIUM_QUALITY_MODEL: "gemini-9-image",
+        MODEL_PRICES: '{"sketch-v1":0}',
+      });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([
+        "GCS_BUCKET: required with BLOB_STORE=gcs",
+        "FIRESTORE_PROJECT_ID: required with STORE=firestore (or set GOOGLE_CLOUD_PROJECT)",
+        "MODEL_PRICES: no price for gemini-9-image; add it so every image's cost is known",
+      ]);
+    }
+  });
+
+  it("derives seconds from days and hours, and drops PUBLIC_URL's trailing slash", () => {
+    expect(
+      loadConfig({
+        PUBLIC_URL: "https://images.example.com/",
+        CACHE_TTL_DAYS: "0.5",
+        IDEMPOTENCY_TTL_HOURS: "2",
+        RECORD_RETENTION_DAYS: "30",
+        WEBHOOK_SECRET_OVERLAP_HOURS: "1.5",
+        WEBHOOK_RETRY_SCHEDULE: "500ms,2s,1m",
+      }),
+    ).toMatchObject({
+      publicUrl: "https://images.example.com",
+      cacheTtlSeconds: 43_200,
+      idempotencyTtlSeconds: 7_200,
+      retentionSeconds: 30 * 86_400,
+      webhooks: { secretOverlapSeconds: 5_400, retrySchedule: [500, 2_000, 60_000] },
+    });
+  });
+
+  it("uses Vertex AI instead of an API key when both are given, and sketches when told to", () => {
+    const vertex = loadConfig({
+      GEMINI_API_KEY: "k",
+      GOOGLE_GENAI_USE_VERTEXAI: "1",
+      GOOGLE_CLOUD_PROJECT: "acme",
+    }).gemini;
+    expect(vertex).toMatchObject({
+      apiKey: undefined,
+      vertex: { project: "acme", location: "global" },
+    });
+    const sketch = loadConfig({ PROVIDER: "sketch", GEMINI_API_KEY: "k" });
+    expect(sketch).toMatchObject({ provider: "sketch", gemini: null, models: ["sketch-v1"] });
+  });
+
   it("explains that a lone API or worker needs REDIS_URL", () => {
     expect(() => requireRedisUrl(loadConfig({}), "worker")).toThrow(
       /REDIS_URL: required to start the worker/,

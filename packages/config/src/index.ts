@@ -237,9 +237,9 @@ const envSchema = z.object({
   WEBHOOK_RETRY_SCHEDULE: delaysSchema.default(parseDelays("5s,5m,30m,2h,5h,10h,14h,20h,24h")),
   SKETCH_DELAY_MS: int(0, 600_000).default(0),
   WORKER_CONCURRENCY: int(1, 1000).default(8),
-  // BullMQ's job lock: a job whose worker died is handed to another after this long.
   // A standalone worker's own port for /health and /metrics (Cloud Run, probes); unset: none.
   WORKER_HEALTH_PORT: int(0, 65535).optional(),
+  // BullMQ's job lock: a job whose worker died is handed to another after this long.
   WORKER_LOCK_MS: int(1_000, 600_000).default(30_000),
   SHUTDOWN_TIMEOUT_MS: int(0, 3_600_000).default(25_000),
   // Testing only: the process kills itself (SIGKILL) on reaching this step, so crash
@@ -254,93 +254,185 @@ const envSchema = z.object({
 });
 
 export type Env = z.input<typeof envSchema>;
+type ParsedEnv = z.output<typeof envSchema>;
 
-export interface Config {
-  env: "development" | "production" | "test";
-  port: number;
-  /** Base of the URLs the API hands out; unset means "the host the request came to". */
-  publicUrl: string | undefined;
-  /** Express's "trust proxy": which X-Forwarded-* headers to believe (none by default). */
-  trustProxy: boolean | number | string[];
-  redisUrl: string | undefined;
-  keyPrefix: string;
-  dataDir: string;
-  apiKeys: ApiKeyEntry[];
-  store: "redis" | "firestore";
-  /** Set when store is firestore. */
-  firestore: { projectId: string; emulatorHost: string | undefined } | null;
-  blobStore: "fs" | "gcs";
-  /** Set when blobStore is gcs. */
-  gcs: {
-    bucket: string;
-    emulatorHost: string | undefined;
-    projectId: string | undefined;
-    signedUrlTtlSeconds: number;
-  } | null;
-  provider: "sketch" | "gemini";
-  /** Set when provider is gemini. */
-  gemini: GeminiConfig | null;
-  /** USD per image, by model. */
-  prices: Record<string, number>;
-  /** Models a caller may name in a request (the provider's, with a price). */
-  models: string[];
-  sketchDelayMs: number;
-  /** Every user's monthly spending cap in USD; unset means none (a user may set their own). */
-  monthlyBudgetUsd: number | undefined;
-  /** Requests per minute per API key. */
-  rateLimitPerMinute: number;
-  batchMaxItems: number;
-  idempotencyTtlSeconds: number;
-  /** How long a key stays "in progress" before a crashed request frees it. */
-  idempotencyPendingSeconds: number;
-  /** How long records, batches and deliveries are kept. */
-  retentionSeconds: number;
-  /** user: each user has their own cache; global: everyone shares one. */
-  cacheScope: "user" | "global";
-  /** Provider calls one generation may make in all, across every retry layer. */
-  maxProviderCalls: number;
-  sweepIntervalMs: number;
-  /** How long a drawn image serves identical requests. */
-  cacheTtlSeconds: number;
-  webhooks: {
-    /** WEBHOOK_ALLOW_PRIVATE: lets webhooks reach loopback/private addresses (local testing only). */
-    allowPrivate: boolean;
-    timeoutMs: number;
-    /** Delays between attempts, ms. */
-    retrySchedule: number[];
-    /** Ports a webhook may name besides 80 and 443. */
-    extraPorts: number[];
-    /** How long the previous secret still signs after a rotation. */
-    secretOverlapSeconds: number;
+const hasGeminiCredentials = (e: ParsedEnv) =>
+  Boolean(e.GEMINI_API_KEY) || (e.GOOGLE_GENAI_USE_VERTEXAI && Boolean(e.GOOGLE_CLOUD_PROJECT));
+
+/** PROVIDER=auto draws with Gemini when there are credentials for it, else with sketches. */
+const providerOf = (e: ParsedEnv): "sketch" | "gemini" =>
+  e.PROVIDER === "auto" ? (hasGeminiCredentials(e) ? "gemini" : "sketch") : e.PROVIDER;
+
+const firestoreProjectOf = (e: ParsedEnv) => e.FIRESTORE_PROJECT_ID ?? e.GOOGLE_CLOUD_PROJECT;
+
+const pricesOf = (e: ParsedEnv): Record<string, number> => ({
+  ...DEFAULT_MODEL_PRICES,
+  ...e.MODEL_PRICES,
+});
+
+/**
+ * A problem with how variables combine: it names the variable to set, and its message says
+ * why, so the variable's value (if any) is not quoted after it.
+ */
+function combinationIssue(ctx: z.RefinementCtx, variable: keyof Env, message: string) {
+  ctx.addIssue({ code: "custom", path: [variable], message, params: { combination: true } });
+}
+
+/** What no single variable can check: settings that need others, and a price for every model. */
+function checkCombinations(e: ParsedEnv, ctx: z.RefinementCtx) {
+  const provider = providerOf(e);
+  if (provider === "gemini" && !hasGeminiCredentials(e)) {
+    if (e.GOOGLE_GENAI_USE_VERTEXAI) {
+      combinationIssue(ctx, "GOOGLE_CLOUD_PROJECT", "required with GOOGLE_GENAI_USE_VERTEXAI=true");
+    } else {
+      combinationIssue(
+        ctx,
+        "GEMINI_API_KEY",
+        "required with PROVIDER=gemini (or use Vertex AI: GOOGLE_GENAI_USE_VERTEXAI=true and GOOGLE_CLOUD_PROJECT)",
+      );
+    }
+  }
+  if (e.BLOB_STORE === "gcs" && !e.GCS_BUCKET) {
+    combinationIssue(ctx, "GCS_BUCKET", "required with BLOB_STORE=gcs");
+  }
+  if (e.STORE === "firestore" && !firestoreProjectOf(e)) {
+    combinationIssue(
+      ctx,
+      "FIRESTORE_PROJECT_ID",
+      "required with STORE=firestore (or set GOOGLE_CLOUD_PROJECT)",
+    );
+  }
+  if (provider === "gemini") {
+    const prices = pricesOf(e);
+    const unpriced = [
+      e.GEMINI_MODEL,
+      e.GEMINI_PREMIUM_MODEL,
+      e.GEMINI_PREMIUM_QUALITY_MODEL,
+    ].filter((m): m is string => m !== undefined && prices[m] === undefined);
+    if (unpriced.length > 0) {
+      combinationIssue(
+        ctx,
+        "MODEL_PRICES",
+        `no price for ${unpriced.join(", ")}; add it so every image's cost is known`,
+      );
+    }
+  }
+}
+
+/** The Gemini settings, when Gemini draws. */
+function geminiOf(e: ParsedEnv) {
+  const vertex = e.GOOGLE_GENAI_USE_VERTEXAI;
+  return {
+    apiKey: vertex ? undefined : e.GEMINI_API_KEY,
+    vertex:
+      vertex && e.GOOGLE_CLOUD_PROJECT
+        ? { project: e.GOOGLE_CLOUD_PROJECT, location: e.GOOGLE_CLOUD_LOCATION }
+        : undefined,
+    baseUrl: e.GEMINI_BASE_URL,
+    model: e.GEMINI_MODEL,
+    premiumModel: e.GEMINI_PREMIUM_MODEL,
+    /** Model for quality "premium"; unset means the default model. */
+    premiumQualityModel: e.GEMINI_PREMIUM_QUALITY_MODEL,
+    /** Fall back to the premium model when the default keeps failing transiently. */
+    fallback: e.GEMINI_FALLBACK,
+    timeoutMs: e.GEMINI_TIMEOUT_MS,
+    maxRetries: e.GEMINI_MAX_RETRIES,
+    retryBaseMs: e.GEMINI_RETRY_BASE_MS,
+    /** Requests per minute per model, across all workers. */
+    rpm: e.GEMINI_RPM,
   };
-  workerConcurrency: number;
-  shutdownTimeoutMs: number;
-  /** A standalone worker's port for /health and /metrics; undefined: no HTTP at all. */
-  workerHealthPort: number | undefined;
-  /** How long before a dead worker's job goes to another worker. */
-  workerLockMs: number;
-  logLevel: string;
-  redisServerBin: string;
-  /** Testing only: the step at which the process kills itself. */
-  failpoint: string | undefined;
 }
 
-export interface GeminiConfig {
-  apiKey: string | undefined;
-  vertex: { project: string; location: string } | undefined;
-  baseUrl: string | undefined;
-  model: string;
-  premiumModel: string;
-  /** Model for quality "premium"; unset means the default model. */
-  premiumQualityModel: string | undefined;
-  /** Fall back to the premium model when the default keeps failing transiently. */
-  fallback: boolean;
-  timeoutMs: number;
-  maxRetries: number;
-  retryBaseMs: number;
-  /** Requests per minute per model, across all workers. */
-  rpm: number;
-}
+/** The environment, checked variable by variable and then as a whole, turned into `Config`. */
+const configSchema = envSchema
+  // Only once every variable is valid: a refine's issue (a bad number) would not stop it.
+  .superRefine(checkCombinations, { when: (payload) => payload.issues.length === 0 })
+  .transform((e) => {
+    const provider = providerOf(e);
+    const firestoreProject = firestoreProjectOf(e);
+    const prices = pricesOf(e);
+    const gemini = provider === "gemini" ? geminiOf(e) : null;
+    return {
+      env: e.NODE_ENV,
+      port: e.PORT,
+      /** Base of the URLs the API hands out; unset means "the host the request came to". */
+      publicUrl: e.PUBLIC_URL?.replace(/\/$/, ""),
+      /** Express's "trust proxy": which X-Forwarded-* headers to believe (none by default). */
+      trustProxy: e.TRUST_PROXY,
+      redisUrl: e.REDIS_URL,
+      keyPrefix: e.KEY_PREFIX,
+      dataDir: resolve(e.DATA_DIR),
+      apiKeys: e.API_KEYS,
+      store: e.STORE,
+      /** Set when store is firestore. */
+      firestore:
+        e.STORE === "firestore" && firestoreProject
+          ? { projectId: firestoreProject, emulatorHost: e.FIRESTORE_EMULATOR_HOST }
+          : null,
+      blobStore: e.BLOB_STORE,
+      /** Set when blobStore is gcs. */
+      gcs:
+        e.BLOB_STORE === "gcs" && e.GCS_BUCKET
+          ? {
+              bucket: e.GCS_BUCKET,
+              emulatorHost: e.STORAGE_EMULATOR_HOST,
+              projectId: e.GOOGLE_CLOUD_PROJECT,
+              signedUrlTtlSeconds: e.GCS_SIGNED_URL_TTL_SECONDS,
+            }
+          : null,
+      provider,
+      /** Set when provider is gemini. */
+      gemini,
+      /** USD per image, by model. */
+      prices,
+      /** Models a caller may name in a request (the provider's, with a price). */
+      models: gemini ? Object.keys(prices).filter((m) => m.startsWith("gemini-")) : ["sketch-v1"],
+      sketchDelayMs: e.SKETCH_DELAY_MS,
+      /** Requests per minute per API key. */
+      rateLimitPerMinute: e.RATE_LIMIT,
+      /** Every user's monthly spending cap in USD; unset means none (a user may set their own). */
+      monthlyBudgetUsd: e.MONTHLY_BUDGET_USD,
+      batchMaxItems: e.BATCH_MAX_ITEMS,
+      /** How long a drawn image serves identical requests. */
+      cacheTtlSeconds: Math.round(e.CACHE_TTL_DAYS * 86_400),
+      idempotencyTtlSeconds: Math.round(e.IDEMPOTENCY_TTL_HOURS * 3600),
+      /** How long a key stays "in progress" before a crashed request frees it. */
+      idempotencyPendingSeconds: e.IDEMPOTENCY_PENDING_SECONDS,
+      /** How long records, batches and deliveries are kept. */
+      retentionSeconds: Math.round(e.RECORD_RETENTION_DAYS * 86_400),
+      /** user: each user has their own cache; global: everyone shares one. */
+      cacheScope: e.CACHE_SCOPE,
+      /** Provider calls one generation may make in all, across every retry layer. */
+      maxProviderCalls: e.GENERATION_MAX_PROVIDER_CALLS,
+      sweepIntervalMs: e.SWEEP_INTERVAL_MS,
+      webhooks: {
+        /** WEBHOOK_ALLOW_PRIVATE: lets webhooks reach loopback/private addresses (local testing only). */
+        allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+        timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+        /** Delays between attempts, ms. */
+        retrySchedule: e.WEBHOOK_RETRY_SCHEDULE,
+        /** Ports a webhook may name besides 80 and 443. */
+        extraPorts: e.WEBHOOK_PORTS,
+        /** How long the previous secret still signs after a rotation. */
+        secretOverlapSeconds: Math.round(e.WEBHOOK_SECRET_OVERLAP_HOURS * 3600),
+      },
+      workerConcurrency: e.WORKER_CONCURRENCY,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      /** How long before a dead worker's job goes to another worker. */
+      workerLockMs: e.WORKER_LOCK_MS,
+      /** A standalone worker's port for /health and /metrics; undefined: no HTTP at all. */
+      workerHealthPort: e.WORKER_HEALTH_PORT,
+      logLevel: e.LOG_LEVEL,
+      redisServerBin: e.REDIS_SERVER_BIN,
+      /** Testing only: the step at which the process kills itself. */
+      failpoint: e.FAILPOINT,
+    };
+  });
+
+/** Everything the services are told at start, as `loadConfig` derives it from the environment. */
+export type Config = z.output<typeof configSchema>;
+/** Set (as `Config["gemini"]`) when the provider is gemini. */
+export type GeminiConfig = NonNullable<Config["gemini"]>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -352,126 +444,21 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings mean "unset": docker-compose and shells pass VAR= for blanks.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ""));
-  const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? "?");
-        const got =
-          cleaned[name] === undefined ? "" : ` (got "${String(cleaned[name]).slice(0, 40)}")`;
-        return `${name}: ${issue.message}${name === "API_KEYS" ? "" : got}`;
-      }),
-    );
-  }
-  const e = parsed.data;
-  const vertex = e.GOOGLE_GENAI_USE_VERTEXAI;
-  const hasGeminiCredentials =
-    Boolean(e.GEMINI_API_KEY) || (vertex && Boolean(e.GOOGLE_CLOUD_PROJECT));
-  const provider =
-    e.PROVIDER === "auto" ? (hasGeminiCredentials ? "gemini" : "sketch") : e.PROVIDER;
-  if (provider === "gemini" && !hasGeminiCredentials) {
-    throw new ConfigError([
-      vertex
-        ? "GOOGLE_CLOUD_PROJECT: required with GOOGLE_GENAI_USE_VERTEXAI=true"
-        : "GEMINI_API_KEY: required with PROVIDER=gemini (or use Vertex AI: GOOGLE_GENAI_USE_VERTEXAI=true and GOOGLE_CLOUD_PROJECT)",
-    ]);
-  }
-  if (e.BLOB_STORE === "gcs" && !e.GCS_BUCKET) {
-    throw new ConfigError(["GCS_BUCKET: required with BLOB_STORE=gcs"]);
-  }
-  const firestoreProject = e.FIRESTORE_PROJECT_ID ?? e.GOOGLE_CLOUD_PROJECT;
-  if (e.STORE === "firestore" && !firestoreProject) {
-    throw new ConfigError([
-      "FIRESTORE_PROJECT_ID: required with STORE=firestore (or set GOOGLE_CLOUD_PROJECT)",
-    ]);
-  }
-  const prices = { ...DEFAULT_MODEL_PRICES, ...e.MODEL_PRICES };
-  const gemini: GeminiConfig | null =
-    provider === "gemini"
-      ? {
-          apiKey: vertex ? undefined : e.GEMINI_API_KEY,
-          vertex:
-            vertex && e.GOOGLE_CLOUD_PROJECT
-              ? { project: e.GOOGLE_CLOUD_PROJECT, location: e.GOOGLE_CLOUD_LOCATION }
-              : undefined,
-          baseUrl: e.GEMINI_BASE_URL,
-          model: e.GEMINI_MODEL,
-          premiumModel: e.GEMINI_PREMIUM_MODEL,
-          premiumQualityModel: e.GEMINI_PREMIUM_QUALITY_MODEL,
-          fallback: e.GEMINI_FALLBACK,
-          timeoutMs: e.GEMINI_TIMEOUT_MS,
-          maxRetries: e.GEMINI_MAX_RETRIES,
-          retryBaseMs: e.GEMINI_RETRY_BASE_MS,
-          rpm: e.GEMINI_RPM,
-        }
-      : null;
-  const models = gemini
-    ? Object.keys(prices).filter((m) => m.startsWith("gemini-"))
-    : ["sketch-v1"];
-  if (gemini) {
-    const unpriced = [gemini.model, gemini.premiumModel, gemini.premiumQualityModel].filter(
-      (m): m is string => m !== undefined && prices[m] === undefined,
-    );
-    if (unpriced.length > 0) {
-      throw new ConfigError([
-        `MODEL_PRICES: no price for ${unpriced.join(", ")}; add it so every image's cost is known`,
-      ]);
-    }
-  }
-  return {
-    env: e.NODE_ENV,
-    port: e.PORT,
-    publicUrl: e.PUBLIC_URL?.replace(/\/$/, ""),
-    trustProxy: e.TRUST_PROXY,
-    redisUrl: e.REDIS_URL,
-    keyPrefix: e.KEY_PREFIX,
-    dataDir: resolve(e.DATA_DIR),
-    apiKeys: e.API_KEYS,
-    store: e.STORE,
-    firestore:
-      e.STORE === "firestore" && firestoreProject
-        ? { projectId: firestoreProject, emulatorHost: e.FIRESTORE_EMULATOR_HOST }
-        : null,
-    blobStore: e.BLOB_STORE,
-    gcs:
-      e.BLOB_STORE === "gcs" && e.GCS_BUCKET
-        ? {
-            bucket: e.GCS_BUCKET,
-            emulatorHost: e.STORAGE_EMULATOR_HOST,
-            projectId: e.GOOGLE_CLOUD_PROJECT,
-            signedUrlTtlSeconds: e.GCS_SIGNED_URL_TTL_SECONDS,
-          }
-        : null,
-    provider,
-    gemini,
-    prices,
-    models,
-    sketchDelayMs: e.SKETCH_DELAY_MS,
-    rateLimitPerMinute: e.RATE_LIMIT,
-    monthlyBudgetUsd: e.MONTHLY_BUDGET_USD,
-    batchMaxItems: e.BATCH_MAX_ITEMS,
-    cacheTtlSeconds: Math.round(e.CACHE_TTL_DAYS * 86_400),
-    idempotencyTtlSeconds: Math.round(e.IDEMPOTENCY_TTL_HOURS * 3600),
-    idempotencyPendingSeconds: e.IDEMPOTENCY_PENDING_SECONDS,
-    retentionSeconds: Math.round(e.RECORD_RETENTION_DAYS * 86_400),
-    cacheScope: e.CACHE_SCOPE,
-    maxProviderCalls: e.GENERATION_MAX_PROVIDER_CALLS,
-    sweepIntervalMs: e.SWEEP_INTERVAL_MS,
-    webhooks: {
-      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
-      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
-      retrySchedule: e.WEBHOOK_RETRY_SCHEDULE,
-      extraPorts: e.WEBHOOK_PORTS,
-      secretOverlapSeconds: Math.round(e.WEBHOOK_SECRET_OVERLAP_HOURS * 3600),
-    },
-    workerConcurrency: e.WORKER_CONCURRENCY,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    workerLockMs: e.WORKER_LOCK_MS,
-    workerHealthPort: e.WORKER_HEALTH_PORT,
-    logLevel: e.LOG_LEVEL,
-    redisServerBin: e.REDIS_SERVER_BIN,
-    failpoint: e.FAILPOINT,
-  };
+  const parsed = configSchema.safeParse(cleaned);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "?");
+      // API_KEYS holds secrets; a combination problem is not about the value it names.
+      const combination = issue.code === "custom" && issue.params?.combination === true;
+      const quoted = name !== "API_KEYS" && !combination;
+      const got =
+        quoted && cleaned[name] !== undefined
+          ? ` (got "${String(cleaned[name]).slice(0, 40)}")`
+          : "";
+      return `${name}: ${issue.message}${got}`;
+    }),
+  );
 }
 
 /** Redis URL or a clear stop: the API and worker alone cannot start a server of their own. */
