@@ -1,4 +1,10 @@
-import { type Domain, LABELS, type Label, type Subcategory } from "@nanobanana/domain";
+import {
+  type Certainty,
+  type Domain,
+  LABELS,
+  type Label,
+  type Subcategory,
+} from "@nanobanana/domain";
 import englishWords from "./english-words.json" with { type: "json" };
 import { type Evidence, LEXICON_WORDS, lexiconScores } from "./lexicon-scores.ts";
 import trainedModel from "./model.generated.json" with { type: "json" };
@@ -29,9 +35,6 @@ export {
   trainNaiveBayes,
 } from "./naive-bayes.ts";
 export { normalizeText } from "./normalize.ts";
-
-/** How sure the classifier is, which decides how specific a template may be. */
-export type Certainty = "subcategory" | "domain" | "none";
 
 export interface Alternative extends Label {
   score: number;

@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { ASPECT_RATIOS, DOMAINS, IMAGE_FORMATS, QUALITIES, TAXONOMY } from "./taxonomy.ts";
+import {
+  ASPECT_RATIOS,
+  type Certainty,
+  DOMAINS,
+  IMAGE_FORMATS,
+  QUALITIES,
+  TAXONOMY,
+} from "./taxonomy.ts";
 import { webhookRequestSchema } from "./webhook.ts";
 
 export const MAX_PROMPT_CHARS = 2000;
@@ -161,7 +168,7 @@ export interface ClassificationSummary {
   subcategory: string;
   confidence: number;
   /** What the classifier was sure of, and so how specific the template was. */
-  certainty?: "subcategory" | "domain" | "none";
+  certainty?: Certainty;
 }
 
 /** The template that wrote a generation's specification; `variant` is its A/B arm. */

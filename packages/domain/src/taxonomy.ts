@@ -25,6 +25,13 @@ export function isLabel(domain: string, subcategory: string): boolean {
   return LABELS.some((l) => l.domain === domain && l.subcategory === subcategory);
 }
 
+/**
+ * How much of a label the classifier is sure of, which decides how specific a template may
+ * be: the subcategory's own, the domain's general one, or the general one.
+ */
+export const CERTAINTIES = ["subcategory", "domain", "none"] as const;
+export type Certainty = (typeof CERTAINTIES)[number];
+
 export const QUALITIES = ["draft", "standard", "premium"] as const;
 export type Quality = (typeof QUALITIES)[number];
 

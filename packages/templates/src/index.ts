@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { normalizeText } from "@nanobanana/classifier";
-import type { AspectRatio, Label, Quality } from "@nanobanana/domain";
+import type { AspectRatio, Certainty, Label, Quality } from "@nanobanana/domain";
 import {
   DOMAIN_GENERAL_TEMPLATES,
   GENERAL_TEMPLATE,
@@ -16,9 +16,6 @@ export {
   TEMPLATE_VARIANTS,
 } from "./more-templates.ts";
 export { STOCK_TEMPLATES, type StockTemplate, TEMPLATE_VERSION } from "./stock-templates.ts";
-
-/** How sure the classifier is of the label: decides how specific the template may be. */
-export type Certainty = "subcategory" | "domain" | "none";
 
 export interface TemplateRef {
   id: string;
