@@ -1,21 +1,15 @@
 import { createHash } from "node:crypto";
 import { normalizeText } from "@nanobanana/classifier";
 import type { AspectRatio, Certainty, Label, Quality } from "@nanobanana/domain";
-import {
-  DOMAIN_GENERAL_TEMPLATES,
-  GENERAL_TEMPLATE,
-  SPECIALISED_TEMPLATES,
-  TEMPLATE_VARIANTS,
-} from "./more-templates.ts";
+import { DOMAIN_GENERAL_TEMPLATES, GENERAL_TEMPLATE } from "./fallback-templates.ts";
+import { SPECIALISED_TEMPLATES } from "./specialised-templates.ts";
 import { STOCK_TEMPLATES, type StockTemplate, TEMPLATE_VERSION } from "./stock-templates.ts";
+import { TEMPLATE_VARIANTS } from "./variant-templates.ts";
 
-export {
-  DOMAIN_GENERAL_TEMPLATES,
-  GENERAL_TEMPLATE,
-  SPECIALISED_TEMPLATES,
-  TEMPLATE_VARIANTS,
-} from "./more-templates.ts";
+export { DOMAIN_GENERAL_TEMPLATES, GENERAL_TEMPLATE } from "./fallback-templates.ts";
+export { SPECIALISED_TEMPLATES } from "./specialised-templates.ts";
 export { STOCK_TEMPLATES, type StockTemplate, TEMPLATE_VERSION } from "./stock-templates.ts";
+export { TEMPLATE_VARIANTS } from "./variant-templates.ts";
 
 export interface TemplateRef {
   id: string;
