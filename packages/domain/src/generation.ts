@@ -1,7 +1,7 @@
 import { z } from "zod";
 import {
   ASPECT_RATIOS,
-  type Certainty,
+  CERTAINTIES,
   DOMAINS,
   IMAGE_FORMATS,
   QUALITIES,
@@ -68,17 +68,12 @@ export const preferencesSchema = z.strictObject({
 });
 export type Preferences = z.infer<typeof preferencesSchema>;
 
+/** Fields a request may leave out that are always decided before it is accepted. */
+type DecidedFields = "quality" | "aspectRatio" | "format";
+
 /** The request with every field decided: what was sent, else the user's preference, else the default. */
-export interface GenerateRequest {
-  prompt: string;
-  quality: (typeof QUALITIES)[number];
-  model?: string | undefined;
-  aspectRatio: (typeof ASPECT_RATIOS)[number];
-  format: (typeof IMAGE_FORMATS)[number];
-  metadata?: Record<string, string | number | boolean> | undefined;
-  webhook?: { url: string; events: string[] } | undefined;
-  cache?: boolean | undefined;
-}
+export type GenerateRequest = Omit<GenerateBody, DecidedFields> &
+  Required<Pick<GenerateBody, DecidedFields>>;
 
 export function resolveRequest(body: GenerateBody, preferences: Preferences = {}): GenerateRequest {
   const webhook = body.webhook ?? preferences.webhook;
@@ -157,19 +152,15 @@ export const STAGES = [
 ] as const;
 export type Stage = (typeof STAGES)[number];
 
+/** What a generation keeps of its prompt's classification. */
 export const classificationSummarySchema = z.object({
   domain: z.enum(DOMAINS as [string, ...string[]]),
   subcategory: z.enum(subcategories),
   confidence: z.number(),
-});
-
-export interface ClassificationSummary {
-  domain: string;
-  subcategory: string;
-  confidence: number;
   /** What the classifier was sure of, and so how specific the template was. */
-  certainty?: Certainty;
-}
+  certainty: z.enum(CERTAINTIES).optional(),
+});
+export type ClassificationSummary = z.infer<typeof classificationSummarySchema>;
 
 /** The template that wrote a generation's specification; `variant` is its A/B arm. */
 export interface TemplateUse {
@@ -186,7 +177,7 @@ export const feedbackSchema = z.strictObject({
 export type FeedbackInput = z.infer<typeof feedbackSchema>;
 
 export interface Feedback {
-  rating: "up" | "down";
+  rating: FeedbackInput["rating"];
   comment: string | null;
   at: string;
 }
