@@ -207,9 +207,12 @@ describe("generation worker", () => {
       },
     });
     expect(t.calls()).toBe(1);
-    const job = await t.producer.queue.getJob(id);
-    expect(job?.attemptsMade).toBe(1);
-    expect(await job?.getState()).toBe("failed");
+    // The record settles before BullMQ moves the job to failed: wait for the queue's side.
+    const job = await waitFor(async () => {
+      const j = await t.producer.queue.getJob(id);
+      return (await j?.getState()) === "failed" ? j : undefined;
+    });
+    expect(job.attemptsMade).toBe(1);
   });
 
   it("records a generation.failed event carrying the error, once, for a failed generation", async () => {
