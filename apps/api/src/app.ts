@@ -1,15 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { BlobStore } from "@nanobanana/blob-store";
 import type { ApiKeyEntry } from "@nanobanana/config";
-import type { NotifyDeps } from "@nanobanana/generations";
+import { createWebhookDispatcher, type NotifyDeps } from "@nanobanana/generations";
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics } from "@nanobanana/metrics";
-import {
-  deliveryJobId,
-  type generationQueue,
-  type Producer,
-  type webhookQueue,
-} from "@nanobanana/queue";
+import type { generationQueue, Producer, webhookQueue } from "@nanobanana/queue";
 import type { Store } from "@nanobanana/store";
 import type { RequestHandler } from "express";
 import express, { type Express } from "express";
@@ -34,7 +29,13 @@ export interface AppDeps {
   /** Models a caller may ask for by name. */
   models: readonly string[];
   logger: Logger;
+  /** PUBLIC_URL: answers name it, else the request's own host. */
   publicUrl: string | undefined;
+  /**
+   * Base of the URLs in what is not an answer to a request (the webhook bodies a cancel
+   * sends): the composition root's publicBaseUrl, the worker's too.
+   */
+  publicBaseUrl: string;
   /** Readiness: resolves when Redis and the store answer. */
   checkHealth: () => Promise<Record<string, "ok" | string>>;
   batchMaxItems: number;
@@ -128,15 +129,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: MAX_BODY_BYTES, strict: true, verify: verifyJsonBody }));
   const notify: NotifyDeps = {
     store: deps.store,
-    baseUrl: deps.publicUrl ?? "",
+    baseUrl: deps.publicBaseUrl,
     logger: deps.logger,
-    enqueueDelivery: async (deliveryId) => {
-      await deps.webhookProducer.enqueue(
-        "deliver",
-        { deliveryId },
-        { jobId: deliveryJobId(deliveryId, 0) },
-      );
-    },
+    dispatcher: createWebhookDispatcher(deps.webhookProducer),
   };
   const routeDeps = {
     ...deps,

@@ -75,6 +75,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     models: config.models,
     logger,
     publicUrl: config.publicUrl,
+    publicBaseUrl: config.publicUrl ?? "",
     trustProxy: config.trustProxy,
     checkHealth: async () => ({
       redis: await check(() => queueRedis.ping()),

@@ -45,7 +45,7 @@ export function apiUnderTest(options: {
             store,
             blobs,
             provider: createSketchProvider(),
-            notify: { store, baseUrl: "", enqueueDelivery: async () => undefined },
+            notify: { store, baseUrl: "", dispatcher: { enqueueDelivery: async () => undefined } },
             cacheTtlSeconds: 3600,
           },
           logger,
@@ -65,6 +65,7 @@ export function apiUnderTest(options: {
     models: [SKETCH_MODEL],
     logger,
     publicUrl: undefined,
+    publicBaseUrl: "",
     checkHealth: async () => ({
       redis: (await producerRedis.ping()) === "PONG" ? "ok" : "down",
       store: "ok",

@@ -1,5 +1,11 @@
 import { toAppError } from "@nanobanana/errors";
-import { type NotifyDeps, notifyFinished, type SweepDeps, sweep } from "@nanobanana/generations";
+import {
+  type NotifyDeps,
+  notifyFinished,
+  type SweepDeps,
+  sweep,
+  type WebhookDispatcher,
+} from "@nanobanana/generations";
 import type { Logger } from "@nanobanana/logger";
 import { observeSettled } from "@nanobanana/metrics";
 import { type PipelineDeps, recordAttemptFailure, runGeneration } from "@nanobanana/pipeline";
@@ -59,9 +65,7 @@ export function generationHandlers(
 
 /** One delivery attempt per job; the next attempt is a new, delayed job with its own id. */
 export function webhookHandlers(
-  deps: DeliveryDeps & {
-    enqueueRetry: (deliveryId: string, attempt: number, delayMs: number) => Promise<void>;
-  },
+  deps: DeliveryDeps & { dispatcher: WebhookDispatcher },
   logger: Logger,
 ): Handlers<typeof webhookQueue> {
   return {
@@ -70,7 +74,7 @@ export function webhookHandlers(
       const outcome = await attemptDelivery(deps, deliveryId);
       const last = outcome.delivery?.attempts.at(-1);
       if (outcome.kind === "retry") {
-        await deps.enqueueRetry(deliveryId, outcome.attempt, outcome.delayMs);
+        await deps.dispatcher.enqueueDelivery(deliveryId, outcome.attempt, outcome.delayMs);
         log.info(
           { statusCode: last?.statusCode, err: last?.error, retryInMs: outcome.delayMs },
           "webhook not accepted; will retry",

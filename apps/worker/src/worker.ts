@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { openBlobStore } from "@nanobanana/blob-store";
 import { type Config, requireRedisUrl } from "@nanobanana/config";
+import { createWebhookDispatcher } from "@nanobanana/generations";
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics, register } from "@nanobanana/metrics";
 import {
@@ -14,7 +15,6 @@ import {
   connectRedis,
   createConsumer,
   createProducer,
-  deliveryJobId,
   generationQueue,
   maintenanceQueue,
   webhookQueue,
@@ -109,16 +109,11 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       "WEBHOOK_ALLOW_PRIVATE=1: webhooks may reach loopback and private addresses; for local testing only",
     );
   }
+  const dispatcher = createWebhookDispatcher(webhookProducer);
   const notify = {
     store,
     baseUrl: config.publicUrl ?? `http://localhost:${config.port}`,
-    enqueueDelivery: async (deliveryId: string) => {
-      await webhookProducer.enqueue(
-        "deliver",
-        { deliveryId },
-        { jobId: deliveryJobId(deliveryId, 0) },
-      );
-    },
+    dispatcher,
   };
   const generation = createConsumer(
     generationQueue,
@@ -153,13 +148,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
         extraPorts: config.webhooks.extraPorts,
         timeoutMs: config.webhooks.timeoutMs,
         schedule: config.webhooks.retrySchedule,
-        enqueueRetry: async (deliveryId, attempt, delayMs) => {
-          await webhookProducer.enqueue(
-            "deliver",
-            { deliveryId },
-            { jobId: deliveryJobId(deliveryId, attempt), delayMs },
-          );
-        },
+        dispatcher,
       },
       logger,
     ),

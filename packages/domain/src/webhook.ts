@@ -44,6 +44,12 @@ export interface DeliveryAttempt {
   durationMs: number;
 }
 
+/**
+ * A delivery's id (also its `webhook-id`): "msg_" and 26 hex digits of a hash of its subject and
+ * event (deliveryIdFor in packages/generations), so a repeated event makes the same id.
+ */
+export const DELIVERY_ID = /^msg_[0-9a-f]{26}$/;
+
 /** One event to one URL: its body is fixed at creation, so every retry sends the same bytes and id. */
 export interface WebhookDelivery {
   /** Also the `webhook-id` header: the same on every retry, so receivers can de-duplicate. */

@@ -1,9 +1,10 @@
 export { type AcceptDeps, acceptGenerations, enqueueGenerations } from "./accept.ts";
 export { allFinished, type CancelDeps, cancelQueued, settleBatches } from "./cancel.ts";
-export {
-  deliveryIdFor,
-  type NotifyDeps,
-  notifyBatchCompleted,
-  notifyFinished,
-} from "./notify.ts";
+export { type NotifyDeps, notifyBatchCompleted, notifyFinished } from "./notify.ts";
 export { type SweepDeps, type SweepReport, sweep } from "./sweep.ts";
+export {
+  createWebhookDispatcher,
+  deliveryIdFor,
+  deliveryJobId,
+  type WebhookDispatcher,
+} from "./webhook-dispatcher.ts";

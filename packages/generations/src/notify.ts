@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import {
   type BatchRecord,
   type GenerationRecord,
@@ -11,22 +10,16 @@ import {
 } from "@nanobanana/domain";
 import type { Logger } from "@nanobanana/logger";
 import type { Store } from "@nanobanana/store";
+import { deliveryIdFor, type WebhookDispatcher } from "./webhook-dispatcher.ts";
 
 export interface NotifyDeps {
   store: Store;
   /** Puts a delivery on the webhooks queue (its first attempt). */
-  enqueueDelivery: (deliveryId: string) => Promise<void>;
-  /** Base of the URLs inside webhook bodies (PUBLIC_URL). */
+  dispatcher: Pick<WebhookDispatcher, "enqueueDelivery">;
+  /** Base of the URLs inside webhook bodies (the composition root's publicBaseUrl). */
   baseUrl: string;
   logger: Logger;
 }
-
-/**
- * The id of an event's delivery, derived from what the event is about: a job that runs
- * twice makes the same id, so the receiver never gets a second, different webhook.
- */
-export const deliveryIdFor = (subjectId: string, event: WebhookEvent) =>
-  `msg_${createHash("sha256").update(`${subjectId}:${event}`).digest("hex").slice(0, 26)}`;
 
 async function emit(
   deps: NotifyDeps,
@@ -54,7 +47,7 @@ async function emit(
   // Enqueue also when it existed but never went out (a crash between the two writes);
   // the queue ignores a second job with the same id.
   if (existing?.status === "pending" && existing.attempts.length === 0)
-    await deps.enqueueDelivery(delivery.id);
+    await deps.dispatcher.enqueueDelivery(delivery.id, 0);
 }
 
 /**

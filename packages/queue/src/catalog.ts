@@ -1,4 +1,4 @@
-import { GENERATION_ID, USER_ID } from "@nanobanana/domain";
+import { DELIVERY_ID, GENERATION_ID, USER_ID } from "@nanobanana/domain";
 import { z } from "zod";
 import { defineQueue } from "./define.ts";
 
@@ -35,13 +35,14 @@ export const generationQueue = defineQueue({
 });
 
 export const deliverJobSchema = z.strictObject({
-  deliveryId: z.string().regex(/^msg_[0-9a-f]{26}$/),
+  deliveryId: z.string().regex(DELIVERY_ID),
 });
 
 /**
  * Webhook delivery has its own queue so a slow or dead receiver never holds up generation.
  * The retry schedule (hours apart) is the handler's: it enqueues the next attempt with a
  * delay. These job retries only cover the worker's own failures (Redis blips, crashes).
+ * Jobs are added by the webhook dispatcher (packages/generations), which names them.
  */
 export const webhookQueue = defineQueue({
   name: "webhooks",
@@ -56,12 +57,6 @@ export const webhookQueue = defineQueue({
     },
   },
 });
-
-/**
- * Each delivery attempt is its own job: "{deliveryId}-{attempt}". A fixed id per attempt
- * makes a repeated enqueue (a re-run after a crash) a no-op while the job exists.
- */
-export const deliveryJobId = (deliveryId: string, attempt: number) => `${deliveryId}-${attempt}`;
 
 /**
  * Housekeeping, one job at a time across all workers: the sweep (packages/generations)

@@ -1,7 +1,6 @@
 export { UnrecoverableError } from "bullmq";
 export {
   deliverJobSchema,
-  deliveryJobId,
   generateJobSchema,
   generationQueue,
   maintenanceQueue,
