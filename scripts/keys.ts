@@ -5,9 +5,9 @@
  * (POST/GET/DELETE /admin/keys with the local admin key).
  */
 import { createApiKey } from "@nanobanana/api";
+import { openAdapters } from "@nanobanana/composition";
 import { loadConfigOrExit } from "@nanobanana/lifecycle";
-import { connectRedis } from "@nanobanana/queue";
-import { openStore } from "@nanobanana/store";
+import { createLogger } from "@nanobanana/logger";
 
 const [command, arg, flag] = process.argv.slice(2);
 const usage = "usage: npm run keys -- create <userId> [--admin] | list | revoke <keyId>";
@@ -20,13 +20,9 @@ if (config.store === "redis" && !config.redisUrl) {
   process.stderr.write("REDIS_URL: required (the keys live in the store that the service uses)\n");
   process.exit(1);
 }
-const redis = connectRedis(config.redisUrl ?? "redis://127.0.0.1:6379", "store", () => undefined);
-const { store, close } = openStore({
-  kind: config.store,
-  redis,
-  keyPrefix: config.keyPrefix,
-  firestore: config.firestore,
-});
+// stdout carries the keys; the adapters' warnings (Redis unreachable) go to stderr.
+const logger = createLogger({ service: "keys", level: "warn" }, process.stderr);
+const { store, close } = openAdapters(config, logger, "script");
 let code = 0;
 if (command === "create" && arg && /^[A-Za-z0-9_.-]{1,64}$/.test(arg)) {
   const created = await createApiKey(store, arg, flag === "--admin");
@@ -48,5 +44,4 @@ if (command === "create" && arg && /^[A-Za-z0-9_.-]{1,64}$/.test(arg)) {
   code = 2;
 }
 await close();
-redis.disconnect();
 process.exit(code);

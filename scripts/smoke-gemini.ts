@@ -5,10 +5,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { classifyPrompt } from "@nanobanana/classifier";
+import { createImageProvider } from "@nanobanana/composition";
 import { loadConfigOrExit } from "@nanobanana/lifecycle";
 import { createLogger } from "@nanobanana/logger";
 import { postProcessImage } from "@nanobanana/pipeline";
-import { createGeminiProvider } from "@nanobanana/providers";
 import { enhancePrompt } from "@nanobanana/templates";
 
 const config = loadConfigOrExit();
@@ -27,11 +27,8 @@ const { enhancedPrompt } = enhancePrompt(prompt, {
   quality: "standard",
   aspectRatio: "1:1",
 });
-const provider = createGeminiProvider({
-  ...gemini,
-  prices: config.prices,
-  logger: createLogger({ service: "smoke", level: "warn" }),
-});
+// No Redis: one call needs no shared rate limit. config.gemini is set, so this is Gemini.
+const provider = createImageProvider(config, createLogger({ service: "smoke", level: "warn" }));
 const started = Date.now();
 try {
   const result = await provider.generate({

@@ -1,10 +1,8 @@
 import type { Server } from "node:http";
-import { openBlobStore } from "@nanobanana/blob-store";
-import { type Config, requireRedisUrl } from "@nanobanana/config";
+import { openAdapters } from "@nanobanana/composition";
+import type { Config } from "@nanobanana/config";
 import { failpointFor } from "@nanobanana/lifecycle";
 import type { Logger } from "@nanobanana/logger";
-import { connectRedis, createProducer, generationQueue, webhookQueue } from "@nanobanana/queue";
-import { openStore } from "@nanobanana/store";
 import { createApp } from "./app.ts";
 import { rateLimitPerKey } from "./rate-limit.ts";
 
@@ -28,21 +26,9 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 /** Wires the adapters named by config into the app and listens. */
 export async function startApi(config: Config, logger: Logger): Promise<RunningApi> {
-  const redisUrl = requireRedisUrl(config, "API");
-  const onRedisError = (error: Error) =>
-    logger.warn({ err: error.message }, "redis connection error");
-  const queueRedis = connectRedis(redisUrl, "producer", onRedisError);
-  const storeRedis = connectRedis(redisUrl, "store", onRedisError);
-  const { store, close: closeStore } = openStore({
-    kind: config.store,
-    redis: storeRedis,
-    keyPrefix: config.keyPrefix,
-    retentionSeconds: config.retentionSeconds,
-    firestore: config.firestore,
-  });
-  const producer = createProducer(generationQueue, queueRedis, config.keyPrefix);
-  const webhookProducer = createProducer(webhookQueue, queueRedis, config.keyPrefix);
-  const blobs = openBlobStore({ kind: config.blobStore, dataDir: config.dataDir, gcs: config.gcs });
+  const adapters = openAdapters(config, logger, "api");
+  const { store, blobs, producers } = adapters;
+  const queueRedis = adapters.redis.queue;
 
   const check = async (fn: () => Promise<unknown>) => {
     try {
@@ -55,8 +41,8 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const app = createApp({
     store,
     blobs,
-    producer,
-    webhookProducer,
+    producer: producers.generation,
+    webhookProducer: producers.webhooks,
     apiKeys: config.apiKeys,
     batchMaxItems: config.batchMaxItems,
     idempotencyTtlSeconds: config.idempotencyTtlSeconds,
@@ -75,7 +61,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     models: config.models,
     logger,
     publicUrl: config.publicUrl,
-    publicBaseUrl: config.publicUrl ?? "",
+    publicBaseUrl: adapters.publicBaseUrl,
     trustProxy: config.trustProxy,
     checkHealth: async () => ({
       redis: await check(() => queueRedis.ping()),
@@ -98,8 +84,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
         // Idle keep-alive sockets would hold close() open; busy ones finish their request first.
         server.closeIdleConnections();
       });
-      await Promise.all([producer.close(), webhookProducer.close()]);
-      await Promise.allSettled([queueRedis.quit(), storeRedis.quit(), closeStore()]);
+      await adapters.close();
       logger.info("api stopped");
     },
   };

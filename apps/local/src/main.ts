@@ -1,5 +1,6 @@
 import { join, relative } from "node:path";
 import { startApi } from "@nanobanana/api";
+import { publicBaseUrl } from "@nanobanana/composition";
 import { runService } from "@nanobanana/lifecycle";
 import { type LocalRedis, startLocalRedis } from "@nanobanana/local-redis";
 import { startWorker } from "@nanobanana/worker";
@@ -43,7 +44,7 @@ await runService("local", async (config, logger) => {
     // The API closes first (stop accepting), then the worker (finish jobs), then Redis.
     closers.push(api.close);
 
-    const base = config.publicUrl ?? `http://localhost:${api.port}`;
+    const base = publicBaseUrl({ publicUrl: config.publicUrl, port: api.port });
     const lines = [
       "",
       `NanoBanana is running on ${base} (provider: ${config.provider}, store: ${config.store}, images under ${shown(config.dataDir)})`,

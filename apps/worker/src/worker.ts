@@ -1,43 +1,13 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { openBlobStore } from "@nanobanana/blob-store";
-import { type Config, requireRedisUrl } from "@nanobanana/config";
+import { openAdapters } from "@nanobanana/composition";
+import type { Config } from "@nanobanana/config";
 import { createWebhookDispatcher } from "@nanobanana/generations";
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics, register } from "@nanobanana/metrics";
-import {
-  createGeminiProvider,
-  createModelRateLimiter,
-  createSketchProvider,
-  type ImageProvider,
-} from "@nanobanana/providers";
-import {
-  connectRedis,
-  createConsumer,
-  createProducer,
-  generationQueue,
-  maintenanceQueue,
-  webhookQueue,
-} from "@nanobanana/queue";
-import { openStore } from "@nanobanana/store";
+import { createConsumer, generationQueue, maintenanceQueue, webhookQueue } from "@nanobanana/queue";
 import type { Redis } from "ioredis";
 import { generationHandlers, maintenanceHandlers, webhookHandlers } from "./handlers.ts";
-
-/** The provider config names: the offline sketch renderer, or Gemini with a shared rate limit. */
-function createImageProvider(config: Config, redis: Redis, logger: Logger): ImageProvider {
-  if (config.provider === "gemini" && config.gemini) {
-    return createGeminiProvider({
-      ...config.gemini,
-      prices: config.prices,
-      rateLimiter: createModelRateLimiter(redis, {
-        prefix: config.keyPrefix,
-        rpm: config.gemini.rpm,
-      }),
-      logger,
-    });
-  }
-  return createSketchProvider({ delayMs: config.sketchDelayMs });
-}
 
 /** A worker's own small HTTP face: GET /health (Redis reachable) and GET /metrics. */
 function serveHealth(port: number, redis: Redis, logger: Logger): Promise<Server> {
@@ -87,34 +57,16 @@ export interface RunningWorker {
 
 /** Wires the adapters named by config into a consumer of the generation queue. */
 export async function startWorker(config: Config, logger: Logger): Promise<RunningWorker> {
-  const redisUrl = requireRedisUrl(config, "worker");
-  const onRedisError = (error: Error) =>
-    logger.warn({ err: error.message }, "redis connection error");
-  // The worker waits Redis out (maxRetriesPerRequest: null) rather than dropping a result.
-  const queueRedis = connectRedis(redisUrl, "worker", onRedisError);
-  const storeRedis = connectRedis(redisUrl, "worker", onRedisError);
-  const { store, close: closeStore } = openStore({
-    kind: config.store,
-    redis: storeRedis,
-    keyPrefix: config.keyPrefix,
-    retentionSeconds: config.retentionSeconds,
-    firestore: config.firestore,
-  });
-  const blobs = openBlobStore({ kind: config.blobStore, dataDir: config.dataDir, gcs: config.gcs });
-  const provider = createImageProvider(config, storeRedis, logger);
-
-  const webhookProducer = createProducer(webhookQueue, storeRedis, config.keyPrefix);
+  const adapters = openAdapters(config, logger, "worker");
+  const { store, blobs, provider, producers } = adapters;
+  const queueRedis = adapters.redis.queue;
   if (config.webhooks.allowPrivate) {
     logger.warn(
       "WEBHOOK_ALLOW_PRIVATE=1: webhooks may reach loopback and private addresses; for local testing only",
     );
   }
-  const dispatcher = createWebhookDispatcher(webhookProducer);
-  const notify = {
-    store,
-    baseUrl: config.publicUrl ?? `http://localhost:${config.port}`,
-    dispatcher,
-  };
+  const dispatcher = createWebhookDispatcher(producers.webhooks);
+  const notify = { store, baseUrl: adapters.publicBaseUrl, dispatcher };
   const generation = createConsumer(
     generationQueue,
     generationHandlers(
@@ -161,15 +113,13 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     },
   );
   // The sweep: one job every SWEEP_INTERVAL_MS, run by one worker at a time.
-  const generationProducer = createProducer(generationQueue, storeRedis, config.keyPrefix);
-  const maintenanceProducer = createProducer(maintenanceQueue, storeRedis, config.keyPrefix);
   const maintenance = createConsumer(
     maintenanceQueue,
     maintenanceHandlers(
       {
         store,
         blobs,
-        producer: generationProducer,
+        producer: producers.generation,
         notify: { ...notify, logger },
         logger,
         graceMs: config.sweepIntervalMs,
@@ -179,7 +129,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     ),
     { connection: queueRedis, prefix: config.keyPrefix, concurrency: 1 },
   );
-  await maintenanceProducer.schedule("sweep", config.sweepIntervalMs, {});
+  await producers.maintenance.schedule("sweep", config.sweepIntervalMs, {});
   const consumers = [generation, webhooks, maintenance];
   for (const consumer of consumers) {
     consumer.on("error", (error) =>
@@ -202,7 +152,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   const health =
     config.workerHealthPort === undefined
       ? undefined
-      : await serveHealth(config.workerHealthPort, storeRedis, logger);
+      : await serveHealth(config.workerHealthPort, adapters.redis.store, logger);
   logger.info(
     {
       provider: provider.name,
@@ -238,12 +188,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
         await Promise.all(consumers.map((c) => c.close(true)));
       }
       health?.close();
-      await Promise.all([
-        webhookProducer.close(),
-        generationProducer.close(),
-        maintenanceProducer.close(),
-      ]);
-      await Promise.allSettled([queueRedis.quit(), storeRedis.quit(), closeStore()]);
+      await adapters.close();
       logger.info("worker stopped");
     },
   };

@@ -6,8 +6,8 @@ import type { Store } from "./store.ts";
 
 export interface StoreSettings {
   kind: "redis" | "firestore";
-  /** The Redis connection (used when kind is redis). */
-  redis: Redis;
+  /** The Redis connection: required when kind is redis, unused otherwise. */
+  redis: Redis | undefined;
   keyPrefix: string;
   /** How long records are kept (RECORD_RETENTION_DAYS). */
   retentionSeconds?: number;
@@ -34,6 +34,7 @@ export function openStore(settings: StoreSettings): { store: Store; close: () =>
       close: () => db.terminate(),
     };
   }
+  if (!settings.redis) throw new Error("STORE=redis without a Redis connection");
   return {
     store: createRedisStore(settings.redis, settings.keyPrefix, retentionOf(settings)),
     close: async () => undefined,

@@ -1,0 +1,160 @@
+import { type BlobStore, openBlobStore } from "@nanobanana/blob-store";
+import { type Config, requireRedisUrl } from "@nanobanana/config";
+import type { Logger } from "@nanobanana/logger";
+import {
+  createGeminiProvider,
+  createModelRateLimiter,
+  createSketchProvider,
+  type ImageProvider,
+} from "@nanobanana/providers";
+import {
+  connectRedis,
+  createProducer,
+  generationQueue,
+  maintenanceQueue,
+  type Producer,
+  webhookQueue,
+} from "@nanobanana/queue";
+import { openStore, type Store } from "@nanobanana/store";
+import type { Redis } from "ioredis";
+
+/** What an entry point is: each opens only what it uses, on connections made for it. */
+export type Role = "api" | "worker" | "script";
+
+/**
+ * Where the service says it lives when no request tells it (webhook bodies, the start-up
+ * banner): PUBLIC_URL, else http://localhost:PORT. Not "" (relative URLs), which the API once
+ * used for the webhooks a cancel sends: a webhook body is read by another server, which has no
+ * request of ours to resolve a relative URL against, and localhost:PORT is right for
+ * `npm start`, the one setup where PUBLIC_URL is usually unset.
+ */
+export function publicBaseUrl(config: Pick<Config, "publicUrl" | "port">): string {
+  return config.publicUrl ?? `http://localhost:${config.port}`;
+}
+
+/**
+ * The provider config names: the offline sketch renderer, or Gemini. With `redis`, Gemini's
+ * requests per minute are limited across every worker sharing it; without (a one-off script),
+ * not at all.
+ */
+export function createImageProvider(config: Config, logger: Logger, redis?: Redis): ImageProvider {
+  if (config.provider === "gemini" && config.gemini) {
+    return createGeminiProvider({
+      ...config.gemini,
+      prices: config.prices,
+      ...(redis
+        ? {
+            rateLimiter: createModelRateLimiter(redis, {
+              prefix: config.keyPrefix,
+              rpm: config.gemini.rpm,
+            }),
+          }
+        : {}),
+      logger,
+    });
+  }
+  return createSketchProvider({ delayMs: config.sketchDelayMs });
+}
+
+interface Common {
+  store: Store;
+  blobs: BlobStore;
+  /** {@link publicBaseUrl} of the config. */
+  publicBaseUrl: string;
+  /** Producers first (they flush), then the connections and the Store. */
+  close(): Promise<void>;
+}
+
+export interface ApiAdapters extends Common {
+  /**
+   * `queue` fails fast (a Redis outage is a 503, not a hung request): the producers, the rate
+   * limit and the health check use it. `store` is the Store's own.
+   */
+  redis: { queue: Redis; store: Redis };
+  producers: {
+    generation: Producer<typeof generationQueue>;
+    webhooks: Producer<typeof webhookQueue>;
+  };
+}
+
+export interface WorkerAdapters extends Common {
+  /**
+   * Both wait Redis out (maxRetriesPerRequest: null) rather than drop a result: `queue` for the
+   * consumers, `store` for the Store, the producers, Gemini's rate limit and the health probe.
+   */
+  redis: { queue: Redis; store: Redis };
+  producers: {
+    generation: Producer<typeof generationQueue>;
+    webhooks: Producer<typeof webhookQueue>;
+    maintenance: Producer<typeof maintenanceQueue>;
+  };
+  provider: ImageProvider;
+}
+
+export interface ScriptAdapters extends Common {
+  /** Opened only when there is a REDIS_URL; with STORE=firestore a script needs none. */
+  redis: { store: Redis | undefined };
+}
+
+export interface AdaptersFor {
+  api: ApiAdapters;
+  worker: WorkerAdapters;
+  script: ScriptAdapters;
+}
+
+/** The adapters the configuration names, opened for one entry point's role. */
+export function openAdapters<R extends Role>(
+  config: Config,
+  logger: Logger,
+  role: R,
+): AdaptersFor[R] {
+  const onRedisError = (error: Error) =>
+    logger.warn({ err: error.message }, "redis connection error");
+  const redisUrl =
+    role === "script" && config.store !== "redis"
+      ? config.redisUrl
+      : requireRedisUrl(config, role === "api" ? "API" : role);
+  const storeRedis = redisUrl
+    ? connectRedis(redisUrl, role === "worker" ? "worker" : "store", onRedisError)
+    : undefined;
+  const queueRedis =
+    role === "script" || !redisUrl
+      ? undefined
+      : connectRedis(redisUrl, role === "api" ? "producer" : "worker", onRedisError);
+  const { store, close: closeStore } = openStore({
+    kind: config.store,
+    redis: storeRedis,
+    keyPrefix: config.keyPrefix,
+    retentionSeconds: config.retentionSeconds,
+    firestore: config.firestore,
+  });
+  const blobs = openBlobStore({ kind: config.blobStore, dataDir: config.dataDir, gcs: config.gcs });
+
+  // The API's producers fail fast with its requests; the worker's wait with its jobs.
+  const producerRedis = role === "api" ? queueRedis : storeRedis;
+  const producers: Partial<WorkerAdapters["producers"]> =
+    role === "script" || !producerRedis
+      ? {}
+      : {
+          generation: createProducer(generationQueue, producerRedis, config.keyPrefix),
+          webhooks: createProducer(webhookQueue, producerRedis, config.keyPrefix),
+          ...(role === "worker"
+            ? { maintenance: createProducer(maintenanceQueue, producerRedis, config.keyPrefix) }
+            : {}),
+        };
+
+  const adapters = {
+    redis: role === "script" ? { store: storeRedis } : { queue: queueRedis, store: storeRedis },
+    store,
+    blobs,
+    publicBaseUrl: publicBaseUrl(config),
+    ...(role === "script" ? {} : { producers }),
+    ...(role === "worker" ? { provider: createImageProvider(config, logger, storeRedis) } : {}),
+    async close() {
+      await Promise.all(Object.values(producers).map((p) => p?.close()));
+      await Promise.allSettled([queueRedis?.quit(), storeRedis?.quit(), closeStore()]);
+    },
+  };
+  // The branches above follow `role`; TypeScript cannot narrow a generic to match them.
+  return adapters as unknown as AdaptersFor[R];
+}
