@@ -282,3 +282,23 @@ describe("numeric query parameters", () => {
     expect(page.body.items).toHaveLength(1);
   });
 });
+
+describe("webhook checks at submission", () => {
+  it("answer 503 rather than hold an Idempotency-Key past its pending window when DNS hangs", async () => {
+    const hanging = createApp({
+      ...deps,
+      webhooks: { allowPrivate: false, resolve: () => new Promise(() => {}), checkDeadlineMs: 300 },
+    });
+    const started = Date.now();
+    const res = await request(hanging)
+      .post("/generate-batch")
+      .set(auth)
+      .set("Idempotency-Key", "hanging-dns")
+      .send({ items: [{ prompt: "a lamp" }], webhook: "https://hooks.example.com/in" });
+    expect(res.status).toBe(503);
+    expect(res.body.error.message).toMatch(
+      /did not all resolve within 0.3 s; nothing was accepted/,
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});

@@ -137,6 +137,72 @@ describe("faults", () => {
     expect([...idsByItem.values()].every((s) => s.size === 1)).toBe(true);
   });
 
+  it("ends a generation whose workers were SIGKILLed twice while drawing it, instead of leaving it processing", async () => {
+    const port = await freePort();
+    const settings = {
+      REDIS_URL: testRedisUrl(),
+      KEY_PREFIX: uniquePrefix("stall"),
+      DATA_DIR: mkdtempSync(join(tmpdir(), "nb-stall-")),
+      API_KEYS: `${KEY}:sol`,
+      PORT: String(port),
+      SKETCH_DELAY_MS: "60000", // always mid-draw when killed
+      WORKER_LOCK_MS: "1000",
+      LOG_LEVEL: "warn",
+    };
+    const api = await startApi(loadConfig(settings), logger);
+    cleanups.push(() => api.close());
+    const base = `http://127.0.0.1:${port}`;
+    const record = async () =>
+      (await (await fetch(`${base}/generation/${id}/status`, { headers })).json()) as {
+        status: string;
+        updatedAt: string;
+        error: { message: string; retryable: boolean } | null;
+      };
+    const accepted = (await (
+      await fetch(`${base}/generate-batch`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ items: [{ prompt: "a kettle that brings workers down" }] }),
+      })
+    ).json()) as { batchId: string; ids: string[] };
+    const id = accepted.ids[0] ?? "";
+
+    // Two workers die in turn while drawing it; BullMQ allows a job one stall.
+    let since = "";
+    for (let kill = 0; kill < 2; kill++) {
+      const doomed = spawnWorker(settings);
+      await waitFor(
+        async () => {
+          const now = await record();
+          return now.status === "processing" && now.updatedAt > since ? true : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 50, what: `worker ${kill + 1} drawing it` },
+      );
+      doomed.kill("SIGKILL");
+      await new Promise((r) => doomed.once("exit", r));
+      since = new Date().toISOString();
+    }
+
+    // A healthy worker's stalled-job check finds it stalled twice: BullMQ fails the job
+    // without running the handler, and the record must still end, with its batch.
+    const survivor = await startWorker(loadConfig(settings), logger);
+    cleanups.push(() => survivor.close());
+    const ended = await waitFor(
+      async () => {
+        const now = await record();
+        return now.status === "failed" ? now : undefined;
+      },
+      { timeoutMs: 30_000, what: "the abandoned generation failed" },
+    );
+    expect(ended.error).toMatchObject({ retryable: false });
+    expect(ended.error?.message).toMatch(/stopped while drawing it, more than once/);
+    const batch = (await (
+      await fetch(`${base}/batch/${accepted.batchId}/status`, { headers })
+    ).json()) as { progress: number; completedAt: string | null };
+    expect(batch.progress).toBe(1);
+    expect(batch.completedAt).not.toBeNull();
+  });
+
   it("answers 503 while Redis is down, recovers by itself, and keeps what it had accepted", async () => {
     const redisDir = mkdtempSync(join(tmpdir(), "nb-fault-redis-"));
     const redisPort = await freePort();

@@ -56,11 +56,19 @@ async function setup(
   script: Array<(request: ImageRequest) => Promise<void> | void> = [() => undefined],
   costUsd = 0,
   monthlyBudgetUsd?: number,
-  options: { cacheScope?: "user" | "global" } = {},
+  options: { cacheScope?: "user" | "global"; failingUploads?: number } = {},
 ) {
   const prefix = uniquePrefix("worker");
   const store = createRedisStore(storeRedis, prefix);
-  const blobs = createFsBlobStore(mkdtempSync(join(tmpdir(), "nb-worker-blobs-")));
+  const disk = createFsBlobStore(mkdtempSync(join(tmpdir(), "nb-worker-blobs-")));
+  let failingUploads = options.failingUploads ?? 0;
+  const blobs: typeof disk = {
+    ...disk,
+    async put(key, bytes, write) {
+      if (failingUploads-- > 0) throw new Error("storage hiccup during upload");
+      return disk.put(key, bytes, write);
+    },
+  };
   const scripted = scriptedProvider(() => store, script, costUsd);
   const producer = createProducer(generationQueue, producerRedis, prefix);
   const worker = createConsumer(
@@ -74,7 +82,7 @@ async function setup(
         cacheTtlSeconds: 3600,
         monthlyBudgetUsd,
         priceOf: () => costUsd,
-        ...options,
+        ...(options.cacheScope ? { cacheScope: options.cacheScope } : {}),
       },
       logger,
     ),
@@ -261,6 +269,14 @@ describe("generation worker", () => {
       },
     });
     expect(t.calls()).toBe(3);
+  });
+
+  it("counts a provider call that succeeded even when a later stage failed, so the retry's bill is whole", async () => {
+    const t = await setup(undefined, 0, undefined, { failingUploads: 1 });
+    const done = await t.settled(await t.submit("a kettle drawn twice"), 30_000);
+    // Drawn once by the attempt whose upload failed, and again by the retry: both were paid.
+    expect(done).toMatchObject({ status: "completed", attempts: 2, providerCalls: 2 });
+    expect(t.calls()).toBe(2);
   });
 
   it("fails a job whose payload does not parse without retrying it", async () => {

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { openAdapters } from "@nanobanana/composition";
 import type { Config } from "@nanobanana/config";
-import { createWebhookDispatcher } from "@nanobanana/generations";
+import { createWebhookDispatcher, failAbandoned } from "@nanobanana/generations";
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics, register } from "@nanobanana/metrics";
 import { createConsumer, generationQueue, maintenanceQueue, webhookQueue } from "@nanobanana/queue";
@@ -147,6 +147,14 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       ),
     );
   }
+  // BullMQ fails a job that stalled too often without running the handler: end its record.
+  generation.on("failed", (job, error) => {
+    if (!job || !/stalled more than allowable limit/.test(error.message)) return;
+    const generationId = String(job.data.generationId);
+    failAbandoned({ ...notify, logger }, generationId, error.message).catch((err: Error) =>
+      logger.error({ err: err.message, generationId }, "could not end an abandoned generation"),
+    );
+  });
   await Promise.all(consumers.map((c) => c.waitUntilReady()));
   getMetrics();
   const health =

@@ -39,8 +39,6 @@ export async function cancelQueued(
   // The record is what counts (a worker that picks the job up skips it); removing the jobs
   // just saves them the trip, and fails harmlessly for a job that is locked.
   await Promise.all(canceled.map((r) => deps.producer.queue.remove(r.id).catch(() => 0)));
-  // A canceled generation has no event of its own: nothing for the outbox to send.
-  await Promise.all(canceled.filter((r) => r.webhook).map((r) => store.clearNotification(r.id)));
   await settleBatches(deps.notify, [...new Set(records.map((r) => r.batchId))], at);
   return canceled;
 }

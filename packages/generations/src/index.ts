@@ -1,3 +1,4 @@
+export { failAbandoned } from "./abandon.ts";
 export { type AcceptDeps, acceptGenerations, enqueueGenerations } from "./accept.ts";
 export { allFinished, type CancelDeps, cancelQueued, settleBatches } from "./cancel.ts";
 export { type NotifyDeps, notifyBatchCompleted, notifyFinished } from "./notify.ts";

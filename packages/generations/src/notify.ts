@@ -88,6 +88,6 @@ export async function notifyBatchCompleted(deps: NotifyDeps, batch: BatchRecord)
       { id: batch.id, userId: batch.userId, url: batch.webhook.url },
       summarizeBatch(batch, items),
     );
-    await deps.store.clearNotification(batch.id);
   }
+  await deps.store.clearNotification(batch.id);
 }

@@ -4,7 +4,6 @@ import type { Logger } from "@nanobanana/logger";
 import type { generationQueue, Producer } from "@nanobanana/queue";
 import type { Store } from "@nanobanana/store";
 import { enqueueGenerations } from "./accept.ts";
-import { settleBatches } from "./cancel.ts";
 import { type NotifyDeps, notifyBatchCompleted, notifyFinished } from "./notify.ts";
 
 export interface SweepDeps {
@@ -64,7 +63,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
       deps.logger.warn({ batchId }, "sweep: completed a batch whose items had all settled");
     }
     const batch = await store.getBatch(batchId);
-    if (batch?.completedAt) await settleBatches(deps.notify, [batchId]);
+    if (batch?.completedAt) await notifyBatchCompleted(deps.notify, batch);
   }
 
   for (const subjectId of await store.pendingNotifications(before, PAGE)) {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -188,6 +188,8 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
         child.kill("SIGKILL");
         await waitForExit(child, 2_000);
       }
+      // A later process that happens to get our pid must not look like a live owner.
+      rmSync(ownerFile, { force: true });
     },
   };
 }

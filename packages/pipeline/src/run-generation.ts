@@ -279,7 +279,13 @@ async function drawAndStore(
       maxCalls,
     },
   );
-  await advance("generate", "post_process", { provider: result.provider, model: result.model });
+  // The calls are recorded as soon as they are made: if a later stage fails, the retry still
+  // knows they were spent (and paid for), and the generation's budget counts them.
+  await advance("generate", "post_process", {
+    provider: result.provider,
+    model: result.model,
+    providerCalls: record.providerCalls + result.calls,
+  });
 
   const image = await postProcessImage(result.bytes, record.format);
   await advance("post_process", "upload", {});

@@ -45,7 +45,8 @@ const ALREADY_EXISTS = 6;
  *   pendingEnqueues/{acceptanceId}       acceptances whose jobs are not yet confirmed enqueued
  *   outbox/{subjectId}                   generations and batches whose webhooks may be unsent
  *
- * Write limits (about one sustained write per second per document): every document here is
+ * Write limits (about one sustained write per second per document): apart from a user's cost
+ * totals (written once per completed image: see infra/firestore.md), every document here is
  * written a handful of times in its life, never once per request of a busy user; batch
  * completion counts one small document per item instead of incrementing one counter. The
  * expiresAt fields are for TTL policies (infra/firestore.md); reads check expiry themselves,
@@ -145,7 +146,10 @@ export function createFirestoreStore(db: Firestore, options: StoreOptions = {}):
               expireAt: expireAt(),
             });
           }
-          if (record.webhook) tx.set(outbox.doc(id), { at: new Date() });
+          // A canceled generation has no event of its own; only its batch's completion may.
+          if (record.webhook && patch.status !== "canceled") {
+            tx.set(outbox.doc(id), { at: new Date() });
+          }
           if (patch.status === "completed") {
             const usd = toMicros(patch.cost?.usd ?? 0);
             const add = {

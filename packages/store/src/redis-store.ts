@@ -55,7 +55,9 @@ end
 if not allowed then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 12))
 local webhook = redis.call('HGET', KEYS[1], 'webhook')
-if webhook and webhook ~= 'null' then redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2]) end
+-- A canceled generation has no event of its own; only its batch's completion may.
+local notifiable = redis.call('HGET', KEYS[1], 'status') ~= '"canceled"'
+if notifiable and webhook and webhook ~= 'null' then redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2]) end
 if ARGV[9] == '1' then
   for i = 6, 8 do
     redis.call('HINCRBY', KEYS[i], 'usd', ARGV[5])
