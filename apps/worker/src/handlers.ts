@@ -1,3 +1,4 @@
+import type { GenerationRecord } from "@nanobanana/domain";
 import { toAppError } from "@nanobanana/errors";
 import {
   type NotifyDeps,
@@ -26,8 +27,9 @@ export function generationHandlers(
   deps: Omit<PipelineDeps, "logger"> & { notify: Omit<NotifyDeps, "logger"> },
   logger: Logger,
 ): Handlers<typeof generationQueue> {
-  const notify = async (generationId: string, log: Logger) => {
-    const record = await deps.store.getGeneration(generationId);
+  // The record as it ended, when the caller has it; else read (a skip must still notify).
+  const notify = async (generationId: string, log: Logger, ended?: GenerationRecord | null) => {
+    const record = ended ?? (await deps.store.getGeneration(generationId));
     if (!record) return;
     await notifyFinished({ ...deps.notify, logger: log }, record);
     observeSettled(record);
@@ -40,11 +42,11 @@ export function generationHandlers(
         const outcome = await runGeneration({ ...deps, logger: log }, generationId, { attempt });
         if (outcome.kind === "skipped") log.info({ reason: outcome.reason }, "generation skipped");
         // Also after a skip: a re-run of a finished job must still send what a crash lost.
-        await notify(generationId, log);
+        await notify(generationId, log, outcome.kind === "completed" ? outcome.record : null);
         return outcome.kind;
       } catch (thrown) {
         const error = toAppError(thrown);
-        const { willRetry } = await recordAttemptFailure(deps, generationId, error, {
+        const { willRetry, record } = await recordAttemptFailure(deps, generationId, error, {
           attempt,
           maxAttempts: job.opts.attempts ?? 1,
         });
@@ -53,7 +55,7 @@ export function generationHandlers(
           "generation attempt failed",
         );
         if (!willRetry) {
-          await notify(generationId, log);
+          await notify(generationId, log, record);
           // Final: no attempts or provider calls left, or an error no retry can mend.
           throw new UnrecoverableError(`${error.code}: ${error.message}`);
         }

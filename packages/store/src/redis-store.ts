@@ -332,13 +332,14 @@ export function createRedisStore(redis: Redis, prefix: string, options: StoreOpt
       const allowed = onlyIfStatusIn.map((s) => JSON.stringify(s)).join(",");
       const now = Date.now();
       const pipeline = redis.pipeline();
-      const sent: string[] = [];
+      const sent: GenerationRecord[] = [];
       finishes.forEach(({ id, patch }, i) => {
         const record = before[i];
         if (!record) return;
         const [day, week, month] = costPeriodsOf(record.createdAt);
         const batchId = record.batchId ?? "";
-        const fields = encode({ ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() });
+        const stamped = { ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() };
+        const fields = encode(stamped);
         pipeline.eval(
           FINISH,
           8,
@@ -364,17 +365,16 @@ export function createRedisStore(redis: Redis, prefix: string, options: StoreOpt
           JSON.stringify(patch.completedAt),
           ...fields,
         );
-        sent.push(id);
+        // What the script writes when it applies: the record as read, with the patch over it.
+        // (A JSON round trip: what a read would decode, undefined fields left out.)
+        sent.push({ ...record, ...(JSON.parse(JSON.stringify(stamped)) as typeof stamped) });
       });
       const results = (await pipeline.exec()) ?? [];
-      const moved = sent.filter((_, i) => {
+      return sent.filter((_, i) => {
         const [error, applied] = results[i] ?? [];
         if (error) throw error;
         return Number(applied) > 0;
       });
-      return (await readHashes<GenerationRecord>(moved.map(k.gen))).filter(
-        (r): r is GenerationRecord => r !== null,
-      );
     },
     async costTotals(userId, periods) {
       const pipeline = redis.pipeline();
