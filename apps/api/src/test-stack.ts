@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createFsBlobStore } from "@nanobanana/blob-store";
 import type { ApiKeyEntry } from "@nanobanana/config";
 import { createLogger } from "@nanobanana/logger";
+import { createDrawer } from "@nanobanana/pipeline";
 import { createSketchProvider, SKETCH_MODEL } from "@nanobanana/providers";
 import {
   connectRedis,
@@ -42,11 +43,15 @@ export function apiUnderTest(options: {
         generationQueue,
         generationHandlers(
           {
-            store,
-            blobs,
-            provider: createSketchProvider(),
+            draw: createDrawer({
+              store,
+              blobs,
+              provider: createSketchProvider(),
+              cacheTtlSeconds: 3600,
+              maxProviderCalls: 6,
+            }),
             notify: { store, baseUrl: "", dispatcher: { enqueueDelivery: async () => undefined } },
-            cacheTtlSeconds: 3600,
+            maxProviderCalls: 6,
           },
           logger,
         ),

@@ -1,15 +1,12 @@
-import type { GenerationRecord } from "@nanobanana/domain";
-import { toAppError } from "@nanobanana/errors";
 import {
-  type NotifyDeps,
-  notifyFinished,
+  type AttemptDeps,
+  runGenerationAttempt,
   type SweepDeps,
   sweep,
   type WebhookDispatcher,
 } from "@nanobanana/generations";
 import type { Logger } from "@nanobanana/logger";
 import { observeSettled } from "@nanobanana/metrics";
-import { type PipelineDeps, recordAttemptFailure, runGeneration } from "@nanobanana/pipeline";
 import {
   type generationQueue,
   type Handlers,
@@ -20,46 +17,34 @@ import {
 import { attemptDelivery, type DeliveryDeps } from "@nanobanana/webhooks";
 
 /**
- * Thin handlers: parse (done by the consumer), call the pipeline, record the outcome.
- * A non-retryable error ends the job at once; a retryable one goes back to BullMQ's backoff.
+ * Thin handlers: the consumer parses the payload, the lifecycle runs the attempt, and the
+ * outcome becomes BullMQ's: a retry goes back to its backoff, a final failure ends the job.
  */
 export function generationHandlers(
-  deps: Omit<PipelineDeps, "logger"> & { notify: Omit<NotifyDeps, "logger"> },
+  deps: Omit<AttemptDeps, "notify"> & { notify: Omit<AttemptDeps["notify"], "logger"> },
   logger: Logger,
 ): Handlers<typeof generationQueue> {
-  // The record as it ended, when the caller has it; else read (a skip must still notify).
-  const notify = async (generationId: string, log: Logger, ended?: GenerationRecord | null) => {
-    const record = ended ?? (await deps.store.getGeneration(generationId));
-    if (!record) return;
-    await notifyFinished({ ...deps.notify, logger: log }, record);
-    observeSettled(record);
-  };
   return {
     async generate({ generationId, userId }, job) {
       const log = logger.child({ queue: job.queueName, jobId: job.id, generationId, userId });
-      const attempt = job.attemptsMade + 1;
-      try {
-        const outcome = await runGeneration({ ...deps, logger: log }, generationId, { attempt });
-        if (outcome.kind === "skipped") log.info({ reason: outcome.reason }, "generation skipped");
-        // Also after a skip: a re-run of a finished job must still send what a crash lost.
-        await notify(generationId, log, outcome.kind === "completed" ? outcome.record : null);
-        return outcome.kind;
-      } catch (thrown) {
-        const error = toAppError(thrown);
-        const { willRetry, record } = await recordAttemptFailure(deps, generationId, error, {
-          attempt,
-          maxAttempts: job.opts.attempts ?? 1,
-        });
-        log.warn(
-          { code: error.code, err: error.message, attempt, willRetry },
-          "generation attempt failed",
-        );
-        if (!willRetry) {
-          await notify(generationId, log, record);
+      const outcome = await runGenerationAttempt(
+        { ...deps, notify: { ...deps.notify, logger: log } },
+        generationId,
+        { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 },
+      );
+      switch (outcome.kind) {
+        case "completed":
+          observeSettled(outcome.record);
+          return outcome.kind;
+        case "skipped":
+          log.info({ reason: outcome.reason }, "generation skipped");
+          return outcome.kind;
+        case "retry":
+          throw outcome.error;
+        case "failed":
+          if (outcome.record) observeSettled(outcome.record);
           // Final: no attempts or provider calls left, or an error no retry can mend.
-          throw new UnrecoverableError(`${error.code}: ${error.message}`);
-        }
-        throw error;
+          throw new UnrecoverableError(`${outcome.error.code}: ${outcome.error.message}`);
       }
     },
   };

@@ -5,6 +5,7 @@ import { createFsBlobStore } from "@nanobanana/blob-store";
 import { type GenerationRecord, newGenerationRecord, newId } from "@nanobanana/domain";
 import { AppError } from "@nanobanana/errors";
 import { createLogger } from "@nanobanana/logger";
+import { createDrawer } from "@nanobanana/pipeline";
 import { createSketchProvider, type ImageProvider, type ImageRequest } from "@nanobanana/providers";
 import { createConsumer, createProducer, generationQueue } from "@nanobanana/queue";
 import { createRedisStore, type Store } from "@nanobanana/store";
@@ -75,14 +76,18 @@ async function setup(
     generationQueue,
     generationHandlers(
       {
-        store,
-        blobs,
-        provider: scripted.provider,
+        draw: createDrawer({
+          store,
+          blobs,
+          provider: scripted.provider,
+          cacheTtlSeconds: 3600,
+          monthlyBudgetUsd,
+          priceOf: () => costUsd,
+          maxProviderCalls: 6,
+          ...(options.cacheScope ? { cacheScope: options.cacheScope } : {}),
+        }),
         notify: { store, baseUrl: "", dispatcher: { enqueueDelivery: async () => undefined } },
-        cacheTtlSeconds: 3600,
-        monthlyBudgetUsd,
-        priceOf: () => costUsd,
-        ...(options.cacheScope ? { cacheScope: options.cacheScope } : {}),
+        maxProviderCalls: 6,
       },
       logger,
     ),
@@ -303,15 +308,19 @@ describe("generation worker", () => {
     const first = await t.settled(id);
     const handlers = generationHandlers(
       {
-        store: t.store,
-        blobs: t.blobs,
-        provider: t.provider,
+        draw: createDrawer({
+          store: t.store,
+          blobs: t.blobs,
+          provider: t.provider,
+          cacheTtlSeconds: 3600,
+          maxProviderCalls: 6,
+        }),
         notify: {
           store: t.store,
           baseUrl: "",
           dispatcher: { enqueueDelivery: async () => undefined },
         },
-        cacheTtlSeconds: 3600,
+        maxProviderCalls: 6,
       },
       logger,
     );

@@ -5,6 +5,7 @@ import type { Config } from "@nanobanana/config";
 import { createWebhookDispatcher, failAbandoned } from "@nanobanana/generations";
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics, register } from "@nanobanana/metrics";
+import { createDrawer } from "@nanobanana/pipeline";
 import { createConsumer, generationQueue, maintenanceQueue, webhookQueue } from "@nanobanana/queue";
 import type { Redis } from "ioredis";
 import { generationHandlers, maintenanceHandlers, webhookHandlers } from "./handlers.ts";
@@ -71,15 +72,18 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     generationQueue,
     generationHandlers(
       {
-        store,
-        blobs,
-        provider,
         notify,
-        cacheTtlSeconds: config.cacheTtlSeconds,
-        monthlyBudgetUsd: config.monthlyBudgetUsd,
-        priceOf: (model) => config.prices[model] ?? 0,
-        cacheScope: config.cacheScope,
         maxProviderCalls: config.maxProviderCalls,
+        draw: createDrawer({
+          store,
+          blobs,
+          provider,
+          cacheTtlSeconds: config.cacheTtlSeconds,
+          monthlyBudgetUsd: config.monthlyBudgetUsd,
+          priceOf: (model) => config.prices[model] ?? 0,
+          cacheScope: config.cacheScope,
+          maxProviderCalls: config.maxProviderCalls,
+        }),
       },
       logger,
     ),

@@ -252,6 +252,16 @@ export interface GenerationRecord {
   completedAt: string | null;
 }
 
+/**
+ * What is left of a generation's budget of provider calls (GENERATION_MAX_PROVIDER_CALLS):
+ * the retries of every layer (provider, job) draw from one budget, so a bad prompt cannot
+ * multiply them into a large bill.
+ */
+export const callsLeft = (
+  maxProviderCalls: number,
+  record: Pick<GenerationRecord, "providerCalls">,
+) => Math.max(0, maxProviderCalls - record.providerCalls);
+
 export function newGenerationRecord(input: {
   id: string;
   userId: string;

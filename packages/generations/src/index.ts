@@ -1,5 +1,15 @@
 export { failAbandoned } from "./abandon.ts";
 export { type AcceptDeps, acceptGenerations, enqueueGenerations } from "./accept.ts";
+export {
+  type AttemptDeps,
+  type AttemptOutcome,
+  type CompletedPatch,
+  type DrawAttempt,
+  type DrawGeneration,
+  type Drawing,
+  recordAttemptFailure,
+  runGenerationAttempt,
+} from "./attempt.ts";
 export { allFinished, type CancelDeps, cancelQueued, settleBatches } from "./cancel.ts";
 export { type NotifyDeps, notifyBatchCompleted, notifyFinished } from "./notify.ts";
 export { type SweepDeps, type SweepReport, sweep } from "./sweep.ts";

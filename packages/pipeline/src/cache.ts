@@ -40,7 +40,7 @@ const POLL_MS = 100;
  * no entry), the next waiter takes the lock and draws instead.
  */
 export async function claimOrWait(
-  store: Store,
+  store: Pick<Store, "getCacheEntry" | "acquireCacheLock" | "releaseCacheLock">,
   key: string,
   owner: string,
   options: { signal?: AbortSignal } = {},

@@ -1,11 +1,9 @@
-export { type ProcessedImage, postProcessImage } from "./post-process.ts";
 export {
-  type AttemptContext,
-  callsLeft,
-  type GenerationOutcome,
+  createDrawer,
+  drawGeneration,
   imageKeyFor,
   imagePathFor,
   type PipelineDeps,
-  recordAttemptFailure,
-  runGeneration,
-} from "./run-generation.ts";
+  type PipelineStore,
+} from "./draw-generation.ts";
+export { type ProcessedImage, postProcessImage } from "./post-process.ts";

@@ -1,0 +1,194 @@
+import {
+  callsLeft,
+  type GenerationRecord,
+  type Stage,
+  TERMINAL_STATUSES,
+  type TemplateUse,
+} from "@nanobanana/domain";
+import { AppError, toAppError } from "@nanobanana/errors";
+import type { GenerationPatch } from "@nanobanana/store";
+import { type NotifyDeps, notifyFinished } from "./notify.ts";
+
+/** What drawing needs from the lifecycle while it works on one attempt. */
+export interface DrawAttempt {
+  /** 1-based attempt number (BullMQ attemptsMade + 1). */
+  attempt: number;
+  signal?: AbortSignal;
+  /**
+   * Records the stage reached and what the last one learned, so a poller sees where the work
+   * is. Throws once the record has left "processing" (a cancel): no more work is spent on it.
+   */
+  progress(stage: Stage, patch: GenerationPatch): Promise<void>;
+}
+
+export type CompletedPatch = GenerationPatch & {
+  status: "completed";
+  stage: "done";
+  completedAt: string;
+};
+
+/** A finished drawing: what the record becomes, and the template variant that wrote it. */
+export interface Drawing {
+  patch: CompletedPatch;
+  template: TemplateUse;
+  /** What the log line of its completion tells (model, cost, calls, cached). */
+  summary: Record<string, unknown>;
+}
+
+/**
+ * The port the pipeline fills: classify → enhance → cache → generate → post-process →
+ * upload, for a record this lifecycle has claimed. It never writes a status: it reports
+ * progress, and returns (or throws) for the lifecycle to finish the record.
+ */
+export type DrawGeneration = (record: GenerationRecord, attempt: DrawAttempt) => Promise<Drawing>;
+
+export interface AttemptDeps {
+  draw: DrawGeneration;
+  /** The store, logger, dispatcher and base URL that a generation's end is announced with. */
+  notify: NotifyDeps;
+  /** Provider calls one generation may make in all, across every retry (GENERATION_MAX_PROVIDER_CALLS). */
+  maxProviderCalls: number;
+}
+
+export type AttemptOutcome =
+  | { kind: "completed"; record: GenerationRecord }
+  | { kind: "skipped"; reason: string }
+  /** The record is back to "queued"; the job should run again after its backoff. */
+  | { kind: "retry"; error: AppError }
+  /** The record ended "failed" (or is gone); the job must not run again. */
+  | { kind: "failed"; error: AppError; record: GenerationRecord | null };
+
+/**
+ * One attempt at one generation, every status change of it made here: claim (queued →
+ * processing), the drawing's progress, then completed, or the retry decision (back to queued,
+ * or failed), and the webhooks that follow. Safe to run again for the same id (BullMQ is
+ * at-least-once): a finished record is left alone, but what its end calls for is sent again,
+ * in case a crash lost it (deliveries are keyed by subject, so nothing is sent twice).
+ */
+export async function runGenerationAttempt(
+  deps: AttemptDeps,
+  generationId: string,
+  job: { attempt: number; maxAttempts: number; signal?: AbortSignal },
+): Promise<AttemptOutcome> {
+  const { store, logger } = deps.notify;
+  const skip = async (reason: string): Promise<AttemptOutcome> => {
+    const record = await store.getGeneration(generationId);
+    if (record) await notifyFinished(deps.notify, record);
+    return { kind: "skipped", reason };
+  };
+  try {
+    const record = await store.getGeneration(generationId);
+    if (!record) throw new AppError("NOT_FOUND", `generation ${generationId} does not exist`);
+    if (TERMINAL_STATUSES.includes(record.status)) return await skip(`already ${record.status}`);
+
+    const claim = {
+      status: "processing" as const,
+      stage: "classify" as const,
+      attempts: job.attempt,
+      error: null,
+      timings: {
+        ...record.timings,
+        queuedMs: record.timings.queuedMs ?? Date.now() - Date.parse(record.createdAt),
+      },
+    };
+    const claimed = await store.updateGeneration(generationId, claim, {
+      onlyIfStatusIn: ["queued", "processing"],
+    });
+    if (!claimed) return await skip("no longer queued");
+
+    const drawing = await deps.draw(
+      { ...record, ...claim },
+      {
+        attempt: job.attempt,
+        ...(job.signal ? { signal: job.signal } : {}),
+        async progress(stage, patch) {
+          const applied = await store.updateGeneration(
+            generationId,
+            { ...patch, stage },
+            { onlyIfStatusIn: ["processing"] },
+          );
+          if (!applied) throw new LeftProcessing(generationId);
+        },
+      },
+    );
+    const [finished] = await store.finishGenerations([{ id: generationId, patch: drawing.patch }], {
+      onlyIfStatusIn: ["processing"],
+    });
+    if (!finished) return await skip("record moved on");
+    // Each completed image counts once for its template's A/B stats (feedback rate = rated ÷ this).
+    await store.recordTemplateUse(drawing.template);
+    logger.info({ generationId, ...drawing.summary }, "generation completed");
+    await notifyFinished(deps.notify, finished);
+    return { kind: "completed", record: finished };
+  } catch (thrown) {
+    if (thrown instanceof LeftProcessing) return await skip("record moved on");
+    const error = toAppError(thrown);
+    const decision = await recordAttemptFailure(deps, generationId, error, job);
+    logger.warn(
+      { code: error.code, err: error.message, attempt: job.attempt, willRetry: decision.willRetry },
+      "generation attempt failed",
+    );
+    if (decision.willRetry) return { kind: "retry", error };
+    if (decision.record) await notifyFinished(deps.notify, decision.record);
+    return { kind: "failed", error, record: decision.record };
+  }
+}
+
+class LeftProcessing extends Error {
+  constructor(id: string) {
+    super(`generation ${id} left processing`);
+  }
+}
+
+/**
+ * Writes a failed attempt to the record and decides whether the job runs again: only a
+ * retryable error, with job attempts left and provider calls left in the generation's
+ * budget. Otherwise the record ends "failed" with `retryable: false`, saying it is final;
+ * while retries remain it goes back to "queued" with the error shown as retryable.
+ */
+export async function recordAttemptFailure(
+  deps: Pick<AttemptDeps, "notify" | "maxProviderCalls">,
+  generationId: string,
+  error: AppError,
+  attempts: { attempt: number; maxAttempts: number },
+): Promise<{ willRetry: boolean; record: GenerationRecord | null }> {
+  const { store } = deps.notify;
+  // Calls the provider made before failing still count (they show what was tried).
+  const calls = (error.details as { calls?: number } | undefined)?.calls ?? 0;
+  const providerCalls = ((await store.getGeneration(generationId))?.providerCalls ?? 0) + calls;
+  const budgetLeft = callsLeft(deps.maxProviderCalls, { providerCalls }) > 0;
+  const willRetry = error.retryable && attempts.attempt < attempts.maxAttempts && budgetLeft;
+  if (willRetry) {
+    await store.updateGeneration(
+      generationId,
+      {
+        status: "queued",
+        stage: "queued",
+        providerCalls,
+        error: { ...error.toJSON(), retryable: true },
+      },
+      { onlyIfStatusIn: ["queued", "processing"] },
+    );
+    return { willRetry, record: null };
+  }
+  const why = !error.retryable
+    ? ""
+    : !budgetLeft
+      ? ` (final: the generation's ${providerCalls} provider calls used its whole budget)`
+      : ` (final: all ${attempts.maxAttempts} attempts used)`;
+  const [record] = await store.finishGenerations(
+    [
+      {
+        id: generationId,
+        patch: {
+          status: "failed",
+          providerCalls,
+          error: { ...error.toJSON(), message: `${error.message}${why}`, retryable: false },
+          completedAt: new Date().toISOString(),
+        },
+      },
+    ],
+    { onlyIfStatusIn: ["queued", "processing"] },
+  );
+  return { willRetry, record: record ?? null };
+}

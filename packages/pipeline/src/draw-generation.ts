@@ -1,0 +1,330 @@
+import type { BlobStore } from "@nanobanana/blob-store";
+import { classifyPrompt } from "@nanobanana/classifier";
+import {
+  type Domain as ClassificationDomain,
+  type Subcategory as ClassificationSubcategory,
+  callsLeft,
+  costWindows,
+  type GenerationRecord,
+  type ImageInfo,
+  roundUsd,
+  type Stage,
+  type TemplateUse,
+} from "@nanobanana/domain";
+import { AppError } from "@nanobanana/errors";
+import type { CompletedPatch, DrawAttempt, DrawGeneration, Drawing } from "@nanobanana/generations";
+import type { ImageProvider } from "@nanobanana/providers";
+import type { Store } from "@nanobanana/store";
+import { enhancePrompt, subjectOf, variantSeedFor } from "@nanobanana/templates";
+import { cacheKeyFor, claimOrWait } from "./cache.ts";
+import { postProcessImage } from "./post-process.ts";
+
+/** What drawing reads and writes: templates, preferences, cost totals and the cache. */
+export type PipelineStore = Pick<
+  Store,
+  | "getTemplate"
+  | "getPreferences"
+  | "costTotals"
+  | "getCacheEntry"
+  | "putCacheEntry"
+  | "acquireCacheLock"
+  | "releaseCacheLock"
+>;
+
+export interface PipelineDeps {
+  store: PipelineStore;
+  blobs: BlobStore;
+  provider: ImageProvider;
+  /** How long a drawn image serves identical requests (CACHE_TTL_DAYS). */
+  cacheTtlSeconds: number;
+  /** Every user's monthly cap (MONTHLY_BUDGET_USD); a user's preferences may set a lower one. */
+  monthlyBudgetUsd?: number | undefined;
+  /** USD per image of a model, from the pricing table. */
+  priceOf?: (model: string) => number;
+  /** user: each user's cache is their own (the default); global: everyone shares one. */
+  cacheScope?: "user" | "global";
+  /** Provider calls one generation may make in all, across every layer of retries. */
+  maxProviderCalls: number;
+}
+
+const extensionOf = (format: GenerationRecord["format"]) => (format === "jpeg" ? "jpg" : format);
+
+/** Where a generation's image lives: under cache/ (shared, 7-day lifecycle) or its own key. */
+export const imageKeyFor = (
+  record: Pick<GenerationRecord, "id" | "format">,
+  cacheKey?: string | null,
+) =>
+  cacheKey
+    ? `cache/${cacheKey}.${extensionOf(record.format)}`
+    : `images/${record.id}.${extensionOf(record.format)}`;
+
+export const imagePathFor = (id: string) => `/generation/${id}/image`;
+
+/**
+ * classify → enhance → cache → generate → post-process → upload, for a record the lifecycle
+ * (`@nanobanana/generations`) has claimed. It reports each stage through `attempt.progress`
+ * and returns what the record becomes; it never writes a status. Safe to run again for the
+ * same id: the upload key is fixed per generation, so a re-run overwrites, not duplicates.
+ */
+export async function drawGeneration(
+  deps: PipelineDeps,
+  record: GenerationRecord,
+  attempt: DrawAttempt,
+): Promise<Drawing> {
+  const { store, blobs, provider } = deps;
+  const generationId = record.id;
+  const started = Date.now();
+  const timings: Record<string, number> = { ...record.timings };
+  let stageStarted = started;
+  const advance = async (finished: Stage, next: Stage, patch: Partial<GenerationRecord>) => {
+    const now = Date.now();
+    timings[timingKey(finished)] = now - stageStarted;
+    stageStarted = now;
+    await attempt.progress(next, { ...patch, timings: { ...timings } });
+  };
+
+  const classification = classifyPrompt(record.prompt);
+  const label = { domain: classification.domain, subcategory: classification.subcategory };
+  await advance("classify", "enhance", {
+    classification: {
+      ...label,
+      confidence: classification.confidence,
+      certainty: classification.certainty,
+    },
+  });
+
+  const custom = await store.getTemplate(record.userId, `${label.subcategory}.${record.quality}`);
+  const enhancement = enhancePrompt(record.prompt, {
+    label,
+    quality: record.quality,
+    aspectRatio: record.aspectRatio,
+    certainty: classification.certainty,
+    // Identical requests get the same A/B arm, and so the same cache entry and image.
+    variantSeed: variantSeedFor(record),
+    ...(custom ? { custom } : {}),
+  });
+  const template: TemplateUse = {
+    id: enhancement.template.id,
+    version: enhancement.template.version,
+    variant: enhancement.template.variant,
+  };
+  const cacheKey = record.useCache
+    ? cacheKeyFor({
+        enhancedPrompt: enhancement.enhancedPrompt,
+        quality: record.quality,
+        model: record.requestedModel ?? provider.defaultModel,
+        aspectRatio: record.aspectRatio,
+        format: record.format,
+        provider: provider.name,
+        template: `${template.id}@${template.version}/${template.variant}`,
+        // Per user unless the deployment shares one cache: a hit must not tell a user
+        // what someone else drew.
+        ...(deps.cacheScope === "global" ? {} : { scope: `user:${record.userId}` }),
+      })
+    : null;
+  await advance("enhance", "cache", {
+    enhancedPrompt: enhancement.enhancedPrompt,
+    template,
+    cacheKey,
+  });
+
+  let lockHeld = false;
+  if (cacheKey) {
+    const claim = await claimOrWait(
+      store,
+      cacheKey,
+      generationId,
+      attempt.signal ? { signal: attempt.signal } : {},
+    );
+    if (claim.kind === "hit" && (await blobs.exists(claim.entry.image.key))) {
+      timings.cacheMs = Date.now() - stageStarted;
+      timings.totalMs = Date.now() - started;
+      const hit: CompletedPatch = {
+        status: "completed",
+        stage: "done",
+        cached: true,
+        provider: claim.entry.provider,
+        model: claim.entry.model,
+        cost: { usd: 0, savedUsd: claim.entry.costUsd },
+        image: { ...claim.entry.image, url: imagePathFor(generationId) },
+        timings: { ...timings },
+        completedAt: new Date().toISOString(),
+        error: null,
+      };
+      return {
+        patch: hit,
+        template,
+        summary: { cached: true, cacheKey, savedUsd: claim.entry.costUsd },
+      };
+    }
+    lockHeld = claim.kind === "owner";
+  }
+  try {
+    await checkBudget(deps, record);
+    await advance("cache", "generate", {});
+    const drawn = await drawAndStore(deps, record, {
+      label,
+      enhancement,
+      cacheKey,
+      timings,
+      started,
+      attempt,
+      advance,
+      stageStartedAt: () => stageStarted,
+    });
+    return { ...drawn, template };
+  } finally {
+    if (lockHeld && cacheKey) await store.releaseCacheLock(cacheKey, generationId);
+  }
+}
+/** The pipeline as the lifecycle's `DrawGeneration` port. */
+export const createDrawer =
+  (deps: PipelineDeps): DrawGeneration =>
+  (record, attempt) =>
+    drawGeneration(deps, record, attempt);
+
+/**
+ * Fails fast, before any provider call, when this image would take the user past their
+ * monthly budget. Concurrent generations may each pass the check, so a budget can be
+ * overshot by at most the images in flight at once.
+ */
+async function checkBudget(deps: PipelineDeps, record: GenerationRecord): Promise<void> {
+  const own = (await deps.store.getPreferences(record.userId)).monthlyBudgetUsd;
+  const caps = [deps.monthlyBudgetUsd, own].filter((c): c is number => c !== undefined);
+  if (caps.length === 0) return;
+  const budget = Math.min(...caps);
+  const price = deps.priceOf?.(record.requestedModel ?? deps.provider.defaultModel) ?? 0;
+  if (price === 0) return;
+  // Running totals: one read, however many images the month holds.
+  const month = costWindows(new Date()).month;
+  const spent =
+    (await deps.store.costTotals(record.userId, [month.period]))[month.period]?.usd ?? 0;
+  if (spent + price > budget) {
+    throw new AppError(
+      "BUDGET_EXCEEDED",
+      `this image ($${price}) would take ${month.period}'s spend ($${roundUsd(spent)}) past the monthly budget of $${budget}; raise monthlyBudgetUsd in your preferences or wait for next month`,
+    );
+  }
+}
+
+interface DrawContext {
+  label: { domain: ClassificationDomain; subcategory: ClassificationSubcategory };
+  enhancement: ReturnType<typeof enhancePrompt>;
+  cacheKey: string | null;
+  timings: Record<string, number>;
+  started: number;
+  attempt: DrawAttempt;
+  advance: (finished: Stage, next: Stage, patch: Partial<GenerationRecord>) => Promise<void>;
+  stageStartedAt: () => number;
+}
+
+/** generate → post-process → upload (and fill the cache). */
+async function drawAndStore(
+  deps: PipelineDeps,
+  record: GenerationRecord,
+  draw: DrawContext,
+): Promise<Omit<Drawing, "template">> {
+  const { store, blobs, provider } = deps;
+  const { label, enhancement, cacheKey, timings, started, attempt, advance } = draw;
+  const generationId = record.id;
+  const maxCalls = callsLeft(deps.maxProviderCalls, record);
+  if (maxCalls === 0) {
+    throw new AppError(
+      "PROVIDER_ERROR",
+      `no provider calls left: this generation used its budget of ${deps.maxProviderCalls}`,
+    );
+  }
+  const result = await provider.generate(
+    {
+      prompt: enhancement.enhancedPrompt,
+      subject: subjectOf(record.prompt),
+      label,
+      quality: record.quality,
+      aspectRatio: record.aspectRatio,
+      ...(record.requestedModel ? { model: record.requestedModel } : {}),
+    },
+    {
+      ...(attempt.signal ? { signal: attempt.signal } : {}),
+      maxCalls,
+    },
+  );
+  // The calls are recorded as soon as they are made: if a later stage fails, the retry still
+  // knows they were spent (and paid for), and the generation's budget counts them.
+  await advance("generate", "post_process", {
+    provider: result.provider,
+    model: result.model,
+    providerCalls: record.providerCalls + result.calls,
+  });
+
+  const image = await postProcessImage(result.bytes, record.format);
+  await advance("post_process", "upload", {});
+
+  const key = imageKeyFor(record, cacheKey);
+  await blobs.put(key, image.bytes, {
+    contentType: image.mimeType,
+    metadata: {
+      generationId,
+      userId: record.userId,
+      model: result.model,
+      sha256: image.sha256,
+      ...(cacheKey ? { promptHash: cacheKey } : {}),
+    },
+    // Cache objects are create-only: a retried or concurrent upload of the same key is a no-op.
+    ...(cacheKey ? { createOnly: true } : {}),
+  });
+  timings.uploadMs = Date.now() - draw.stageStartedAt();
+  timings.totalMs = Date.now() - started;
+
+  const completedAt = new Date().toISOString();
+  const stored: ImageInfo = {
+    url: imagePathFor(generationId),
+    mimeType: image.mimeType,
+    width: image.width,
+    height: image.height,
+    bytes: image.bytes.length,
+    sha256: image.sha256,
+    key,
+  };
+  const completed: CompletedPatch = {
+    status: "completed",
+    stage: "done",
+    provider: result.provider,
+    model: result.model,
+    cost: { usd: result.costUsd, savedUsd: 0 },
+    usage: result.usage ?? null,
+    providerCalls: record.providerCalls + result.calls,
+    note: result.note ?? null,
+    cached: false,
+    image: stored,
+    timings: { ...timings },
+    completedAt,
+    error: null,
+  };
+  if (cacheKey) {
+    // Only a drawn and stored image gets here: a failed generation is never cached.
+    await store.putCacheEntry(
+      {
+        key: cacheKey,
+        image: stored,
+        provider: result.provider,
+        model: result.model,
+        costUsd: result.costUsd,
+        createdAt: completedAt,
+      },
+      deps.cacheTtlSeconds,
+    );
+  }
+  return {
+    patch: completed,
+    summary: {
+      model: result.model,
+      calls: result.calls,
+      costUsd: result.costUsd,
+      totalMs: timings.totalMs,
+    },
+  };
+}
+
+// "post_process" → "postProcessMs": stage names are data, timing keys are JSON fields.
+const timingKey = (stage: Stage) =>
+  `${stage.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())}Ms`;
