@@ -4,8 +4,8 @@
  * a new key is printed once. Against a running `npm start`, use the admin endpoints instead
  * (POST/GET/DELETE /admin/keys with the local admin key).
  */
-import { createApiKey } from "@nanobanana/api";
 import { openAdapters } from "@nanobanana/composition";
+import { newApiKeyRecord } from "@nanobanana/domain";
 import { loadConfigOrExit } from "@nanobanana/lifecycle";
 import { createLogger } from "@nanobanana/logger";
 
@@ -25,9 +25,10 @@ const logger = createLogger({ service: "keys", level: "warn" }, process.stderr);
 const { store, close } = openAdapters(config, logger, "script");
 let code = 0;
 if (command === "create" && arg && /^[A-Za-z0-9_.-]{1,64}$/.test(arg)) {
-  const created = await createApiKey(store, arg, flag === "--admin");
+  const { key, record } = newApiKeyRecord(arg, flag === "--admin");
+  await store.putApiKey(record);
   process.stdout.write(
-    `key ${created.keyId} for ${created.userId}${created.admin ? " (admin)" : ""}; shown once, keep it:\n${created.key}\n`,
+    `key ${record.keyId} for ${record.userId}${record.admin ? " (admin)" : ""}; shown once, keep it:\n${key}\n`,
   );
 } else if (command === "list") {
   for (const k of await store.listApiKeys()) {

@@ -1,4 +1,4 @@
-import { type ApiKeyRecord, hashApiKey, keyIdOf, newApiKey, USER_ID } from "@nanobanana/domain";
+import { newApiKeyRecord, USER_ID } from "@nanobanana/domain";
 import { forbidden, notFound } from "@nanobanana/errors";
 import { getMetrics, register } from "@nanobanana/metrics";
 import type { Producer } from "@nanobanana/queue";
@@ -17,26 +17,6 @@ const newKeyBody = z.strictObject({
   userId: z.string().regex(USER_ID, "userId must be 1-64 of A-Z a-z 0-9 _ . -"),
   admin: z.boolean().default(false),
 });
-
-/** Creates a key and keeps only its hash; the key itself is returned this once. */
-export async function createApiKey(
-  store: Pick<Store, "putApiKey">,
-  userId: string,
-  admin: boolean,
-) {
-  const key = newApiKey();
-  const hash = hashApiKey(key);
-  const record: ApiKeyRecord = {
-    keyId: keyIdOf(hash),
-    hash,
-    userId,
-    admin,
-    createdAt: new Date().toISOString(),
-    revokedAt: null,
-  };
-  await store.putApiKey(record);
-  return { key, keyId: record.keyId, userId, admin, createdAt: record.createdAt };
-}
 
 export function adminRoutes(deps: {
   producers: ReadonlyArray<Producer<never>["queue"]>;
@@ -62,10 +42,12 @@ export function adminRoutes(deps: {
   router.post("/admin/keys", async (req, res) => {
     requireAdmin(req);
     const { userId, admin } = parseBody(newKeyBody, req.body);
+    const { key, record } = newApiKeyRecord(userId, admin);
+    await deps.store.putApiKey(record);
     res
       .status(201)
       .set("Cache-Control", "no-store")
-      .json(await createApiKey(deps.store, userId, admin));
+      .json({ key, keyId: record.keyId, userId, admin, createdAt: record.createdAt });
   });
 
   router.get("/admin/keys", async (req, res) => {

@@ -13,6 +13,7 @@ import {
   acceptGenerations,
   allFinished,
   cancelQueued,
+  checkRequests,
   settleBatches,
 } from "@nanobanana/generations";
 import { type Request, Router } from "express";
@@ -20,7 +21,7 @@ import { z } from "zod";
 import { callerOf } from "../auth.ts";
 import { parseBody, queryInt } from "../http-errors.ts";
 import { respondIdempotently } from "../idempotency.ts";
-import { baseUrlOf, checkRequests, type GenerationRouteDeps } from "./generations.ts";
+import { baseUrlOf, type GenerationRouteDeps } from "./generations.ts";
 
 const itemsQuery = z.strictObject({
   limit: queryInt("limit", { min: 1, max: 1000, default: 100 }),

@@ -1,7 +1,6 @@
 import type { BlobStore } from "@nanobanana/blob-store";
 import {
   feedbackSchema,
-  type GenerateRequest,
   type GenerationRecord,
   generateBodySchema,
   isGenerationId,
@@ -13,33 +12,30 @@ import {
   TERMINAL_STATUSES,
 } from "@nanobanana/domain";
 import { AppError, invalidRequest, notFound } from "@nanobanana/errors";
-import { acceptGenerations, cancelQueued, type NotifyDeps } from "@nanobanana/generations";
+import {
+  acceptGenerations,
+  type CheckDeps,
+  cancelQueued,
+  checkRequests,
+  type NotifyDeps,
+} from "@nanobanana/generations";
 import type { Logger } from "@nanobanana/logger";
 import type { generationQueue, Producer } from "@nanobanana/queue";
 import type { Store } from "@nanobanana/store";
-import { checkWebhookTarget, isWebhookRefusal, type Resolver } from "@nanobanana/webhooks";
 import { type Request, Router } from "express";
 import { callerOf } from "../auth.ts";
 import { parseBody } from "../http-errors.ts";
 import { respondIdempotently } from "../idempotency.ts";
 
-export interface GenerationRouteDeps {
+export interface GenerationRouteDeps extends CheckDeps {
   store: Store;
   blobs: BlobStore;
   producer: Producer<typeof generationQueue>;
   notify: NotifyDeps;
-  models: readonly string[];
   publicUrl: string | undefined;
   idempotencyTtlSeconds: number;
   /** How long an Idempotency-Key stays claimed by a request that has not answered yet. */
   idempotencyPendingSeconds: number;
-  webhooks: {
-    allowPrivate: boolean;
-    extraPorts?: readonly number[];
-    resolve?: Resolver;
-    /** All of a request's webhook URLs are checked within this (default 15 s). */
-    checkDeadlineMs?: number;
-  };
   logger: Logger;
   /** Testing only (FAILPOINT): kills the process at a named step. */
   failpoint?: ((step: string) => void) | undefined;
@@ -55,68 +51,6 @@ export function baseUrlOf(req: Request, publicUrl: string | undefined): string {
   const scheme = req.protocol === "https" ? "https" : "http";
   return `${scheme}://${PLAIN_HOST.test(host) ? host : "localhost"}`;
 }
-
-/** Checks what a request asks for beyond its schema: known models, reachable public webhook URLs. */
-export async function checkRequests(
-  deps: Pick<GenerationRouteDeps, "models" | "webhooks">,
-  requests: ReadonlyArray<{ path: string; request: Pick<GenerateRequest, "model" | "webhook"> }>,
-): Promise<void> {
-  for (const { path, request } of requests) {
-    if (request.model && !deps.models.includes(request.model)) {
-      throw invalidRequest(
-        `${path}model: "${request.model}" is not available; choose one of ${deps.models.join(", ")}`,
-      );
-    }
-  }
-  // Each distinct URL resolved and checked once, however many items name it, 16 at a time and
-  // within WEBHOOK_CHECK_DEADLINE_MS in all: a request must answer well inside its
-  // Idempotency-Key's pending window, or a retry could be accepted beside it.
-  const firstPathOf = new Map<string, string>();
-  for (const { path, request } of requests) {
-    const url = request.webhook?.url;
-    if (url && !firstPathOf.has(url)) firstPathOf.set(url, path);
-  }
-  const urls = [...firstPathOf.keys()];
-  const failures = new Map<string, Error>();
-  let next = 0;
-  const checkAll = Promise.all(
-    Array.from({ length: Math.min(16, urls.length) }, async () => {
-      while (next < urls.length) {
-        const url = urls[next++] as string;
-        await checkWebhookTarget(url, deps.webhooks).catch((error: Error) =>
-          failures.set(url, error),
-        );
-      }
-    }),
-  );
-  const deadlineMs = deps.webhooks.checkDeadlineMs ?? WEBHOOK_CHECK_DEADLINE_MS;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<"late">((resolve) => {
-    timer = setTimeout(() => resolve("late"), deadlineMs);
-  });
-  const outcome = await Promise.race([checkAll, deadline]);
-  clearTimeout(timer);
-  if (outcome === "late") {
-    throw new AppError(
-      "SERVICE_UNAVAILABLE",
-      `the webhook hosts did not all resolve within ${deadlineMs / 1000} s; nothing was accepted, try again`,
-      { retryable: true },
-    );
-  }
-  // Reported in item order, whatever order the lookups finished in.
-  for (const [url, path] of firstPathOf) {
-    const error = failures.get(url);
-    if (!error) continue;
-    // A refused target is the caller's to fix; a DNS hiccup is ours, and worth a retry.
-    if (isWebhookRefusal(error)) throw invalidRequest(`${path}webhook: ${error.message}`);
-    throw new AppError("SERVICE_UNAVAILABLE", `${path}webhook: ${error.message}`, {
-      retryable: true,
-    });
-  }
-}
-
-/** All of a request's webhook URLs are checked within this; see checkRequests. */
-const WEBHOOK_CHECK_DEADLINE_MS = 15_000;
 
 export function generationRoutes(deps: GenerationRouteDeps): Router {
   const router = Router();

@@ -7,11 +7,12 @@ import {
   presentGeneration,
 } from "@nanobanana/domain";
 import { invalidRequest, notFound } from "@nanobanana/errors";
+import { checkRequests } from "@nanobanana/generations";
 import { Router } from "express";
 import { z } from "zod";
 import { resolveUserId } from "../auth.ts";
 import { parseBody, queryInt } from "../http-errors.ts";
-import { baseUrlOf, checkRequests, type GenerationRouteDeps } from "./generations.ts";
+import { baseUrlOf, type GenerationRouteDeps } from "./generations.ts";
 
 const historyQuery = z.strictObject({
   limit: queryInt("limit", { min: 1, max: 100, default: 20 }),

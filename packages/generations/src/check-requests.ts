@@ -1,0 +1,77 @@
+import type { GenerateRequest } from "@nanobanana/domain";
+import { AppError, invalidRequest } from "@nanobanana/errors";
+import { checkWebhookTarget, isWebhookRefusal, type Resolver } from "@nanobanana/webhooks";
+
+export interface CheckDeps {
+  /** The models a request may name. */
+  models: readonly string[];
+  webhooks: {
+    allowPrivate: boolean;
+    extraPorts?: readonly number[];
+    resolve?: Resolver;
+    /** All of a request's webhook URLs are checked within this (default 15 s). */
+    checkDeadlineMs?: number;
+  };
+}
+
+/** Checks what a request asks for beyond its schema: known models, reachable public webhook URLs. */
+export async function checkRequests(
+  deps: CheckDeps,
+  requests: ReadonlyArray<{ path: string; request: Pick<GenerateRequest, "model" | "webhook"> }>,
+): Promise<void> {
+  for (const { path, request } of requests) {
+    if (request.model && !deps.models.includes(request.model)) {
+      throw invalidRequest(
+        `${path}model: "${request.model}" is not available; choose one of ${deps.models.join(", ")}`,
+      );
+    }
+  }
+  // Each distinct URL resolved and checked once, however many items name it, 16 at a time and
+  // within WEBHOOK_CHECK_DEADLINE_MS in all: a request must answer well inside its
+  // Idempotency-Key's pending window, or a retry could be accepted beside it.
+  const firstPathOf = new Map<string, string>();
+  for (const { path, request } of requests) {
+    const url = request.webhook?.url;
+    if (url && !firstPathOf.has(url)) firstPathOf.set(url, path);
+  }
+  const urls = [...firstPathOf.keys()];
+  const failures = new Map<string, Error>();
+  let next = 0;
+  const checkAll = Promise.all(
+    Array.from({ length: Math.min(16, urls.length) }, async () => {
+      while (next < urls.length) {
+        const url = urls[next++] as string;
+        await checkWebhookTarget(url, deps.webhooks).catch((error: Error) =>
+          failures.set(url, error),
+        );
+      }
+    }),
+  );
+  const deadlineMs = deps.webhooks.checkDeadlineMs ?? WEBHOOK_CHECK_DEADLINE_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), deadlineMs);
+  });
+  const outcome = await Promise.race([checkAll, deadline]);
+  clearTimeout(timer);
+  if (outcome === "late") {
+    throw new AppError(
+      "SERVICE_UNAVAILABLE",
+      `the webhook hosts did not all resolve within ${deadlineMs / 1000} s; nothing was accepted, try again`,
+      { retryable: true },
+    );
+  }
+  // Reported in item order, whatever order the lookups finished in.
+  for (const [url, path] of firstPathOf) {
+    const error = failures.get(url);
+    if (!error) continue;
+    // A refused target is the caller's to fix; a DNS hiccup is ours, and worth a retry.
+    if (isWebhookRefusal(error)) throw invalidRequest(`${path}webhook: ${error.message}`);
+    throw new AppError("SERVICE_UNAVAILABLE", `${path}webhook: ${error.message}`, {
+      retryable: true,
+    });
+  }
+}
+
+/** All of a request's webhook URLs are checked within this; see checkRequests. */
+const WEBHOOK_CHECK_DEADLINE_MS = 15_000;
