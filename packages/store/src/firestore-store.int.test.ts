@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { Firestore } from "@google-cloud/firestore";
 import { testFirestoreHost } from "@nanobanana/testing";
 import { afterAll, describe, expect, it } from "vitest";
+import { makeRecord } from "./contracts/fixtures.ts";
+import { describeStoreContract } from "./contracts/store.contract.ts";
 import { createFirestoreStore } from "./firestore-store.ts";
-import { describeStoreContract, makeRecord } from "./store.contract.ts";
 
 const host = testFirestoreHost();
 const clients: Firestore[] = [];

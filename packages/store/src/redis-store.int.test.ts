@@ -1,8 +1,9 @@
 import { newId } from "@nanobanana/domain";
 import { testRedis, uniquePrefix } from "@nanobanana/testing";
 import { afterAll, describe, expect, it } from "vitest";
+import { makeRecord } from "./contracts/fixtures.ts";
+import { describeStoreContract } from "./contracts/store.contract.ts";
 import { createRedisStore } from "./redis-store.ts";
-import { describeStoreContract, makeRecord } from "./store.contract.ts";
 
 const redis = testRedis();
 afterAll(() => redis.quit());

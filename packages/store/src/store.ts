@@ -70,10 +70,12 @@ export interface StoreOptions {
   retentionSeconds?: number;
 }
 
-/** The port for everything the service keeps: the source of truth (BullMQ state is transient). */
-export interface Store {
-  readonly name: string;
-
+/**
+ * Generations and batches from acceptance to their end: the records, the "not yet enqueued"
+ * markers, the batches' completion, the cost totals and the outbox that finishing feeds.
+ * `accept` also writes the Idempotency-Key's answer, in the same step as what it accepted.
+ */
+export interface GenerationStore {
   /** Writes the records, the batch, the idempotent answer and the pending marker at once. */
   accept(acceptance: Acceptance): Promise<void>;
   /**
@@ -130,7 +132,10 @@ export interface Store {
    */
   pendingNotifications(before: string, limit: number): Promise<string[]>;
   clearNotification(subjectId: string): Promise<void>;
+}
 
+/** Idempotency-Key claims and the answers they replay. */
+export interface IdempotencyStore {
   /** Claims an Idempotency-Key for a request fingerprint, or says what already holds it. */
   reserveIdempotencyKey(
     scope: string,
@@ -146,17 +151,28 @@ export interface Store {
   ): Promise<void>;
   /** Frees a claim whose request failed, so the client may retry with the same key. */
   releaseIdempotencyKey(scope: string, key: string): Promise<void>;
+}
 
-  /** API keys made at run time (admin endpoint or CLI), found by hash. */
+/** API keys made at run time (admin endpoint or CLI), found by hash. */
+export interface ApiKeyStore {
   putApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKey(hash: string): Promise<ApiKeyRecord | null>;
   listApiKeys(): Promise<ApiKeyRecord[]>;
   /** False when no key has that id. */
   revokeApiKey(keyId: string, at: string): Promise<boolean>;
+}
 
+/** A user's defaults for what their requests leave out, replaced whole. */
+export interface PreferenceStore {
   getPreferences(userId: string): Promise<Preferences>;
   setPreferences(userId: string, preferences: Preferences): Promise<void>;
+}
 
+/**
+ * Users' custom templates, and how each template variant does: images written and the
+ * feedback on them (`recordFeedback` also stores the feedback on its generation).
+ */
+export interface TemplateStore {
   /** A user's custom templates, by id ("{subcategory}.{quality}"). */
   listTemplates(userId: string): Promise<CustomTemplate[]>;
   getTemplate(userId: string, id: string): Promise<CustomTemplate | null>;
@@ -174,7 +190,10 @@ export interface Store {
   recordFeedback(generationId: string, feedback: Feedback, template: TemplateUse): Promise<boolean>;
   /** Per template variant: images written, ups and downs. */
   templateStats(): Promise<TemplateStats[]>;
+}
 
+/** Webhook signing secrets and the deliveries made with them. */
+export interface WebhookStore {
   /** The user's signing secret, created with `make` on first use (race-free). */
   getOrCreateWebhookSecret(userId: string, make: () => string): Promise<string>;
   /**
@@ -193,7 +212,10 @@ export interface Store {
   listDeliveries(userId: string, options: { limit: number }): Promise<WebhookDelivery[]>;
   /** Deliveries about one generation or batch, oldest first. */
   deliveriesFor(subjectId: string): Promise<WebhookDelivery[]>;
+}
 
+/** The cache of drawn images, and the leases that keep identical requests from paying twice. */
+export interface CacheStore {
   /** The cache: an entry per key, expiring after its TTL. */
   getCacheEntry(key: string): Promise<CacheEntry | null>;
   putCacheEntry(entry: CacheEntry, ttlSeconds: number): Promise<void>;
@@ -204,7 +226,21 @@ export interface Store {
   acquireCacheLock(key: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Releases the lease only if `owner` still holds it. */
   releaseCacheLock(key: string, owner: string): Promise<void>;
+}
 
+/**
+ * The port for everything the service keeps: the source of truth (BullMQ state is transient).
+ * Every part above, over one backend; callers that need less take the part they use.
+ */
+export interface Store
+  extends GenerationStore,
+    IdempotencyStore,
+    ApiKeyStore,
+    PreferenceStore,
+    TemplateStore,
+    WebhookStore,
+    CacheStore {
+  readonly name: string;
   ping(): Promise<void>;
 }
 

@@ -1,0 +1,204 @@
+import { FieldPath, FieldValue } from "@google-cloud/firestore";
+import {
+  type BatchRecord,
+  type CostSummary,
+  costPeriodsOf,
+  type GenerationRecord,
+} from "@nanobanana/domain";
+import { invalidRequest } from "@nanobanana/errors";
+import type { GenerationStore, Page } from "../store.ts";
+import { expiresIn, type FirestoreContext, idsBefore, withoutExpiry } from "./shared.ts";
+
+const ID_CURSOR = /^gen_[0-9a-z]{26}$/;
+
+// Money is counted in whole micro-dollars, so totals never drift as floats would.
+const toMicros = (usd: number) => Math.round(usd * 1e6);
+
+function totalsFrom(data: FirebaseFirestore.DocumentData): CostSummary {
+  const models = (data.models ?? {}) as Record<string, { usd?: number; images?: number }>;
+  return {
+    usd: Number(data.usd ?? 0) / 1e6,
+    savedUsd: Number(data.saved ?? 0) / 1e6,
+    images: Number(data.images ?? 0),
+    cacheHits: Number(data.hits ?? 0),
+    byModel: Object.entries(models)
+      .map(([model, m]) => ({
+        model,
+        usd: Number(m.usd ?? 0) / 1e6,
+        images: Number(m.images ?? 0),
+      }))
+      .filter((m) => m.images > 0)
+      .sort((a, b) => a.model.localeCompare(b.model)),
+  };
+}
+
+/**
+ * Generations and batches in Firestore. Accepting also writes the Idempotency-Key's answer
+ * (idempotency/), and finishing writes the cost totals and the outbox, in the same commits.
+ */
+export function firestoreGenerationStore({
+  db,
+  collections,
+  retentionSeconds,
+  expireAt,
+}: FirestoreContext): GenerationStore {
+  const { pendingEnqueues, outbox, costDoc, generations, batches, idemDoc } = collections;
+  return {
+    async accept({ records, batch, idempotency }) {
+      const acceptanceId = batch?.id ?? records[0]?.id;
+      if (!acceptanceId) return;
+      // One commit (Firestore no longer caps a batched write at 500 operations): the records,
+      // the batch, the marker and the idempotent answer exist together or not at all.
+      const writes = db.batch();
+      const expires = expireAt();
+      for (const record of records) {
+        writes.create(generations.doc(record.id), { ...record, expireAt: expires });
+      }
+      if (batch) writes.create(batches.doc(batch.id), { ...batch, expireAt: expires });
+      writes.set(pendingEnqueues.doc(acceptanceId), { at: new Date() });
+      if (idempotency) {
+        writes.set(idemDoc(idempotency.scope, idempotency.key), {
+          fingerprint: idempotency.fingerprint,
+          response: idempotency.response,
+          expiresAt: expiresIn(idempotency.ttlSeconds),
+        });
+      }
+      await writes.commit();
+    },
+    async unconfirmedAcceptances(before, limit) {
+      return idsBefore(pendingEnqueues, before, limit);
+    },
+    async confirmEnqueued(acceptanceId) {
+      await pendingEnqueues.doc(acceptanceId).delete();
+    },
+    async getGeneration(id) {
+      return withoutExpiry<GenerationRecord>(await generations.doc(id).get());
+    },
+    async getGenerations(ids) {
+      if (ids.length === 0) return [];
+      const snaps = await db.getAll(...ids.map((id) => generations.doc(id)));
+      return snaps.map((s) => withoutExpiry<GenerationRecord>(s));
+    },
+    async updateGeneration(id, patch, options = {}) {
+      const ref = generations.doc(id);
+      const fields = { ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() };
+      return db.runTransaction(async (tx) => {
+        const snap = await tx.get(ref);
+        if (!snap.exists) return false;
+        const status = snap.get("status") as GenerationRecord["status"];
+        if (options.onlyIfStatusIn && !options.onlyIfStatusIn.includes(status)) return false;
+        // update() replaces each named top-level field whole, as the Redis adapter does.
+        tx.update(ref, fields);
+        return true;
+      });
+    },
+    async finishGenerations(finishes, { onlyIfStatusIn }) {
+      const finishOne = async ({ id, patch }: (typeof finishes)[number]) => {
+        const ref = generations.doc(id);
+        const fields = { ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() };
+        return db.runTransaction(async (tx) => {
+          const record = withoutExpiry<GenerationRecord>(await tx.get(ref));
+          if (!record || !onlyIfStatusIn.includes(record.status)) return null;
+          tx.update(ref, fields);
+          if (record.batchId) {
+            tx.set(batches.doc(record.batchId).collection("settled").doc(id), {
+              at: fields.completedAt,
+              expireAt: expireAt(),
+            });
+          }
+          // A canceled generation has no event of its own; only its batch's completion may.
+          if (record.webhook && patch.status !== "canceled") {
+            tx.set(outbox.doc(id), { at: new Date() });
+          }
+          if (patch.status === "completed") {
+            const usd = toMicros(patch.cost?.usd ?? 0);
+            const add = {
+              usd: FieldValue.increment(usd),
+              saved: FieldValue.increment(toMicros(patch.cost?.savedUsd ?? 0)),
+              images: FieldValue.increment(1),
+              hits: FieldValue.increment(patch.cached ? 1 : 0),
+              ...(patch.model
+                ? {
+                    models: {
+                      [patch.model]: {
+                        usd: FieldValue.increment(usd),
+                        images: FieldValue.increment(1),
+                      },
+                    },
+                  }
+                : {}),
+              expireAt: new Date(Date.now() + (retentionSeconds + 31 * 86_400) * 1000),
+            };
+            for (const period of costPeriodsOf(record.createdAt)) {
+              tx.set(costDoc(record.userId, period), add, { merge: true });
+            }
+          }
+          return { ...record, ...fields } as GenerationRecord;
+        });
+      };
+      // A few transactions at a time: a 1000-item cancel is quick without a write storm.
+      const moved: GenerationRecord[] = [];
+      for (let i = 0; i < finishes.length; i += 25) {
+        const done = await Promise.all(finishes.slice(i, i + 25).map(finishOne));
+        moved.push(...done.filter((r): r is GenerationRecord => r !== null));
+      }
+      // Unlike Redis, the batch's completion is a second step here; the sweep and batch
+      // status readers complete any batch a crash left between the two.
+      const at = finishes[0]?.patch.completedAt ?? new Date().toISOString();
+      for (const batchId of new Set(moved.map((r) => r.batchId).filter((b) => b !== null))) {
+        await this.completeBatchIfSettled(batchId, at);
+      }
+      return moved;
+    },
+    async listHistory(userId, { limit, cursor }): Promise<Page<GenerationRecord>> {
+      if (cursor !== undefined && !ID_CURSOR.test(cursor))
+        throw invalidRequest("cursor is not one this API handed out");
+      let query = generations.where("userId", "==", userId).orderBy(FieldPath.documentId(), "desc");
+      if (cursor) query = query.startAfter(cursor);
+      const snap = await query.limit(limit + 1).get();
+      const items = snap.docs
+        .slice(0, limit)
+        .map((d) => withoutExpiry<GenerationRecord>(d) as GenerationRecord);
+      return { items, nextCursor: snap.docs.length > limit ? (items.at(-1)?.id ?? null) : null };
+    },
+
+    async costTotals(userId, periods) {
+      if (periods.length === 0) return {};
+      const snaps = await db.getAll(...periods.map((period) => costDoc(userId, period)));
+      return Object.fromEntries(
+        periods.map((period, i) => [period, totalsFrom(snaps[i]?.data() ?? {})]),
+      );
+    },
+
+    async getBatch(id) {
+      return withoutExpiry<BatchRecord>(await batches.doc(id).get());
+    },
+    async completeBatchIfSettled(batchId, at) {
+      const ref = batches.doc(batchId);
+      return db.runTransaction(async (tx) => {
+        const batch = withoutExpiry<BatchRecord>(await tx.get(ref));
+        if (!batch || batch.completedAt !== null) return false;
+        const settled = await tx.get(ref.collection("settled").count());
+        if (settled.data().count < batch.total) return false;
+        tx.update(ref, { completedAt: at });
+        if (batch.webhook) tx.set(outbox.doc(batchId), { at: new Date() });
+        return true;
+      });
+    },
+    async openBatches(before, limit) {
+      const snap = await batches
+        .where("completedAt", "==", null)
+        .where("createdAt", "<", before)
+        .orderBy("createdAt")
+        .limit(limit)
+        .get();
+      return snap.docs.map((d) => d.id);
+    },
+    async pendingNotifications(before, limit) {
+      return idsBefore(outbox, before, limit);
+    },
+    async clearNotification(subjectId) {
+      await outbox.doc(subjectId).delete();
+    },
+  };
+}

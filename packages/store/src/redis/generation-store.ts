@@ -1,0 +1,286 @@
+import {
+  type BatchRecord,
+  type CostSummary,
+  costPeriodsOf,
+  type GenerationRecord,
+  idFloor,
+} from "@nanobanana/domain";
+import { invalidRequest } from "@nanobanana/errors";
+import type { GenerationStore, Page } from "../store.ts";
+import { decode, encode, execOrThrow, type RedisContext, readHashes } from "./shared.ts";
+
+// Each top-level field of a record is its own hash field holding JSON, so a patch is one
+// HSET of just the changed fields, and a status check + write happen atomically in Lua.
+const UPDATE_IF_STATUS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] ~= '' then
+  local status = redis.call('HGET', KEYS[1], 'status')
+  local allowed = false
+  for s in string.gmatch(ARGV[1], '[^,]+') do
+    if status == s then allowed = true end
+  end
+  if not allowed then return 0 end
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+return 1
+`;
+
+// A record's move to a terminal status and everything that follows from it, in one step:
+// the batch's settled set (and the batch's completion when it was the last item), the cost
+// totals of its day, week and month, and the outbox. Returns 0 (not applied), 1, or 2 when
+// it also completed its batch.
+//   KEYS: gen, settled, batch, openBatches, outbox, costDay, costWeek, costMonth
+//   ARGV: allowed statuses, id, now ms, batch id or '', usd µ$, saved µ$, cached 0/1, model,
+//         completed 0/1, retention s, completedAt JSON, then the record's fields
+const FINISH = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local status = redis.call('HGET', KEYS[1], 'status')
+local allowed = false
+for s in string.gmatch(ARGV[1], '[^,]+') do
+  if status == s then allowed = true end
+end
+if not allowed then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 12))
+local webhook = redis.call('HGET', KEYS[1], 'webhook')
+-- A canceled generation has no event of its own; only its batch's completion may.
+local notifiable = redis.call('HGET', KEYS[1], 'status') ~= '"canceled"'
+if notifiable and webhook and webhook ~= 'null' then redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2]) end
+if ARGV[9] == '1' then
+  for i = 6, 8 do
+    redis.call('HINCRBY', KEYS[i], 'usd', ARGV[5])
+    redis.call('HINCRBY', KEYS[i], 'saved', ARGV[6])
+    redis.call('HINCRBY', KEYS[i], 'images', 1)
+    if ARGV[7] == '1' then redis.call('HINCRBY', KEYS[i], 'hits', 1) end
+    if ARGV[8] ~= '' then
+      redis.call('HINCRBY', KEYS[i], 'usd:' .. ARGV[8], ARGV[5])
+      redis.call('HINCRBY', KEYS[i], 'images:' .. ARGV[8], 1)
+    end
+    redis.call('EXPIRE', KEYS[i], ARGV[10])
+  end
+end
+if ARGV[4] == '' then return 1 end
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[10])
+local total = tonumber(redis.call('HGET', KEYS[3], 'total'))
+if total == nil or redis.call('HGET', KEYS[3], 'completedAt') ~= 'null' then return 1 end
+if redis.call('SCARD', KEYS[2]) < total then return 1 end
+redis.call('HSET', KEYS[3], 'completedAt', ARGV[11])
+redis.call('ZREM', KEYS[4], ARGV[4])
+local batchWebhook = redis.call('HGET', KEYS[3], 'webhook')
+if batchWebhook and batchWebhook ~= 'null' then redis.call('ZADD', KEYS[5], ARGV[3], ARGV[4]) end
+return 2
+`;
+
+// FINISH's last part alone, for a batch found open by the sweep or by a reader.
+//   KEYS: batch, settled, openBatches, outbox; ARGV: batch id, now ms, completedAt JSON
+const COMPLETE_BATCH = `
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HGET', KEYS[1], 'completedAt') ~= 'null' then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  return 0
+end
+if redis.call('SCARD', KEYS[2]) < tonumber(redis.call('HGET', KEYS[1], 'total')) then return 0 end
+redis.call('HSET', KEYS[1], 'completedAt', ARGV[3])
+redis.call('ZREM', KEYS[3], ARGV[1])
+local webhook = redis.call('HGET', KEYS[1], 'webhook')
+if webhook and webhook ~= 'null' then redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1]) end
+return 1
+`;
+
+// Money is counted in whole micro-dollars, so totals never drift as floats would.
+const toMicros = (usd: number) => Math.round(usd * 1e6);
+
+function totalsFrom(hash: Record<string, string>): CostSummary {
+  const byModel = Object.keys(hash)
+    .filter((field) => field.startsWith("images:"))
+    .map((field) => {
+      const model = field.slice("images:".length);
+      return { model, usd: Number(hash[`usd:${model}`] ?? 0) / 1e6, images: Number(hash[field]) };
+    })
+    .filter((m) => m.images > 0)
+    .sort((a, b) => a.model.localeCompare(b.model));
+  return {
+    usd: Number(hash.usd ?? 0) / 1e6,
+    savedUsd: Number(hash.saved ?? 0) / 1e6,
+    images: Number(hash.images ?? 0),
+    cacheHits: Number(hash.hits ?? 0),
+    byModel,
+  };
+}
+
+const ID_CURSOR = /^gen_[0-9a-z]{26}$/;
+
+/**
+ * Generations and batches in Redis. Accepting also writes the Idempotency-Key's answer
+ * (`idem:`), and finishing writes the cost totals and the outbox, each in the same step.
+ */
+export function redisGenerationStore({
+  redis,
+  k,
+  retentionSeconds,
+}: RedisContext): GenerationStore {
+  return {
+    async accept({ records, batch, idempotency }) {
+      const now = Date.now();
+      const acceptanceId = batch?.id ?? records[0]?.id;
+      if (!acceptanceId) return;
+      // One MULTI: a batch is accepted whole or not at all, with its marker and its answer.
+      const multi = redis.multi();
+      const users = new Set<string>();
+      for (const record of records) {
+        multi
+          .hset(k.gen(record.id), ...encode(record))
+          .expire(k.gen(record.id), retentionSeconds)
+          .zadd(k.history(record.userId), 0, record.id);
+        users.add(record.userId);
+      }
+      if (batch) {
+        multi
+          .hset(k.batch(batch.id), ...encode(batch))
+          .expire(k.batch(batch.id), retentionSeconds)
+          .zadd(k.openBatches, now, batch.id);
+      }
+      multi.zadd(k.pendingEnqueue, now, acceptanceId);
+      if (idempotency) {
+        multi.set(
+          k.idem(idempotency.scope, idempotency.key),
+          JSON.stringify({ fingerprint: idempotency.fingerprint, response: idempotency.response }),
+          "EX",
+          idempotency.ttlSeconds,
+        );
+      }
+      // History beyond retention points at expired records: trim it as new ones arrive.
+      const oldest = idFloor("gen", now - retentionSeconds * 1000);
+      for (const userId of users) multi.zremrangebylex(k.history(userId), "-", `(${oldest}`);
+      await execOrThrow(multi);
+    },
+    async unconfirmedAcceptances(before, limit) {
+      return redis.zrangebyscore(k.pendingEnqueue, "-inf", Date.parse(before), "LIMIT", 0, limit);
+    },
+    async confirmEnqueued(acceptanceId) {
+      await redis.zrem(k.pendingEnqueue, acceptanceId);
+    },
+
+    async getGeneration(id) {
+      return decode<GenerationRecord>(await redis.hgetall(k.gen(id)));
+    },
+    async getGenerations(ids) {
+      return readHashes<GenerationRecord>(redis, ids.map(k.gen));
+    },
+    async updateGeneration(id, patch, options = {}) {
+      const fields = encode({ ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() });
+      const allowed = (options.onlyIfStatusIn ?? []).map((s) => JSON.stringify(s)).join(",");
+      return (await redis.eval(UPDATE_IF_STATUS, 1, k.gen(id), allowed, ...fields)) === 1;
+    },
+    async listHistory(userId, { limit, cursor }): Promise<Page<GenerationRecord>> {
+      if (cursor !== undefined && !ID_CURSOR.test(cursor))
+        throw invalidRequest("cursor is not one this API handed out");
+      const ids = await redis.zrevrangebylex(
+        k.history(userId),
+        cursor ? `(${cursor}` : "+",
+        "-",
+        "LIMIT",
+        0,
+        limit + 1,
+      );
+      const pageIds = ids.slice(0, limit);
+      const items = (await readHashes<GenerationRecord>(redis, pageIds.map(k.gen))).filter(
+        (r): r is GenerationRecord => r !== null,
+      );
+      return { items, nextCursor: ids.length > limit ? (pageIds.at(-1) ?? null) : null };
+    },
+
+    async finishGenerations(finishes, { onlyIfStatusIn }) {
+      if (finishes.length === 0) return [];
+      // What the script needs to name its keys (owner, batch, creation time) never changes.
+      const before = await readHashes<GenerationRecord>(
+        redis,
+        finishes.map((f) => k.gen(f.id)),
+      );
+      const allowed = onlyIfStatusIn.map((s) => JSON.stringify(s)).join(",");
+      const now = Date.now();
+      const pipeline = redis.pipeline();
+      const sent: GenerationRecord[] = [];
+      finishes.forEach(({ id, patch }, i) => {
+        const record = before[i];
+        if (!record) return;
+        const [day, week, month] = costPeriodsOf(record.createdAt);
+        const batchId = record.batchId ?? "";
+        const stamped = { ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() };
+        const fields = encode(stamped);
+        pipeline.eval(
+          FINISH,
+          8,
+          k.gen(id),
+          k.settled(batchId),
+          k.batch(batchId),
+          k.openBatches,
+          k.outbox,
+          k.cost(record.userId, day),
+          k.cost(record.userId, week),
+          k.cost(record.userId, month),
+          allowed,
+          id,
+          now,
+          batchId,
+          toMicros(patch.cost?.usd ?? 0),
+          toMicros(patch.cost?.savedUsd ?? 0),
+          patch.cached ? "1" : "0",
+          patch.model ?? "",
+          patch.status === "completed" ? "1" : "0",
+          // Month totals outlive the records they count by a month.
+          retentionSeconds + 31 * 86_400,
+          JSON.stringify(patch.completedAt),
+          ...fields,
+        );
+        // What the script writes when it applies: the record as read, with the patch over it.
+        // (A JSON round trip: what a read would decode, undefined fields left out.)
+        sent.push({ ...record, ...(JSON.parse(JSON.stringify(stamped)) as typeof stamped) });
+      });
+      const results = (await pipeline.exec()) ?? [];
+      return sent.filter((_, i) => {
+        const [error, applied] = results[i] ?? [];
+        if (error) throw error;
+        return Number(applied) > 0;
+      });
+    },
+    async costTotals(userId, periods) {
+      const pipeline = redis.pipeline();
+      for (const period of periods) pipeline.hgetall(k.cost(userId, period));
+      const results = (await pipeline.exec()) ?? [];
+      return Object.fromEntries(
+        periods.map((period, i) => {
+          const [error, hash] = results[i] ?? [];
+          if (error) throw error;
+          return [period, totalsFrom((hash ?? {}) as Record<string, string>)];
+        }),
+      );
+    },
+
+    async getBatch(id) {
+      return decode<BatchRecord>(await redis.hgetall(k.batch(id)));
+    },
+    async completeBatchIfSettled(batchId, at) {
+      const completed = await redis.eval(
+        COMPLETE_BATCH,
+        4,
+        k.batch(batchId),
+        k.settled(batchId),
+        k.openBatches,
+        k.outbox,
+        batchId,
+        Date.now(),
+        JSON.stringify(at),
+      );
+      return completed === 1;
+    },
+    async openBatches(before, limit) {
+      return redis.zrangebyscore(k.openBatches, "-inf", Date.parse(before), "LIMIT", 0, limit);
+    },
+    async pendingNotifications(before, limit) {
+      return redis.zrangebyscore(k.outbox, "-inf", Date.parse(before), "LIMIT", 0, limit);
+    },
+    async clearNotification(subjectId) {
+      await redis.zrem(k.outbox, subjectId);
+    },
+  };
+}
