@@ -1,7 +1,7 @@
 import type { ApiKeyEntry } from "@nanobanana/config";
 import { hashApiKey, keyIdOf, USER_ID } from "@nanobanana/domain";
 import { forbidden, invalidRequest, unauthorized } from "@nanobanana/errors";
-import type { Store } from "@nanobanana/store";
+import type { ApiKeyStore } from "@nanobanana/store";
 import type { Request, RequestHandler } from "express";
 
 export interface Caller {
@@ -21,7 +21,7 @@ export type KeyResolver = (hash: string) => Promise<Caller | null>;
  */
 export function keyResolver(
   keys: readonly ApiKeyEntry[],
-  store?: Pick<Store, "findApiKey">,
+  store?: Pick<ApiKeyStore, "findApiKey">,
 ): KeyResolver {
   const byHash = new Map(
     keys.map((k) => {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { AppError, invalidRequest } from "@nanobanana/errors";
-import type { Store, StoredResponse } from "@nanobanana/store";
+import type { IdempotencyStore, StoredResponse } from "@nanobanana/store";
 import type { Request, Response } from "express";
 import { callerOf } from "./auth.ts";
 
@@ -35,7 +35,7 @@ export interface IdempotencyClaim {
 export async function respondIdempotently(
   req: Request,
   res: Response,
-  deps: { store: Store; ttlSeconds: number; pendingSeconds: number },
+  deps: { store: IdempotencyStore; ttlSeconds: number; pendingSeconds: number },
   handle: (claim: IdempotencyClaim | undefined) => Promise<StoredResponse>,
 ): Promise<void> {
   const key = req.get("idempotency-key");

@@ -43,6 +43,7 @@ export function apiUnderTest(options: {
         generationQueue,
         generationHandlers(
           {
+            store,
             draw: createDrawer({
               store,
               blobs,

@@ -76,6 +76,7 @@ async function setup(
     generationQueue,
     generationHandlers(
       {
+        store,
         draw: createDrawer({
           store,
           blobs,
@@ -233,6 +234,7 @@ describe("generation worker", () => {
     const first = await t.settled(id);
     const handlers = generationHandlers(
       {
+        store: t.store,
         draw: createDrawer({
           store: t.store,
           blobs: t.blobs,

@@ -74,6 +74,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       {
         notify,
         maxProviderCalls: config.maxProviderCalls,
+        store,
         draw: createDrawer({
           store,
           blobs,

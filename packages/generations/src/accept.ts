@@ -1,9 +1,9 @@
 import type { Logger } from "@nanobanana/logger";
 import type { generationQueue, Producer } from "@nanobanana/queue";
-import type { Acceptance, Store } from "@nanobanana/store";
+import type { Acceptance, GenerationStore } from "@nanobanana/store";
 
 export interface AcceptDeps {
-  store: Store;
+  store: GenerationStore;
   producer: Producer<typeof generationQueue>;
   logger: Logger;
   /** Testing only (FAILPOINT): called at each crash-sensitive step. */

@@ -36,6 +36,7 @@ function setup(draw: DrawGeneration = async (record) => drawing(record)) {
   const store = createRedisStore(redis, uniquePrefix("attempt"));
   const enqueued: string[] = [];
   const deps = {
+    store,
     draw,
     notify: {
       store,

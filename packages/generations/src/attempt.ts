@@ -6,7 +6,7 @@ import {
   type TemplateUse,
 } from "@nanobanana/domain";
 import { AppError, toAppError } from "@nanobanana/errors";
-import type { GenerationPatch } from "@nanobanana/store";
+import type { GenerationPatch, GenerationStore, TemplateStore } from "@nanobanana/store";
 import { type NotifyDeps, notifyFinished } from "./notify.ts";
 
 /** What drawing needs from the lifecycle while it works on one attempt. */
@@ -43,6 +43,8 @@ export interface Drawing {
 export type DrawGeneration = (record: GenerationRecord, attempt: DrawAttempt) => Promise<Drawing>;
 
 export interface AttemptDeps {
+  /** Every status change is made here; a completed image also counts for its template. */
+  store: GenerationStore & Pick<TemplateStore, "recordTemplateUse">;
   draw: DrawGeneration;
   /** The store, logger, dispatcher and base URL that a generation's end is announced with. */
   notify: NotifyDeps;
@@ -70,7 +72,8 @@ export async function runGenerationAttempt(
   generationId: string,
   job: { attempt: number; maxAttempts: number; signal?: AbortSignal },
 ): Promise<AttemptOutcome> {
-  const { store, logger } = deps.notify;
+  const { store } = deps;
+  const { logger } = deps.notify;
   const skip = async (reason: string): Promise<AttemptOutcome> => {
     const record = await store.getGeneration(generationId);
     if (record) await notifyFinished(deps.notify, record);
@@ -147,12 +150,12 @@ class LeftProcessing extends Error {
  * while retries remain it goes back to "queued" with the error shown as retryable.
  */
 export async function recordAttemptFailure(
-  deps: Pick<AttemptDeps, "notify" | "maxProviderCalls">,
+  deps: Pick<AttemptDeps, "store" | "maxProviderCalls">,
   generationId: string,
   error: AppError,
   attempts: { attempt: number; maxAttempts: number },
 ): Promise<{ willRetry: boolean; record: GenerationRecord | null }> {
-  const { store } = deps.notify;
+  const { store } = deps;
   // Calls the provider made before failing still count (they show what was tried).
   const calls = (error.details as { calls?: number } | undefined)?.calls ?? 0;
   const providerCalls = ((await store.getGeneration(generationId))?.providerCalls ?? 0) + calls;

@@ -9,11 +9,12 @@ import {
   wants,
 } from "@nanobanana/domain";
 import type { Logger } from "@nanobanana/logger";
-import type { Store } from "@nanobanana/store";
+import type { GenerationStore, WebhookStore } from "@nanobanana/store";
 import { deliveryIdFor, type WebhookDispatcher } from "./webhook-dispatcher.ts";
 
 export interface NotifyDeps {
-  store: Store;
+  /** Reads what ended; writes the deliveries and clears the outbox. */
+  store: GenerationStore & Pick<WebhookStore, "createDelivery" | "getDelivery">;
   /** Puts a delivery on the webhooks queue (its first attempt). */
   dispatcher: Pick<WebhookDispatcher, "enqueueDelivery">;
   /** Base of the URLs inside webhook bodies (the composition root's publicBaseUrl). */

@@ -2,12 +2,12 @@ import type { BlobStore } from "@nanobanana/blob-store";
 import { isBatchId } from "@nanobanana/domain";
 import type { Logger } from "@nanobanana/logger";
 import type { generationQueue, Producer } from "@nanobanana/queue";
-import type { Store } from "@nanobanana/store";
+import type { GenerationStore } from "@nanobanana/store";
 import { enqueueGenerations } from "./accept.ts";
 import { type NotifyDeps, notifyBatchCompleted, notifyFinished } from "./notify.ts";
 
 export interface SweepDeps {
-  store: Store;
+  store: GenerationStore;
   blobs: BlobStore;
   producer: Producer<typeof generationQueue>;
   notify: NotifyDeps;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CacheEntry } from "@nanobanana/domain";
-import type { Store } from "@nanobanana/store";
+import type { CacheStore } from "@nanobanana/store";
 
 /** Everything that decides the picture; nothing else (not the user, not the metadata). */
 export interface CacheKeyParts {
@@ -40,7 +40,7 @@ const POLL_MS = 100;
  * no entry), the next waiter takes the lock and draws instead.
  */
 export async function claimOrWait(
-  store: Pick<Store, "getCacheEntry" | "acquireCacheLock" | "releaseCacheLock">,
+  store: CacheStore,
   key: string,
   owner: string,
   options: { signal?: AbortSignal } = {},

@@ -57,6 +57,7 @@ function setup(
   };
   const scripted = scriptedProvider(script, costUsd);
   const deps = {
+    store,
     draw: createDrawer({
       store,
       blobs,

@@ -14,22 +14,21 @@ import {
 import { AppError } from "@nanobanana/errors";
 import type { CompletedPatch, DrawAttempt, DrawGeneration, Drawing } from "@nanobanana/generations";
 import type { ImageProvider } from "@nanobanana/providers";
-import type { Store } from "@nanobanana/store";
+import type {
+  CacheStore,
+  GenerationStore,
+  PreferenceStore,
+  TemplateStore,
+} from "@nanobanana/store";
 import { enhancePrompt, subjectOf, variantSeedFor } from "@nanobanana/templates";
 import { cacheKeyFor, claimOrWait } from "./cache.ts";
 import { postProcessImage } from "./post-process.ts";
 
 /** What drawing reads and writes: templates, preferences, cost totals and the cache. */
-export type PipelineStore = Pick<
-  Store,
-  | "getTemplate"
-  | "getPreferences"
-  | "costTotals"
-  | "getCacheEntry"
-  | "putCacheEntry"
-  | "acquireCacheLock"
-  | "releaseCacheLock"
->;
+export type PipelineStore = CacheStore &
+  PreferenceStore &
+  Pick<TemplateStore, "getTemplate"> &
+  Pick<GenerationStore, "costTotals">;
 
 export interface PipelineDeps {
   store: PipelineStore;

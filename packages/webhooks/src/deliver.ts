@@ -1,12 +1,12 @@
 import type { WebhookDelivery } from "@nanobanana/domain";
-import type { Store } from "@nanobanana/store";
+import type { WebhookStore } from "@nanobanana/store";
 import { postWebhook } from "./post.ts";
 import { nextRetryDelay } from "./schedule.ts";
 import { newWebhookSecret, webhookHeaders } from "./signing.ts";
 import { checkWebhookTarget, isWebhookRefusal, type Resolver } from "./ssrf.ts";
 
 export interface DeliveryDeps {
-  store: Store;
+  store: WebhookStore;
   allowPrivate: boolean;
   timeoutMs: number;
   /** Delays between attempts (ms); its length is the number of retries. */

@@ -2,7 +2,7 @@ import { newApiKeyRecord, USER_ID } from "@nanobanana/domain";
 import { forbidden, notFound } from "@nanobanana/errors";
 import { getMetrics, register } from "@nanobanana/metrics";
 import type { Producer } from "@nanobanana/queue";
-import type { Store } from "@nanobanana/store";
+import type { ApiKeyStore, TemplateStore } from "@nanobanana/store";
 import { type Request, Router } from "express";
 import { z } from "zod";
 import { callerOf } from "../auth.ts";
@@ -20,7 +20,7 @@ const newKeyBody = z.strictObject({
 
 export function adminRoutes(deps: {
   producers: ReadonlyArray<Producer<never>["queue"]>;
-  store: Store;
+  store: ApiKeyStore & Pick<TemplateStore, "templateStats">;
 }): Router {
   const router = Router();
   const depths = async () => {

@@ -1,6 +1,6 @@
 import { classifyPrompt } from "@nanobanana/classifier";
 import { aspectRatioSchema, promptSchema, qualitySchema, resolveRequest } from "@nanobanana/domain";
-import type { Store } from "@nanobanana/store";
+import type { PreferenceStore, TemplateStore } from "@nanobanana/store";
 import { enhancePrompt, variantSeedFor } from "@nanobanana/templates";
 import { Router } from "express";
 import { z } from "zod";
@@ -15,7 +15,7 @@ const enhanceBody = z.strictObject({
 });
 
 export interface PromptRouteDeps {
-  store: Store;
+  store: PreferenceStore & Pick<TemplateStore, "getTemplate">;
 }
 
 /**

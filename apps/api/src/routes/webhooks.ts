@@ -1,5 +1,5 @@
 import { presentDelivery } from "@nanobanana/domain";
-import type { Store } from "@nanobanana/store";
+import type { WebhookStore } from "@nanobanana/store";
 import { newWebhookSecret } from "@nanobanana/webhooks";
 import { Router } from "express";
 import { z } from "zod";
@@ -15,7 +15,10 @@ const deliveriesQuery = z.strictObject({
  * signing (beside the new one) for `secretOverlapSeconds` (WEBHOOK_SECRET_OVERLAP_HOURS,
  * default 24 h), so receivers can switch without rejecting deliveries.
  */
-export function webhookRoutes(deps: { store: Store; secretOverlapSeconds?: number }): Router {
+export function webhookRoutes(deps: {
+  store: WebhookStore;
+  secretOverlapSeconds?: number;
+}): Router {
   const router = Router();
   router.get("/webhooks/secret", async (req, res) => {
     const secret = await deps.store.getOrCreateWebhookSecret(
