@@ -6,7 +6,7 @@
  */
 import { openAdapters } from "@nanobanana/composition";
 import { newApiKeyRecord } from "@nanobanana/domain";
-import { loadConfigOrExit } from "@nanobanana/lifecycle";
+import { loadConfigOrExit } from "@nanobanana/entrypoint";
 import { createLogger } from "@nanobanana/logger";
 
 const [command, arg, flag] = process.argv.slice(2);

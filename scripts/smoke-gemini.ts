@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { classifyPrompt } from "@nanobanana/classifier";
 import { createImageProvider } from "@nanobanana/composition";
-import { loadConfigOrExit } from "@nanobanana/lifecycle";
+import { loadConfigOrExit } from "@nanobanana/entrypoint";
 import { createLogger } from "@nanobanana/logger";
 import { postProcessImage } from "@nanobanana/pipeline";
 import { enhancePrompt } from "@nanobanana/templates";

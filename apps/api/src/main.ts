@@ -1,4 +1,4 @@
-import { runService } from "@nanobanana/lifecycle";
+import { runService } from "@nanobanana/entrypoint";
 import { startApi } from "./server.ts";
 
 await runService("api", startApi);

@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import { openAdapters } from "@nanobanana/composition";
 import type { Config } from "@nanobanana/config";
-import { failpointFor } from "@nanobanana/lifecycle";
+import { failpointFor } from "@nanobanana/entrypoint";
 import type { Logger } from "@nanobanana/logger";
 import { createApp } from "./app.ts";
 import { rateLimitPerKey } from "./rate-limit.ts";

@@ -1,7 +1,7 @@
 import { join, relative } from "node:path";
 import { startApi } from "@nanobanana/api";
 import { publicBaseUrl } from "@nanobanana/composition";
-import { runService } from "@nanobanana/lifecycle";
+import { runService } from "@nanobanana/entrypoint";
 import { type LocalRedis, startLocalRedis } from "@nanobanana/local-redis";
 import { startWorker } from "@nanobanana/worker";
 import { ensureLocalKey } from "./local-key.ts";

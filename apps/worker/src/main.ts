@@ -1,4 +1,4 @@
-import { runService } from "@nanobanana/lifecycle";
+import { runService } from "@nanobanana/entrypoint";
 import { startWorker } from "./worker.ts";
 
 await runService("worker", startWorker);
