@@ -34,7 +34,6 @@ afterAll(async () => {
 function scriptedProvider(
   store: () => Store,
   script: Array<(request: ImageRequest) => Promise<void> | void>,
-  costUsd = 0,
 ) {
   const sketch = createSketchProvider();
   const seen: GenerationRecord[] = [];
@@ -47,73 +46,56 @@ function scriptedProvider(
       const record = (await store().listHistory("alice", { limit: 1 })).items[0];
       if (record) seen.push(record);
       await step?.(request);
-      return { ...(await sketch.generate(request, options)), costUsd };
+      return sketch.generate(request, options);
     },
   };
   return { provider, seen, calls: () => calls };
 }
 
+/** A worker consuming a fresh queue, drawing with the pipeline and a scripted provider. */
 async function setup(
   script: Array<(request: ImageRequest) => Promise<void> | void> = [() => undefined],
-  costUsd = 0,
-  monthlyBudgetUsd?: number,
-  options: { cacheScope?: "user" | "global"; failingUploads?: number } = {},
 ) {
   const prefix = uniquePrefix("worker");
   const store = createRedisStore(storeRedis, prefix);
-  const disk = createFsBlobStore(mkdtempSync(join(tmpdir(), "nb-worker-blobs-")));
-  let failingUploads = options.failingUploads ?? 0;
-  const blobs: typeof disk = {
-    ...disk,
-    async put(key, bytes, write) {
-      if (failingUploads-- > 0) throw new Error("storage hiccup during upload");
-      return disk.put(key, bytes, write);
-    },
-  };
-  const scripted = scriptedProvider(() => store, script, costUsd);
+  const blobs = createFsBlobStore(mkdtempSync(join(tmpdir(), "nb-worker-blobs-")));
+  const scripted = scriptedProvider(() => store, script);
   const producer = createProducer(generationQueue, producerRedis, prefix);
-  const worker = createConsumer(
-    generationQueue,
-    generationHandlers(
-      {
-        store,
-        draw: createDrawer({
-          store,
-          blobs,
-          provider: scripted.provider,
-          cacheTtlSeconds: 3600,
-          monthlyBudgetUsd,
-          priceOf: () => costUsd,
-          maxProviderCalls: 6,
-          ...(options.cacheScope ? { cacheScope: options.cacheScope } : {}),
-        }),
-        notify: { store, baseUrl: "", dispatcher: { enqueueDelivery: async () => undefined } },
-        maxProviderCalls: 6,
-      },
-      logger,
-    ),
-    {
-      connection: workerRedis,
-      prefix,
-      concurrency: 4,
-    },
-  );
+  const handlerDeps = {
+    store,
+    draw: createDrawer({
+      store,
+      blobs,
+      provider: scripted.provider,
+      cacheTtlSeconds: 3600,
+      maxProviderCalls: 6,
+    }),
+    notify: { store, baseUrl: "", dispatcher: { enqueueDelivery: async () => undefined } },
+    maxProviderCalls: 6,
+  };
+  const worker = createConsumer(generationQueue, generationHandlers(handlerDeps, logger), {
+    connection: workerRedis,
+    prefix,
+    concurrency: 4,
+  });
   workers.push(worker);
-  const submit = async (
-    prompt = "wireless headphones on a desk",
-    format: "png" | "webp" | "jpeg" = "png",
-    webhook?: { url: string; events: string[] },
-    cache = true,
-    userId = "alice",
-  ) => {
+  const submit = async (format: "png" | "webp" | "jpeg" = "png") => {
     const record = newGenerationRecord({
       id: newId("gen"),
-      userId,
-      request: { prompt, quality: "standard", aspectRatio: "4:3", format, cache },
+      userId: "alice",
+      request: {
+        prompt: "wireless headphones on a desk",
+        quality: "standard",
+        aspectRatio: "4:3",
+        format,
+      },
     });
-    if (webhook) record.webhook = webhook;
     await store.accept({ records: [record] });
-    await producer.enqueue("generate", { generationId: record.id, userId }, { jobId: record.id });
+    await producer.enqueue(
+      "generate",
+      { generationId: record.id, userId: "alice" },
+      { jobId: record.id },
+    );
     return record.id;
   };
   const settled = (id: string, timeoutMs = 20_000) =>
@@ -125,13 +107,13 @@ async function setup(
       { timeoutMs, what: `generation ${id} to settle` },
     );
   const { provider, seen, calls } = scripted;
-  return { store, blobs, producer, worker, submit, settled, provider, seen, calls };
+  return { store, blobs, producer, worker, submit, settled, handlerDeps, seen, calls };
 }
 
 describe("generation worker", () => {
   it("runs the pipeline through the queue and records every stage", async () => {
     const t = await setup();
-    const id = await t.submit("wireless headphones on a desk", "webp");
+    const id = await t.submit("webp");
     const done = await t.settled(id);
 
     expect(done).toMatchObject({
@@ -232,25 +214,7 @@ describe("generation worker", () => {
     const t = await setup();
     const id = await t.submit();
     const first = await t.settled(id);
-    const handlers = generationHandlers(
-      {
-        store: t.store,
-        draw: createDrawer({
-          store: t.store,
-          blobs: t.blobs,
-          provider: t.provider,
-          cacheTtlSeconds: 3600,
-          maxProviderCalls: 6,
-        }),
-        notify: {
-          store: t.store,
-          baseUrl: "",
-          dispatcher: { enqueueDelivery: async () => undefined },
-        },
-        maxProviderCalls: 6,
-      },
-      logger,
-    );
+    const handlers = generationHandlers(t.handlerDeps, logger);
     const job = { queueName: "generation", id, attemptsMade: 0, opts: { attempts: 3 } } as never;
     expect(await handlers.generate({ generationId: id, userId: "alice" }, job)).toBe("skipped");
     expect(t.calls()).toBe(1);

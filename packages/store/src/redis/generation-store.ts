@@ -11,16 +11,20 @@ import { decode, encode, execOrThrow, type RedisContext, readHashes } from "./sh
 
 // Each top-level field of a record is its own hash field holding JSON, so a patch is one
 // HSET of just the changed fields, and a status check + write happen atomically in Lua.
-const UPDATE_IF_STATUS = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if ARGV[1] ~= '' then
+// Lua: true when KEYS[1]'s status is one of the comma-separated statuses in ARGV[1].
+const STATUS_ALLOWED = `
+local function statusAllowed()
   local status = redis.call('HGET', KEYS[1], 'status')
-  local allowed = false
   for s in string.gmatch(ARGV[1], '[^,]+') do
-    if status == s then allowed = true end
+    if status == s then return true end
   end
-  if not allowed then return 0 end
+  return false
 end
+`;
+
+const UPDATE_IF_STATUS = `${STATUS_ALLOWED}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] ~= '' and not statusAllowed() then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 return 1
 `;
@@ -32,14 +36,9 @@ return 1
 //   KEYS: gen, settled, batch, openBatches, outbox, costDay, costWeek, costMonth
 //   ARGV: allowed statuses, id, now ms, batch id or '', usd µ$, saved µ$, cached 0/1, model,
 //         completed 0/1, retention s, completedAt JSON, then the record's fields
-const FINISH = `
+const FINISH = `${STATUS_ALLOWED}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local status = redis.call('HGET', KEYS[1], 'status')
-local allowed = false
-for s in string.gmatch(ARGV[1], '[^,]+') do
-  if status == s then allowed = true end
-end
-if not allowed then return 0 end
+if not statusAllowed() then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 12))
 local webhook = redis.call('HGET', KEYS[1], 'webhook')
 -- A canceled generation has no event of its own; only its batch's completion may.
