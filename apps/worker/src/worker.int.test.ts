@@ -106,7 +106,7 @@ async function setup(
       },
       { timeoutMs, what: `generation ${id} to settle` },
     );
-  const { provider, seen, calls } = scripted;
+  const { seen, calls } = scripted;
   return { store, blobs, producer, worker, submit, settled, handlerDeps, seen, calls };
 }
 
