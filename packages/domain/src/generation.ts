@@ -1,9 +1,13 @@
 import { z } from "zod";
+import { UPLOAD_ID } from "./ids.ts";
 import {
   ASPECT_RATIOS,
   CERTAINTIES,
   DOMAINS,
   IMAGE_FORMATS,
+  IMAGE_SIZES,
+  type ImageSize,
+  MAX_REFERENCE_IMAGES,
   QUALITIES,
   TAXONOMY,
 } from "./taxonomy.ts";
@@ -25,6 +29,19 @@ export const qualitySchema = z.enum(QUALITIES, {
 export const aspectRatioSchema = z.enum(ASPECT_RATIOS, {
   error: `aspectRatio must be one of ${ASPECT_RATIOS.join(", ")}`,
 });
+export const imageSizeSchema = z.enum(IMAGE_SIZES, {
+  error: `imageSize must be one of ${IMAGE_SIZES.join(", ")}`,
+});
+
+/** A reference image: an upload's id (POST /uploads) or an https URL the worker fetches. */
+export const referenceSchema = z
+  .string({ error: "each image must be an upload id or an https URL" })
+  .max(2048, "an image URL must be at most 2048 characters")
+  .refine(
+    (s) => UPLOAD_ID.test(s) || /^https:\/\/[^\s]+$/.test(s),
+    "each image must be an upload id (upl_…, from POST /uploads) or an https URL",
+  );
+
 export const formatSchema = z.enum(IMAGE_FORMATS, {
   error: `format must be one of ${IMAGE_FORMATS.join(", ")}`,
 });
@@ -46,6 +63,13 @@ export const generateBodySchema = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, "model must be a model name such as sketch-v1")
     .optional(),
   aspectRatio: aspectRatioSchema.optional(),
+  /** Output size: 512, 1K (default), 2K or 4K, as the chosen model offers. */
+  imageSize: imageSizeSchema.optional(),
+  /** Images the model draws from or edits: "put this product on a marble counter". */
+  images: z
+    .array(referenceSchema, { error: "images must be an array of upload ids or https URLs" })
+    .max(MAX_REFERENCE_IMAGES, `images may hold at most ${MAX_REFERENCE_IMAGES} images`)
+    .optional(),
   format: formatSchema.optional(),
   metadata: metadataSchema.optional(),
   webhook: webhookRequestSchema.optional(),
@@ -58,6 +82,7 @@ export type GenerateBody = z.infer<typeof generateBodySchema>;
 export const preferencesSchema = z.strictObject({
   quality: qualitySchema.optional(),
   aspectRatio: aspectRatioSchema.optional(),
+  imageSize: imageSizeSchema.optional(),
   format: formatSchema.optional(),
   webhook: webhookRequestSchema.optional(),
   /** The user's own monthly spending cap in USD; the lower of this and MONTHLY_BUDGET_USD applies. */
@@ -69,7 +94,7 @@ export const preferencesSchema = z.strictObject({
 export type Preferences = z.infer<typeof preferencesSchema>;
 
 /** Fields a request may leave out that are always decided before it is accepted. */
-type DecidedFields = "quality" | "aspectRatio" | "format";
+type DecidedFields = "quality" | "aspectRatio" | "imageSize" | "format";
 
 /** The request with every field decided: what was sent, else the user's preference, else the default. */
 export type GenerateRequest = Omit<GenerateBody, DecidedFields> &
@@ -81,9 +106,11 @@ export function resolveRequest(body: GenerateBody, preferences: Preferences = {}
     prompt: body.prompt,
     quality: body.quality ?? preferences.quality ?? "standard",
     aspectRatio: body.aspectRatio ?? preferences.aspectRatio ?? "1:1",
+    imageSize: body.imageSize ?? preferences.imageSize ?? "1K",
     format: body.format ?? preferences.format ?? "png",
     cache: body.cache ?? true,
     ...(body.model ? { model: body.model } : {}),
+    ...(body.images?.length ? { images: body.images } : {}),
     ...(body.metadata ? { metadata: body.metadata } : {}),
     ...(webhook ? { webhook } : {}),
   };
@@ -202,6 +229,14 @@ export interface ImageInfo {
   key: string;
 }
 
+/** One reference image of a generation: where it came from, and once loaded, what it was. */
+export interface ReferenceImage {
+  /** The upload id or URL as the request gave it. */
+  source: string;
+  sha256: string | null;
+  mimeType: string | null;
+}
+
 export interface GenerationError {
   code: string;
   message: string;
@@ -217,8 +252,13 @@ export interface GenerationRecord {
   prompt: string;
   quality: GenerateRequest["quality"];
   aspectRatio: GenerateRequest["aspectRatio"];
+  imageSize: GenerateRequest["imageSize"];
   format: GenerateRequest["format"];
   requestedModel: string | null;
+  /** Why the model that drew was chosen ("requested", "route diagrams → …", "fallback after …"). */
+  modelReason: string | null;
+  /** Reference images as requested, then as loaded (their sha256 decide the cache key). */
+  references: ReferenceImage[];
   metadata: Record<string, string | number | boolean>;
   /** Where to send events about this generation, and which. */
   webhook: { url: string; events: string[] } | null;
@@ -265,7 +305,8 @@ export const callsLeft = (
 export function newGenerationRecord(input: {
   id: string;
   userId: string;
-  request: GenerateRequest;
+  /** imageSize may be left out here (1K), so records made by hand stay short. */
+  request: Omit<GenerateRequest, "imageSize"> & { imageSize?: ImageSize };
   batchId?: string | null;
   now?: Date;
 }): GenerationRecord {
@@ -279,8 +320,15 @@ export function newGenerationRecord(input: {
     prompt: input.request.prompt,
     quality: input.request.quality,
     aspectRatio: input.request.aspectRatio,
+    imageSize: input.request.imageSize ?? "1K",
     format: input.request.format,
     requestedModel: input.request.model ?? null,
+    modelReason: null,
+    references: (input.request.images ?? []).map((source) => ({
+      source,
+      sha256: null,
+      mimeType: null,
+    })),
     metadata: input.request.metadata ?? {},
     webhook: input.request.webhook ?? null,
     classification: null,

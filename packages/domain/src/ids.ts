@@ -16,7 +16,10 @@ function encode(value: bigint, length: number): string {
  * A ULID-shaped id with a prefix: 10 characters of millisecond time, then 16 random.
  * Ids sort by creation time, which is what lets history paginate by id alone.
  */
-export function newId(prefix: "gen" | "bat" | "req" | "msg", now: number = Date.now()): string {
+export function newId(
+  prefix: "gen" | "bat" | "req" | "msg" | "upl",
+  now: number = Date.now(),
+): string {
   const random = BigInt(`0x${randomBytes(10).toString("hex")}`);
   return `${prefix}_${encode(BigInt(now), 10)}${encode(random, 16)}`;
 }
@@ -27,6 +30,8 @@ export function idFloor(prefix: "gen", ms: number): string {
 }
 
 export const GENERATION_ID = /^gen_[0-9a-hjkmnp-tv-z]{26}$/;
+/** An uploaded reference image (POST /uploads). */
+export const UPLOAD_ID = /^upl_[0-9a-hjkmnp-tv-z]{26}$/;
 export const USER_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export const BATCH_ID = /^bat_[0-9a-hjkmnp-tv-z]{26}$/;

@@ -35,8 +35,35 @@ export type Certainty = (typeof CERTAINTIES)[number];
 export const QUALITIES = ["draft", "standard", "premium"] as const;
 export type Quality = (typeof QUALITIES)[number];
 
-export const ASPECT_RATIOS = ["1:1", "3:4", "4:3", "9:16", "16:9"] as const;
+/** Every ratio today's image models take; each model's own list says which it draws. */
+export const ASPECT_RATIOS = [
+  "1:1",
+  "2:3",
+  "3:2",
+  "3:4",
+  "4:3",
+  "4:5",
+  "5:4",
+  "9:16",
+  "16:9",
+  "21:9",
+] as const;
 export type AspectRatio = (typeof ASPECT_RATIOS)[number];
+
+/** Output sizes by their long side: 512 px, ~1K, ~2K, ~4K (Gemini's imageSize values). */
+export const IMAGE_SIZES = ["512", "1K", "2K", "4K"] as const;
+export type ImageSize = (typeof IMAGE_SIZES)[number];
+
+/** Long side in pixels of each size. */
+export const LONG_SIDE: Record<ImageSize, number> = {
+  "512": 512,
+  "1K": 1024,
+  "2K": 2048,
+  "4K": 4096,
+};
+
+/** Most reference images one request may carry (Gemini 3 Pro Image takes 14). */
+export const MAX_REFERENCE_IMAGES = 14;
 
 export const IMAGE_FORMATS = ["png", "webp", "jpeg"] as const;
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];

@@ -1,4 +1,10 @@
-import type { AspectRatio, Label, Quality } from "@nanobanana/domain";
+import {
+  type AspectRatio,
+  type ImageSize,
+  type Label,
+  LONG_SIDE,
+  type Quality,
+} from "@nanobanana/domain";
 
 export interface ImageRequest {
   /** The enhanced specification the model draws from. */
@@ -8,8 +14,18 @@ export interface ImageRequest {
   label: Label;
   quality: Quality;
   aspectRatio: AspectRatio;
-  /** A model the caller asked for; the provider's default when absent. */
+  /** Output size (long side 512 px, ~1K, ~2K, ~4K); 1K when absent. */
+  imageSize?: ImageSize;
+  /** Images to draw from or edit, in the order the request named them. */
+  references?: ReadonlyArray<ReferenceBytes>;
+  /** The model to draw with: chosen by the pipeline's routing, or the provider's default. */
   model?: string;
+}
+
+/** A reference image as the provider receives it. */
+export interface ReferenceBytes {
+  bytes: Buffer;
+  mimeType: string;
 }
 
 export interface ImageResult {
@@ -43,11 +59,12 @@ export interface ImageProvider {
   generate(request: ImageRequest, options?: GenerateOptions): Promise<ImageResult>;
 }
 
-/** Pixel size for an aspect ratio with the given long side. */
+/** Pixel size for an aspect ratio at an image size (its long side; 1K = 1024 px). */
 export function dimensionsFor(
   aspectRatio: AspectRatio,
-  longSide = 1024,
+  imageSize: ImageSize = "1K",
 ): { width: number; height: number } {
+  const longSide = LONG_SIDE[imageSize];
   const [w = 1, h = 1] = aspectRatio.split(":").map(Number);
   return w >= h
     ? { width: longSide, height: Math.round((longSide * h) / w) }

@@ -20,15 +20,17 @@ export interface SketchOptions {
 }
 
 /**
- * Renders the SVG for a request: a pure function of subject, label and aspect ratio.
+ * Renders the SVG for a request: a pure function of subject, label, aspect ratio and size.
  * The kind of object and its colours are read from the subject (what the user typed), not
  * the enhanced prompt, whose template words ("pure white background", "golden hour") are
  * the brief's, not the user's; the prompt is read only when there is no subject.
  */
 export function sketchSvg(
-  request: Pick<ImageRequest, "subject" | "label" | "aspectRatio"> & { prompt?: string },
+  request: Pick<ImageRequest, "subject" | "label" | "aspectRatio" | "imageSize"> & {
+    prompt?: string;
+  },
 ): string {
-  const { width: w, height: h } = dimensionsFor(request.aspectRatio);
+  const { width: w, height: h } = dimensionsFor(request.aspectRatio, request.imageSize);
   const random = seededRandom(
     `${request.subject}\u0000${request.label.domain}/${request.label.subcategory}`,
   );
