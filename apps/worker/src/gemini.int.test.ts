@@ -1,8 +1,14 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "@nanobanana/config";
-import { type GenerationRecord, newGenerationRecord, newId } from "@nanobanana/domain";
+import { ConfigError, loadConfig } from "@nanobanana/config";
+import {
+  type AspectRatio,
+  type GenerationRecord,
+  type ImageSize,
+  newGenerationRecord,
+  newId,
+} from "@nanobanana/domain";
 import { createLogger } from "@nanobanana/logger";
 import { createProducer, generationQueue } from "@nanobanana/queue";
 import { createRedisStore } from "@nanobanana/store";
@@ -60,15 +66,21 @@ afterAll(async () => {
 
 async function generate(
   scenario: string,
-  extra: { aspectRatio?: "4:3" | "1:1"; format?: "png" | "webp" } = {},
+  extra: {
+    aspectRatio?: AspectRatio;
+    format?: "png" | "webp";
+    imageSize?: ImageSize;
+    subject?: string;
+  } = {},
 ): Promise<GenerationRecord> {
   const record = newGenerationRecord({
     id: newId("gen"),
     userId: "alice",
     request: {
-      prompt: `a lighthouse at dusk [gemini:${scenario}] ${newId("req")}`,
+      prompt: `${extra.subject ?? "a lighthouse at dusk"} [gemini:${scenario}] ${newId("req")}`,
       quality: "standard",
       aspectRatio: extra.aspectRatio ?? "1:1",
+      imageSize: extra.imageSize ?? "1K",
       format: extra.format ?? "png",
     },
   });
@@ -98,8 +110,9 @@ describe("Gemini provider through the queue", () => {
     expect(record).toMatchObject({
       status: "completed",
       provider: "gemini",
-      model: "gemini-2.5-flash-image",
-      cost: { usd: 0.039 },
+      model: "gemini-3.1-flash-image",
+      modelReason: "gemini-3.1-flash-image: the default model",
+      cost: { usd: 0.067 },
       usage: { inputTokens: 120, outputTokens: 1290, totalTokens: 1410 },
       providerCalls: 1,
       note: "Here is your image.",
@@ -120,6 +133,67 @@ describe("Gemini provider through the queue", () => {
     });
     expect(record.error?.message).toMatch(/budget/);
     expect(callsFor(record)).toHaveLength(6);
+  });
+
+  it("draws 2K at 21:9 and bills the 2K price", async () => {
+    const record = await generate("ok", { aspectRatio: "21:9", imageSize: "2K" });
+    expect(record).toMatchObject({
+      status: "completed",
+      imageSize: "2K",
+      cost: { usd: 0.101 },
+      image: { width: 3072, height: 1344 },
+    });
+    expect(callsFor(record)).toEqual([
+      expect.objectContaining({ imageSize: "2K", aspectRatio: "21:9", status: 200 }),
+    ]);
+  });
+
+  it("routes a diagram to the model the routing table names for it, and says why", async () => {
+    const record = await generate("ok", { subject: "flowchart of the checkout service" });
+    expect(record).toMatchObject({
+      status: "completed",
+      classification: { domain: "diagrams" },
+      model: "gemini-3-pro-image",
+      modelReason: "gemini-3-pro-image: route: domain diagrams",
+      cost: { usd: 0.134 },
+    });
+    expect(callsFor(record).map((c) => c.model)).toEqual(["gemini-3-pro-image"]);
+  });
+
+  it("tries a refused drawing once more with the plain brief, and shows both tries", async () => {
+    const record = await generate("image-safety-once", {
+      subject: "studio headshot portrait of a violinist",
+    });
+    expect(record).toMatchObject({
+      status: "completed",
+      providerCalls: 2,
+      template: { id: "general.standard" },
+      providerAttempts: [
+        { outcome: "refused", template: "photography.portrait.standard", costUsd: 0 },
+        { outcome: "drawn", template: "general.standard", costUsd: 0.067 },
+      ],
+    });
+    expect(record.providerAttempts?.[0]?.message).toMatch(/IMAGE_SAFETY/);
+  });
+
+  it("refuses at start a model Google does not serve, naming the setting", async () => {
+    const config = loadConfig({
+      REDIS_URL: testRedisUrl(),
+      KEY_PREFIX: uniquePrefix("gemini-check"),
+      DATA_DIR: dataDir,
+      GEMINI_API_KEY: "test-key",
+      GEMINI_BASE_URL: fake.url,
+      GEMINI_MODEL: "gemini-9-image",
+      MODEL_PRICES: '{"gemini-9-image":0.05}',
+    });
+    const error = await startWorker(config, logger).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems[0]).toMatch(
+      /^GEMINI_MODEL: gemini-9-image is not available to these credentials \(Google said: NOT_FOUND/,
+    );
   });
 
   it("stores the model's image converted to the requested format", async () => {

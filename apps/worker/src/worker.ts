@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { openAdapters } from "@nanobanana/composition";
-import type { Config } from "@nanobanana/config";
+import { checkConfiguredModels, modelRoutingFor, openAdapters } from "@nanobanana/composition";
+import { type Config, priceOf } from "@nanobanana/config";
 import { createWebhookDispatcher, failAbandoned } from "@nanobanana/generations";
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics, register } from "@nanobanana/metrics";
@@ -60,6 +60,11 @@ export interface RunningWorker {
 export async function startWorker(config: Config, logger: Logger): Promise<RunningWorker> {
   const adapters = openAdapters(config, logger, "worker");
   const { store, blobs, provider, producers } = adapters;
+  // A model Google no longer serves fails every job: find out now, not at the first one.
+  await checkConfiguredModels(config, provider, logger).catch(async (error) => {
+    await adapters.close();
+    throw error;
+  });
   const queueRedis = adapters.redis.queue;
   if (config.webhooks.allowPrivate) {
     logger.warn(
@@ -81,7 +86,8 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
           provider,
           cacheTtlSeconds: config.cacheTtlSeconds,
           monthlyBudgetUsd: config.monthlyBudgetUsd,
-          priceOf: (model) => config.prices[model] ?? 0,
+          priceOf: (model, size) => priceOf(config.prices, model, size),
+          routing: modelRoutingFor(config, provider),
           cacheScope: config.cacheScope,
           maxProviderCalls: config.maxProviderCalls,
         }),

@@ -1,3 +1,4 @@
+export { checkConfiguredModels, modelRoutingFor } from "./models.ts";
 export {
   type AdaptersFor,
   type ApiAdapters,

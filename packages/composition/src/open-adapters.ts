@@ -1,5 +1,5 @@
 import { type BlobStore, openBlobStore } from "@nanobanana/blob-store";
-import { type Config, requireRedisUrl } from "@nanobanana/config";
+import { type Config, priceOf, requireRedisUrl } from "@nanobanana/config";
 import type { Logger } from "@nanobanana/logger";
 import {
   createGeminiProvider,
@@ -41,7 +41,8 @@ export function createImageProvider(config: Config, logger: Logger, redis?: Redi
   if (config.provider === "gemini" && config.gemini) {
     return createGeminiProvider({
       ...config.gemini,
-      prices: config.prices,
+      models: config.models,
+      priceOf: (model, size) => priceOf(config.prices, model, size),
       ...(redis
         ? {
             rateLimiter: createModelRateLimiter(redis, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, requireRedisUrl } from "./index.ts";
+import { ConfigError, loadConfig, priceOf, requireRedisUrl } from "./index.ts";
 
 describe("loadConfig", () => {
   it("runs on embedded defaults with nothing set", () => {
@@ -85,22 +85,59 @@ describe("loadConfig", () => {
     }
   });
 
-  it("picks Gemini when a key is set, with prices from config", () => {
+  it("picks Gemini when a key is set: today's models, priced by size, overridable", () => {
     const config = loadConfig({
       GEMINI_API_KEY: "k",
-      MODEL_PRICES: '{"gemini-2.5-flash-image":0.05}',
+      MODEL_PRICES: '{"gemini-3.1-flash-image":{"4K":0.2},"gemini-3.1-flash-lite-image":0.03}',
     });
     expect(config.provider).toBe("gemini");
     expect(config.gemini).toMatchObject({
       apiKey: "k",
-      model: "gemini-2.5-flash-image",
-      premiumModel: "gemini-3-pro-image-preview",
+      model: "gemini-3.1-flash-image",
+      premiumModel: "gemini-3-pro-image",
+      modelCheck: "fail",
       fallback: true,
       vertex: undefined,
     });
-    expect(config.prices["gemini-2.5-flash-image"]).toBe(0.05);
-    expect(config.prices["gemini-3-pro-image-preview"]).toBe(0.134);
-    expect(config.models).toContain("gemini-3.1-flash-image-preview");
+    expect(priceOf(config.prices, "gemini-3.1-flash-image", "2K")).toBe(0.101);
+    expect(priceOf(config.prices, "gemini-3.1-flash-image", "4K")).toBe(0.2);
+    expect(priceOf(config.prices, "gemini-3.1-flash-image", "4K", "batch")).toBe(0.1);
+    expect(priceOf(config.prices, "gemini-3-pro-image", "4K")).toBe(0.24);
+    expect(priceOf(config.prices, "gemini-3.1-flash-lite-image", "1K")).toBe(0.03);
+    // Lite draws 1K only: no price, so no route sends it a 2K image.
+    expect(priceOf(config.prices, "gemini-3.1-flash-lite-image", "2K")).toBe(0);
+    expect(config.models).toEqual([
+      "gemini-3.1-flash-image",
+      "gemini-3-pro-image",
+      "gemini-3.1-flash-lite-image",
+    ]);
+    expect(config.modelRoutes).toEqual([
+      { domain: "diagrams", model: "gemini-3-pro-image" },
+      { quality: "premium", model: "gemini-3-pro-image" },
+      { quality: "draft", model: "gemini-3.1-flash-lite-image" },
+    ]);
+  });
+
+  it("refuses a model Google has shut down, naming its replacement and the setting", () => {
+    try {
+      loadConfig({
+        GEMINI_API_KEY: "k",
+        GEMINI_MODEL: "gemini-2.5-flash-image",
+        MODEL_ROUTES: '[{"domain":"art","model":"gemini-3-pro-image-preview"}]',
+      });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([
+        "GEMINI_MODEL: gemini-2.5-flash-image was shut down on 2026-10-02; use gemini-3.1-flash-image",
+        "MODEL_ROUTES: gemini-3-pro-image-preview was shut down on 2026-06-25; use gemini-3-pro-image",
+      ]);
+    }
+  });
+
+  it("explains a routing table it cannot read", () => {
+    expect(() => loadConfig({ GEMINI_API_KEY: "k", MODEL_ROUTES: '[{"domain":"food"}]' })).toThrow(
+      /MODEL_ROUTES: must be a JSON array of rules/,
+    );
   });
 
   it("supports Vertex AI by the SDK's own variables", () => {
@@ -180,7 +217,7 @@ describe("loadConfig", () => {
         STORE: "firestore",
         BLOB_STORE: "gcs",
         GEMINI_API_KEY: "k",
-        GEMINI_PREMIUM_QUALITY_MODEL: "gemini-9-image",
+        MODEL_ROUTES: '[{"quality":"premium","model":"gemini-9-image"}]',
         MODEL_PRICES: '{"sketch-v1":0}',
       });
       expect.unreachable();

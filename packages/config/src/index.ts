@@ -1,6 +1,31 @@
 import { resolve } from "node:path";
-import { DEFAULT_BATCH_MAX_ITEMS, USER_ID } from "@nanobanana/domain";
+import {
+  DEFAULT_BATCH_MAX_ITEMS,
+  DOMAINS,
+  IMAGE_SIZES,
+  type ImageSize,
+  QUALITIES,
+  TAXONOMY,
+  USER_ID,
+} from "@nanobanana/domain";
 import { z } from "zod";
+import {
+  DEFAULT_MODEL_ROUTES,
+  MODEL_CATALOG,
+  type ModelRoute,
+  type PriceTable,
+  priceTable,
+  retiredModelMessage,
+} from "./models.ts";
+
+export {
+  MODEL_CATALOG,
+  type ModelRoute,
+  type ModelSpec,
+  type PriceTable,
+  RETIRED_MODELS,
+  retiredModelMessage,
+} from "./models.ts";
 
 /**
  * The one place that reads the environment. Parsed once at start; a bad value stops
@@ -50,29 +75,49 @@ const flag = z
   .enum(["0", "1", "true", "false"], { error: "must be 1/0 or true/false" })
   .transform((v) => v === "1" || v === "true");
 
-/**
- * USD per image by model. Prices live here, never in code; MODEL_PRICES (JSON) overrides
- * or extends them. gemini-2.5-flash-image: $30/1M output tokens × 1290 tokens.
- */
-export const DEFAULT_MODEL_PRICES: Record<string, number> = {
-  "sketch-v1": 0,
-  "gemini-2.5-flash-image": 0.039,
-  "gemini-3-pro-image-preview": 0.134,
-  "gemini-3.1-flash-image-preview": 0.067,
-};
+const subcategoryNames = Object.values(TAXONOMY).flat() as [string, ...string[]];
+
+/** MODEL_ROUTES: JSON rules, first match wins, e.g. [{"domain":"diagrams","model":"gemini-3-pro-image"}]. */
+const routesSchema = z
+  .string()
+  .optional()
+  .transform((raw, ctx): ModelRoute[] | undefined => {
+    if (!raw) return undefined;
+    const rule = z.strictObject({
+      domain: z.enum(DOMAINS as [string, ...string[]]).optional(),
+      subcategory: z.enum(subcategoryNames).optional(),
+      quality: z.enum(QUALITIES).optional(),
+      model: z.string().min(1),
+    });
+    try {
+      return z.array(rule).parse(JSON.parse(raw)) as ModelRoute[];
+    } catch {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          'must be a JSON array of rules like [{"domain":"diagrams","model":"gemini-3-pro-image"}] (domain, subcategory, quality: all optional)',
+      });
+      return z.NEVER;
+    }
+  });
 
 const pricesSchema = z
   .string()
   .optional()
-  .transform((raw, ctx): Record<string, number> => {
+  .transform((raw, ctx): Record<string, number | Partial<Record<ImageSize, number>>> => {
     if (!raw) return {};
     try {
-      const parsed = z.record(z.string(), z.number().min(0)).parse(JSON.parse(raw));
-      return parsed;
+      return z
+        .record(
+          z.string(),
+          z.union([z.number().min(0), z.partialRecord(z.enum(IMAGE_SIZES), z.number().min(0))]),
+        )
+        .parse(JSON.parse(raw));
     } catch {
       ctx.addIssue({
         code: "custom",
-        message: 'must be JSON like {"model-name": 0.039} (USD per image)',
+        message:
+          'must be JSON like {"model-name": 0.067} or {"model-name": {"1K": 0.067, "4K": 0.151}} (USD per image)',
       });
       return z.NEVER;
     }
@@ -199,9 +244,14 @@ const envSchema = z.object({
   GOOGLE_GENAI_USE_VERTEXAI: flag.default(false),
   GOOGLE_CLOUD_PROJECT: z.string().optional(),
   GOOGLE_CLOUD_LOCATION: z.string().default("global"),
-  GEMINI_MODEL: z.string().default("gemini-2.5-flash-image"),
-  GEMINI_PREMIUM_MODEL: z.string().default("gemini-3-pro-image-preview"),
+  GEMINI_MODEL: z.string().default("gemini-3.1-flash-image"),
+  GEMINI_PREMIUM_MODEL: z.string().default("gemini-3-pro-image"),
+  MODEL_ROUTES: routesSchema,
+  /** Replaced by MODEL_ROUTES; still read, to say so instead of ignoring it. */
   GEMINI_PREMIUM_QUALITY_MODEL: z.string().optional(),
+  GEMINI_MODEL_CHECK: z
+    .enum(["fail", "warn", "off"], { error: "must be fail, warn or off" })
+    .default("fail"),
   GEMINI_FALLBACK: flag.default(true),
   GEMINI_TIMEOUT_MS: int(100, 600_000).default(60_000),
   GEMINI_MAX_RETRIES: int(0, 10).default(2),
@@ -265,10 +315,14 @@ const providerOf = (e: ParsedEnv): "sketch" | "gemini" =>
 
 const firestoreProjectOf = (e: ParsedEnv) => e.FIRESTORE_PROJECT_ID ?? e.GOOGLE_CLOUD_PROJECT;
 
-const pricesOf = (e: ParsedEnv): Record<string, number> => ({
-  ...DEFAULT_MODEL_PRICES,
-  ...e.MODEL_PRICES,
-});
+const pricesOf = (e: ParsedEnv): PriceTable => priceTable(e.MODEL_PRICES);
+
+const routesOf = (e: ParsedEnv): ModelRoute[] => e.MODEL_ROUTES ?? [...DEFAULT_MODEL_ROUTES];
+
+/** Every model a Gemini deployment may draw with: default, premium/fallback, each route's. */
+const configuredModels = (e: ParsedEnv) => [
+  ...new Set([e.GEMINI_MODEL, e.GEMINI_PREMIUM_MODEL, ...routesOf(e).map((r) => r.model)]),
+];
 
 /**
  * A problem with how variables combine: it names the variable to set, and its message says
@@ -302,13 +356,29 @@ function checkCombinations(e: ParsedEnv, ctx: z.RefinementCtx) {
       "required with STORE=firestore (or set GOOGLE_CLOUD_PROJECT)",
     );
   }
+  if (e.GEMINI_PREMIUM_QUALITY_MODEL) {
+    combinationIssue(
+      ctx,
+      "GEMINI_PREMIUM_QUALITY_MODEL",
+      `replaced by MODEL_ROUTES; set MODEL_ROUTES='[{"quality":"premium","model":"${e.GEMINI_PREMIUM_QUALITY_MODEL}"}]' instead`,
+    );
+  }
   if (provider === "gemini") {
+    // A model Google has shut down answers 404 to every call: refuse it before the first one.
+    const settingOf = (model: string): keyof Env =>
+      model === e.GEMINI_MODEL
+        ? "GEMINI_MODEL"
+        : model === e.GEMINI_PREMIUM_MODEL
+          ? "GEMINI_PREMIUM_MODEL"
+          : "MODEL_ROUTES";
+    for (const model of configuredModels(e)) {
+      const retired = retiredModelMessage(model);
+      if (retired) combinationIssue(ctx, settingOf(model), retired);
+    }
     const prices = pricesOf(e);
-    const unpriced = [
-      e.GEMINI_MODEL,
-      e.GEMINI_PREMIUM_MODEL,
-      e.GEMINI_PREMIUM_QUALITY_MODEL,
-    ].filter((m): m is string => m !== undefined && prices[m] === undefined);
+    const unpriced = configuredModels(e).filter(
+      (m) => !retiredModelMessage(m) && Object.keys(prices[m] ?? {}).length === 0,
+    );
     if (unpriced.length > 0) {
       combinationIssue(
         ctx,
@@ -330,10 +400,11 @@ function geminiOf(e: ParsedEnv) {
         : undefined,
     baseUrl: e.GEMINI_BASE_URL,
     model: e.GEMINI_MODEL,
+    /** Draws premium work by default routes, and takes over when another model fails. */
     premiumModel: e.GEMINI_PREMIUM_MODEL,
-    /** Model for quality "premium"; unset means the default model. */
-    premiumQualityModel: e.GEMINI_PREMIUM_QUALITY_MODEL,
-    /** Fall back to the premium model when the default keeps failing transiently. */
+    /** At start, ask Google for every configured model: fail, warn, or skip the check. */
+    modelCheck: e.GEMINI_MODEL_CHECK,
+    /** Fall back to the premium model when the chosen one keeps failing or is gone. */
     fallback: e.GEMINI_FALLBACK,
     timeoutMs: e.GEMINI_TIMEOUT_MS,
     maxRetries: e.GEMINI_MAX_RETRIES,
@@ -383,10 +454,16 @@ const configSchema = envSchema
       provider,
       /** Set when provider is gemini. */
       gemini,
-      /** USD per image, by model. */
+      /** USD per image, by model and size (standard and batch). */
       prices,
-      /** Models a caller may name in a request (the provider's, with a price). */
-      models: gemini ? Object.keys(prices).filter((m) => m.startsWith("gemini-")) : ["sketch-v1"],
+      /** Models a caller may name in a request: the provider's, with a price. */
+      models: gemini
+        ? Object.keys(prices).filter(
+            (m) => (MODEL_CATALOG[m]?.provider ?? "gemini") === "gemini" && m !== "sketch-v1",
+          )
+        : ["sketch-v1"],
+      /** Which model draws what (first match wins); the provider's default after them. */
+      modelRoutes: gemini ? routesOf(e) : [],
       sketchDelayMs: e.SKETCH_DELAY_MS,
       /** Requests per minute per API key. */
       rateLimitPerMinute: e.RATE_LIMIT,
@@ -467,4 +544,15 @@ export function requireRedisUrl(config: Config, who: string): string {
   throw new ConfigError([
     `REDIS_URL: required to start the ${who} on its own (npm start starts a local redis-server for you)`,
   ]);
+}
+
+/** USD for one image of `model` at `size` (0 when the table has no price for it). */
+export function priceOf(
+  prices: PriceTable,
+  model: string,
+  size: ImageSize,
+  mode: "standard" | "batch" = "standard",
+): number {
+  const price = prices[model]?.[size];
+  return price ? (mode === "batch" ? price.batchUsd : price.usd) : 0;
 }

@@ -85,6 +85,14 @@ export const preferencesSchema = z.strictObject({
   imageSize: imageSizeSchema.optional(),
   format: formatSchema.optional(),
   webhook: webhookRequestSchema.optional(),
+  /** The model the user's requests draw with when they name none (instead of the routing table). */
+  model: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9.-]{0,63}$/,
+      "model must be a model name such as gemini-3.1-flash-image",
+    )
+    .optional(),
   /** The user's own monthly spending cap in USD; the lower of this and MONTHLY_BUDGET_USD applies. */
   monthlyBudgetUsd: z
     .number({ error: "monthlyBudgetUsd must be a number of dollars" })
@@ -229,6 +237,16 @@ export interface ImageInfo {
   key: string;
 }
 
+/** One call of a generation to the model, as the record shows it when there was more than one brief. */
+export interface ProviderAttempt {
+  model: string;
+  /** The template id whose brief was sent. */
+  template: string;
+  outcome: "refused" | "drawn";
+  costUsd: number;
+  message?: string;
+}
+
 /** One reference image of a generation: where it came from, and once loaded, what it was. */
 export interface ReferenceImage {
   /** The upload id or URL as the request gave it. */
@@ -259,6 +277,8 @@ export interface GenerationRecord {
   modelReason: string | null;
   /** Reference images as requested, then as loaded (their sha256 decide the cache key). */
   references: ReferenceImage[];
+  /** Set when a refused drawing was tried again with a plainer brief: both tries, and their cost. */
+  providerAttempts?: ProviderAttempt[];
   metadata: Record<string, string | number | boolean>;
   /** Where to send events about this generation, and which. */
   webhook: { url: string; events: string[] } | null;

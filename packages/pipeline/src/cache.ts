@@ -9,6 +9,10 @@ export interface CacheKeyParts {
   quality: string;
   model: string;
   aspectRatio: string;
+  /** Output size (512, 1K, 2K, 4K). */
+  imageSize: string;
+  /** The reference images' sha256, in order ("" for none). */
+  references: string;
   format: string;
   provider: string;
   /** The template's id@version: editing wording invalidates what it drew. */

@@ -7,13 +7,15 @@ import {
   costWindows,
   type GenerationRecord,
   type ImageInfo,
+  type ImageSize,
+  type ProviderAttempt,
   roundUsd,
   type Stage,
   type TemplateUse,
 } from "@nanobanana/domain";
 import { AppError } from "@nanobanana/errors";
 import type { CompletedPatch, DrawAttempt, DrawGeneration, Drawing } from "@nanobanana/generations";
-import type { ImageProvider } from "@nanobanana/providers";
+import type { ImageProvider, ImageRequest, ImageResult } from "@nanobanana/providers";
 import type {
   CacheStore,
   GenerationStore,
@@ -22,6 +24,7 @@ import type {
 } from "@nanobanana/store";
 import { enhancePrompt, subjectOf, variantSeedFor } from "@nanobanana/templates";
 import { cacheKeyFor, claimOrWait } from "./cache.ts";
+import { chooseModel, type ModelChoice, type ModelRouting } from "./choose-model.ts";
 import { postProcessImage } from "./post-process.ts";
 
 /** What drawing reads and writes: templates, preferences, cost totals and the cache. */
@@ -38,12 +41,24 @@ export interface PipelineDeps {
   cacheTtlSeconds: number;
   /** Every user's monthly cap (MONTHLY_BUDGET_USD); a user's preferences may set a lower one. */
   monthlyBudgetUsd?: number | undefined;
-  /** USD per image of a model, from the pricing table. */
-  priceOf?: (model: string) => number;
+  /** USD per image of a model at a size, from the pricing table. */
+  priceOf?: (model: string, imageSize: ImageSize) => number;
+  /** Which model draws what; without it, the provider's default draws everything. */
+  routing?: ModelRouting;
+  /** Loads a request's reference images (uploads and URLs), in order. */
+  loadReferences?: (userId: string, sources: readonly string[]) => Promise<LoadedReference[]>;
   /** user: each user's cache is their own (the default); global: everyone shares one. */
   cacheScope?: "user" | "global";
   /** Provider calls one generation may make in all, across every layer of retries. */
   maxProviderCalls: number;
+}
+
+/** A reference image as loaded for drawing. */
+export interface LoadedReference {
+  source: string;
+  bytes: Buffer;
+  mimeType: string;
+  sha256: string;
 }
 
 const extensionOf = (format: GenerationRecord["format"]) => (format === "jpeg" ? "jpg" : format);
@@ -92,27 +107,51 @@ export async function drawGeneration(
     },
   });
 
+  const references = record.references.length
+    ? ((await deps.loadReferences?.(
+        record.userId,
+        record.references.map((r) => r.source),
+      )) ?? [])
+    : [];
+  const preferences = await store.getPreferences(record.userId);
+  const chosen: ModelChoice = deps.routing
+    ? chooseModel(deps.routing, {
+        label,
+        quality: record.quality,
+        imageSize: record.imageSize ?? "1K",
+        aspectRatio: record.aspectRatio,
+        references: references.length,
+        requestedModel: record.requestedModel,
+        preferredModel: preferences.model,
+      })
+    : {
+        model: record.requestedModel ?? provider.defaultModel,
+        choice: record.requestedModel ? "requested" : "routed",
+        reason: record.requestedModel ? "named by the request" : "the provider's only model",
+      };
   const custom = await store.getTemplate(record.userId, `${label.subcategory}.${record.quality}`);
-  const enhancement = enhancePrompt(record.prompt, {
-    label,
-    quality: record.quality,
-    aspectRatio: record.aspectRatio,
-    certainty: classification.certainty,
-    // Identical requests get the same A/B arm, and so the same cache entry and image.
-    variantSeed: variantSeedFor(record),
-    ...(custom ? { custom } : {}),
-  });
-  const template: TemplateUse = {
-    id: enhancement.template.id,
-    version: enhancement.template.version,
-    variant: enhancement.template.variant,
-  };
+  const enhanceWith = (certainty: typeof classification.certainty) =>
+    enhancePrompt(record.prompt, {
+      label,
+      quality: record.quality,
+      aspectRatio: record.aspectRatio,
+      certainty,
+      // Identical requests get the same A/B arm, and so the same cache entry and image.
+      variantSeed: variantSeedFor(record),
+      ...(references.length ? { references: references.length } : {}),
+      ...(custom ? { custom } : {}),
+    });
+  const enhancement = enhanceWith(classification.certainty);
+  const template = templateUseOf(enhancement);
   const cacheKey = record.useCache
     ? cacheKeyFor({
         enhancedPrompt: enhancement.enhancedPrompt,
         quality: record.quality,
-        model: record.requestedModel ?? provider.defaultModel,
+        model: chosen.model,
         aspectRatio: record.aspectRatio,
+        imageSize: record.imageSize ?? "1K",
+        // The same words with other reference images are another picture.
+        references: references.map((r) => r.sha256).join(","),
         format: record.format,
         provider: provider.name,
         template: `${template.id}@${template.version}/${template.variant}`,
@@ -125,6 +164,12 @@ export async function drawGeneration(
     enhancedPrompt: enhancement.enhancedPrompt,
     template,
     cacheKey,
+    modelReason: `${chosen.model}: ${chosen.reason}`,
+    references: references.map((r) => ({
+      source: r.source,
+      sha256: r.sha256,
+      mimeType: r.mimeType,
+    })),
   });
 
   let lockHeld = false;
@@ -159,10 +204,13 @@ export async function drawGeneration(
     lockHeld = claim.kind === "owner";
   }
   try {
-    await checkBudget(deps, record);
+    await checkBudget(deps, record, chosen.model);
     await advance("cache", "generate", {});
     const drawn = await drawAndStore(deps, record, {
       label,
+      chosen,
+      references,
+      plainBrief: () => enhanceWith("none"),
       enhancement,
       cacheKey,
       timings,
@@ -171,11 +219,17 @@ export async function drawGeneration(
       advance,
       stageStartedAt: () => stageStarted,
     });
-    return { ...drawn, template };
+    return drawn;
   } finally {
     if (lockHeld && cacheKey) await store.releaseCacheLock(cacheKey, generationId);
   }
 }
+const templateUseOf = (enhancement: ReturnType<typeof enhancePrompt>): TemplateUse => ({
+  id: enhancement.template.id,
+  version: enhancement.template.version,
+  variant: enhancement.template.variant,
+});
+
 /** The pipeline as the lifecycle's `DrawGeneration` port. */
 export const createDrawer =
   (deps: PipelineDeps): DrawGeneration =>
@@ -187,12 +241,16 @@ export const createDrawer =
  * monthly budget. Concurrent generations may each pass the check, so a budget can be
  * overshot by at most the images in flight at once.
  */
-async function checkBudget(deps: PipelineDeps, record: GenerationRecord): Promise<void> {
+async function checkBudget(
+  deps: PipelineDeps,
+  record: GenerationRecord,
+  model: string,
+): Promise<void> {
   const own = (await deps.store.getPreferences(record.userId)).monthlyBudgetUsd;
   const caps = [deps.monthlyBudgetUsd, own].filter((c): c is number => c !== undefined);
   if (caps.length === 0) return;
   const budget = Math.min(...caps);
-  const price = deps.priceOf?.(record.requestedModel ?? deps.provider.defaultModel) ?? 0;
+  const price = deps.priceOf?.(model, record.imageSize ?? "1K") ?? 0;
   if (price === 0) return;
   // Running totals: one read, however many images the month holds.
   const month = costWindows(new Date()).month;
@@ -208,6 +266,10 @@ async function checkBudget(deps: PipelineDeps, record: GenerationRecord): Promis
 
 interface DrawContext {
   label: { domain: ClassificationDomain; subcategory: ClassificationSubcategory };
+  chosen: ModelChoice;
+  references: readonly LoadedReference[];
+  /** The general template's brief: what a refused drawing is tried once more with. */
+  plainBrief: () => ReturnType<typeof enhancePrompt>;
   enhancement: ReturnType<typeof enhancePrompt>;
   cacheKey: string | null;
   timings: Record<string, number>;
@@ -222,7 +284,7 @@ async function drawAndStore(
   deps: PipelineDeps,
   record: GenerationRecord,
   draw: DrawContext,
-): Promise<Omit<Drawing, "template">> {
+): Promise<Drawing> {
   const { store, blobs, provider } = deps;
   const { label, enhancement, cacheKey, timings, started, attempt, advance } = draw;
   const generationId = record.id;
@@ -233,20 +295,72 @@ async function drawAndStore(
       `no provider calls left: this generation used its budget of ${deps.maxProviderCalls}`,
     );
   }
-  const result = await provider.generate(
-    {
-      prompt: enhancement.enhancedPrompt,
-      subject: subjectOf(record.prompt),
-      label,
-      quality: record.quality,
-      aspectRatio: record.aspectRatio,
-      ...(record.requestedModel ? { model: record.requestedModel } : {}),
-    },
-    {
-      ...(attempt.signal ? { signal: attempt.signal } : {}),
-      maxCalls,
-    },
-  );
+  const request = (prompt: string): ImageRequest => ({
+    prompt,
+    subject: subjectOf(record.prompt),
+    label,
+    quality: record.quality,
+    aspectRatio: record.aspectRatio,
+    imageSize: record.imageSize ?? "1K",
+    ...(draw.references.length
+      ? { references: draw.references.map((r) => ({ bytes: r.bytes, mimeType: r.mimeType })) }
+      : {}),
+    model: draw.chosen.model,
+    modelChoice: draw.chosen.choice,
+  });
+  const options = (calls: number) => ({
+    ...(attempt.signal ? { signal: attempt.signal } : {}),
+    maxCalls: calls,
+  });
+  let result: ImageResult;
+  let brief = enhancement;
+  const providerAttempts: ProviderAttempt[] = [];
+  try {
+    result = await provider.generate(request(enhancement.enhancedPrompt), options(maxCalls));
+  } catch (error) {
+    // The prompt passed but the picture drawn from it was refused (or only text came back):
+    // once more with the plain general brief, whose wording asks for nothing but the subject.
+    const details = (error instanceof AppError ? error.details : undefined) as
+      | { refusedImage?: boolean; calls?: number; model?: string }
+      | undefined;
+    const spent = details?.calls ?? 0;
+    const plain = draw.plainBrief();
+    // Nothing plainer to try when the brief already was the general one.
+    if (
+      !details?.refusedImage ||
+      maxCalls - spent < 1 ||
+      plain.template.id === enhancement.template.id
+    )
+      throw error;
+    brief = plain;
+    providerAttempts.push({
+      model: details.model ?? draw.chosen.model,
+      template: enhancement.template.id,
+      outcome: "refused",
+      // Google bills the image it returns; a refusal returns none.
+      costUsd: 0,
+      message: (error as AppError).message,
+    });
+    try {
+      result = await provider.generate(request(brief.enhancedPrompt), options(maxCalls - spent));
+    } catch (second) {
+      const failed = second instanceof AppError ? second : null;
+      if (!failed) throw second;
+      const calls = spent + ((failed.details as { calls?: number } | undefined)?.calls ?? 0);
+      throw new AppError(
+        failed.code,
+        `${failed.message} (after a first refusal: ${(error as AppError).message})`,
+        { retryable: failed.retryable, details: { ...(failed.details as object), calls } },
+      );
+    }
+    result = { ...result, calls: result.calls + spent };
+    providerAttempts.push({
+      model: result.model,
+      template: brief.template.id,
+      outcome: "drawn",
+      costUsd: result.costUsd,
+    });
+  }
   // The calls are recorded as soon as they are made: if a later stage fails, the retry still
   // knows they were spent (and paid for), and the generation's budget counts them.
   await advance("generate", "post_process", {
@@ -298,6 +412,13 @@ async function drawAndStore(
     timings: { ...timings },
     completedAt,
     error: null,
+    ...(providerAttempts.length
+      ? {
+          providerAttempts,
+          enhancedPrompt: brief.enhancedPrompt,
+          template: templateUseOf(brief),
+        }
+      : {}),
   };
   if (cacheKey) {
     // Only a drawn and stored image gets here: a failed generation is never cached.
@@ -315,6 +436,7 @@ async function drawAndStore(
   }
   return {
     patch: completed,
+    template: templateUseOf(brief),
     summary: {
       model: result.model,
       calls: result.calls,

@@ -20,6 +20,8 @@ export interface ImageRequest {
   references?: ReadonlyArray<ReferenceBytes>;
   /** The model to draw with: chosen by the pipeline's routing, or the provider's default. */
   model?: string;
+  /** "requested": the caller named the model, so it is never swapped for the fallback. */
+  modelChoice?: "requested" | "routed";
 }
 
 /** A reference image as the provider receives it. */
@@ -57,6 +59,15 @@ export interface ImageProvider {
   readonly models: readonly string[];
   readonly defaultModel: string;
   generate(request: ImageRequest, options?: GenerateOptions): Promise<ImageResult>;
+  /** Asks the maker whether each model exists (at start); absent where there is nothing to ask. */
+  checkModels?(models: readonly string[]): Promise<ModelCheck[]>;
+}
+
+export interface ModelCheck {
+  model: string;
+  ok: boolean;
+  /** Why not, as the maker said it. */
+  problem?: string;
 }
 
 /** Pixel size for an aspect ratio at an image size (its long side; 1K = 1024 px). */

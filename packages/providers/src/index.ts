@@ -9,6 +9,8 @@ export {
   type ImageProvider,
   type ImageRequest,
   type ImageResult,
+  type ModelCheck,
+  type ReferenceBytes,
 } from "./image-provider.ts";
 export { createModelRateLimiter, type ModelRateLimiter } from "./rate-limit.ts";
 export {

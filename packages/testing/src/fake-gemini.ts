@@ -22,7 +22,9 @@ export const SCENARIOS = {
   "rate-limited-once":
     "429 RESOURCE_EXHAUSTED with Retry-After: 1 on the first call for this prompt, then ok",
   "server-error-twice": "500 INTERNAL on the first two calls for this prompt, then ok",
-  "flash-down": "503 UNAVAILABLE from gemini-2.5-flash-image on every call; other models answer ok",
+  "flash-down": "503 UNAVAILABLE from gemini-3.1-flash-image on every call; other models answer ok",
+  "image-safety-once":
+    "the first call with this marker since the stand-in started: finishReason IMAGE_SAFETY (the drawing refused, not the prompt); then ok, whatever the brief's wording",
   "always-503": "503 UNAVAILABLE from every model",
   "bad-request": "400 INVALID_ARGUMENT",
   malformed: "200 with a body that is not JSON",
@@ -40,8 +42,26 @@ export interface FakeGeminiCall {
   status: number;
   apiKey: string | undefined;
   aspectRatio: string | undefined;
+  imageSize: string | undefined;
+  /** Images that arrived as inline parts, with their mime types. */
+  inlineImages: string[];
   at: number;
 }
+
+/**
+ * The image models Google serves today (models.get answers 200 for these) and the ids it has
+ * shut down (404 NOT_FOUND, on models.get and generateContent alike), as of 2026-11-25.
+ */
+export const FAKE_GEMINI_MODELS = [
+  "gemini-3.1-flash-image",
+  "gemini-3-pro-image",
+  "gemini-3.1-flash-lite-image",
+] as const;
+const RETIRED = new Set([
+  "gemini-2.5-flash-image",
+  "gemini-3.1-flash-image-preview",
+  "gemini-3-pro-image-preview",
+]);
 
 export interface FakeGemini {
   url: string;
@@ -67,9 +87,14 @@ const GEMINI_IMAGE_SIZES: Readonly<Record<string, { width: number; height: numbe
   "21:9": { width: 1536, height: 672 },
 };
 
+/** imageSize scales the 1K grid: 512 halves it, 2K doubles it, 4K quadruples it. */
+const SIZE_SCALE: Readonly<Record<string, number>> = { "512": 0.5, "1K": 1, "2K": 2, "4K": 4 };
+
 const imageCache = new Map<string, Promise<string>>();
-const pngBase64 = (aspectRatio: string | undefined) => {
-  const size = GEMINI_IMAGE_SIZES[aspectRatio ?? "1:1"] ?? { width: 1024, height: 1024 };
+const pngBase64 = (aspectRatio: string | undefined, imageSize: string | undefined) => {
+  const base = GEMINI_IMAGE_SIZES[aspectRatio ?? "1:1"] ?? { width: 1024, height: 1024 };
+  const scale = SIZE_SCALE[imageSize ?? "1K"] ?? 1;
+  const size = { width: Math.round(base.width * scale), height: Math.round(base.height * scale) };
   const key = `${size.width}x${size.height}`;
   let cached = imageCache.get(key);
   if (!cached) {
@@ -109,6 +134,26 @@ export async function startFakeGemini(
 
   const server: Server = createServer(async (req, res) => {
     try {
+      // models.get: what the provider asks at start to check a configured model exists.
+      const get = req.url?.match(/^\/v1(?:beta|alpha)?\/models\/([^/:?]+)(?:\?.*)?$/);
+      if (req.method === "GET" && get?.[1]) {
+        const name = decodeURIComponent(get[1]);
+        if (!(FAKE_GEMINI_MODELS as readonly string[]).includes(name))
+          return apiError(
+            res,
+            404,
+            "NOT_FOUND",
+            `models/${name} is not found for API version v1beta`,
+          );
+        res.writeHead(200, { "Content-Type": "application/json" });
+        return res.end(
+          JSON.stringify({
+            name: `models/${name}`,
+            displayName: name,
+            supportedGenerationMethods: ["generateContent", "batchGenerateContent"],
+          }),
+        );
+      }
       const match = req.url?.match(/^\/v1(?:beta|alpha)?\/models\/([^/:?]+):generateContent/);
       if (req.method !== "POST" || !match?.[1])
         return apiError(res, 404, "NOT_FOUND", `no route ${req.method} ${req.url}`);
@@ -119,17 +164,24 @@ export async function startFakeGemini(
         undefined;
       const raw = await readBody(req);
       const body = JSON.parse(raw) as {
-        contents?: Array<{ parts?: Array<{ text?: string }> }>;
-        generationConfig?: { imageConfig?: { aspectRatio?: string } };
+        contents?: Array<{
+          parts?: Array<{ text?: string; inlineData?: { mimeType?: string; data?: string } }>;
+        }>;
+        generationConfig?: { imageConfig?: { aspectRatio?: string; imageSize?: string } };
       };
+      const inlineImages = (body.contents ?? [])
+        .flatMap((c) => c.parts ?? [])
+        .filter((p) => p.inlineData?.data)
+        .map((p) => p.inlineData?.mimeType ?? "?");
       const text = (body.contents ?? [])
         .flatMap((c) => c.parts ?? [])
-        .map((p) => p.text ?? "")
+        .flatMap((p) => (p.text === undefined ? [] : [p.text]))
         .join(" ");
       const scenario = (text.match(/\[gemini:([a-z0-9-]+)\]/)?.[1] ?? "ok") as Scenario;
       const seen = (seenPerPrompt.get(text) ?? 0) + 1;
       seenPerPrompt.set(text, seen);
       const aspectRatio = body.generationConfig?.imageConfig?.aspectRatio;
+      const imageSize = body.generationConfig?.imageConfig?.imageSize;
       const record = (status: number) =>
         calls.push({
           model,
@@ -138,6 +190,8 @@ export async function startFakeGemini(
           status,
           apiKey,
           aspectRatio,
+          imageSize,
+          inlineImages,
           at: Date.now(),
         });
 
@@ -150,7 +204,18 @@ export async function startFakeGemini(
           "Method doesn't allow unregistered callers. Please use an API Key.",
         );
       }
-      const image = { inlineData: { mimeType: "image/png", data: await pngBase64(aspectRatio) } };
+      if (RETIRED.has(model)) {
+        record(404);
+        return apiError(
+          res,
+          404,
+          "NOT_FOUND",
+          `models/${model} is not found for API version v1beta, or is not supported for generateContent.`,
+        );
+      }
+      const image = {
+        inlineData: { mimeType: "image/png", data: await pngBase64(aspectRatio, imageSize) },
+      };
       const ok = (parts: unknown[], extra: object = {}) => {
         record(200);
         res.writeHead(200, { "Content-Type": "application/json" });
@@ -196,6 +261,12 @@ export async function startFakeGemini(
           });
         case "image-safety":
           return json({ candidates: [{ finishReason: "IMAGE_SAFETY", index: 0 }] });
+        case "image-safety-once":
+          // Counted per marker, not per prompt: the retry's brief is worded differently.
+          seenPerPrompt.set(scenario, (seenPerPrompt.get(scenario) ?? 0) + 1);
+          if (seenPerPrompt.get(scenario) === 1)
+            return json({ candidates: [{ finishReason: "IMAGE_SAFETY", index: 0 }] });
+          return ok([{ text: "Here is a plainer take." }, image]);
         case "text-only":
           return ok([{ text: "I can't create that image, but I can describe it in words." }]);
         case "no-image":
@@ -219,7 +290,7 @@ export async function startFakeGemini(
           }
           return ok([{ text: "Here you go." }, image]);
         case "flash-down":
-          if (model === "gemini-2.5-flash-image") {
+          if (model === "gemini-3.1-flash-image") {
             record(503);
             return apiError(
               res,

@@ -18,8 +18,13 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-const FLASH = "gemini-2.5-flash-image";
-const PRO = "gemini-3-pro-image-preview";
+const FLASH = "gemini-3.1-flash-image";
+const PRO = "gemini-3-pro-image";
+// Per size, as the price table has them.
+const PRICES: Record<string, Record<string, number>> = {
+  [FLASH]: { "512": 0.045, "1K": 0.067, "2K": 0.101, "4K": 0.151 },
+  [PRO]: { "1K": 0.134, "2K": 0.134, "4K": 0.24 },
+};
 
 const gemini = (overrides: Partial<GeminiProviderOptions> = {}) =>
   createGeminiProvider({
@@ -31,12 +36,8 @@ const gemini = (overrides: Partial<GeminiProviderOptions> = {}) =>
     timeoutMs: 500,
     maxRetries: 2,
     retryBaseMs: 20,
-    prices: {
-      "sketch-v1": 0,
-      [FLASH]: 0.039,
-      [PRO]: 0.134,
-      "gemini-3.1-flash-image-preview": 0.067,
-    },
+    models: [FLASH, PRO, "gemini-3.1-flash-lite-image"],
+    priceOf: (model, size) => PRICES[model]?.[size] ?? 0,
     ...overrides,
   });
 
@@ -89,22 +90,82 @@ describe("Gemini adapter", () => {
       provider: "gemini",
       model: FLASH,
       mimeType: "image/png",
-      costUsd: 0.039,
+      costUsd: 0.067,
       note: "Here is your image.",
       usage: { inputTokens: 120, outputTokens: 1290, totalTokens: 1410 },
       calls: 1,
     });
     expect(await sharp(result.bytes).metadata()).toMatchObject({ width: 1184, height: 864 });
     expect(callsFor(asked)).toEqual([
-      expect.objectContaining({ model: FLASH, apiKey: "test-key", aspectRatio: "4:3" }),
+      expect.objectContaining({
+        model: FLASH,
+        apiKey: "test-key",
+        aspectRatio: "4:3",
+        imageSize: "1K",
+        inlineImages: [],
+      }),
     ]);
   });
 
-  it("draws with the premium-quality model for quality: premium when one is set", async () => {
-    const result = await gemini({ premiumQualityModel: PRO }).generate(
-      request("ok", { quality: "premium" }),
-    );
+  it("draws with the model the request names, at the size asked, priced for that size", async () => {
+    const asked = request("ok", { model: PRO, imageSize: "2K", aspectRatio: "21:9" });
+    const result = await gemini().generate(asked);
     expect(result).toMatchObject({ model: PRO, costUsd: 0.134 });
+    expect(await sharp(result.bytes).metadata()).toMatchObject({ width: 3072, height: 1344 });
+    expect(callsFor(asked)).toEqual([
+      expect.objectContaining({ model: PRO, imageSize: "2K", aspectRatio: "21:9" }),
+    ]);
+  });
+
+  it("sends reference images as inline parts after the brief, in order", async () => {
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: "red" } })
+      .png()
+      .toBuffer();
+    const jpeg = await sharp(png).jpeg().toBuffer();
+    const asked = request("ok", {
+      references: [
+        { bytes: png, mimeType: "image/png" },
+        { bytes: jpeg, mimeType: "image/jpeg" },
+      ],
+    });
+    await gemini().generate(asked);
+    expect(callsFor(asked)).toEqual([
+      expect.objectContaining({ inlineImages: ["image/png", "image/jpeg"] }),
+    ]);
+  });
+
+  it("hands a model Google no longer serves (404) to the fallback at once, without retrying it", async () => {
+    const asked = request("ok");
+    const result = await gemini({ model: "gemini-2.5-flash-image" }).generate(asked);
+    expect(result).toMatchObject({ model: PRO, calls: 2 });
+    expect(callsFor(asked).map((c) => [c.model, c.status])).toEqual([
+      ["gemini-2.5-flash-image", 404],
+      [PRO, 200],
+    ]);
+  });
+
+  it("fails a named model that is gone without retrying, saying which setting to change", async () => {
+    const asked = request("ok", { model: "gemini-3-pro-image-preview", modelChoice: "requested" });
+    const error = await failure(gemini().generate(asked));
+    expect(error).toMatchObject({ code: "PROVIDER_ERROR", retryable: false });
+    expect(error.message).toMatch(/gemini-3-pro-image-preview is not available \(404/);
+    expect(error.message).toMatch(/GEMINI_MODEL, GEMINI_PREMIUM_MODEL or MODEL_ROUTES/);
+    expect(callsFor(asked)).toHaveLength(1);
+  });
+
+  it("checks models with models.get: today's are there, a retired one is not", async () => {
+    const checks = await gemini().checkModels?.([FLASH, "gemini-2.5-flash-image"]);
+    expect(checks).toEqual([
+      { model: FLASH, ok: true },
+      { model: "gemini-2.5-flash-image", ok: false, problem: expect.stringMatching(/NOT_FOUND/) },
+    ]);
+  });
+
+  it("marks a refused drawing (not a refused prompt) so a plainer brief may be tried", async () => {
+    const error = await failure(gemini().generate(request("image-safety")));
+    expect(error).toMatchObject({ code: "SAFETY_BLOCKED", details: { refusedImage: true } });
+    const blocked = await failure(gemini().generate(request("prompt-blocked")));
+    expect((blocked.details as { refusedImage?: boolean }).refusedImage).toBeUndefined();
   });
 
   it("finds the image when it comes before the text", async () => {
@@ -174,7 +235,7 @@ describe("Gemini adapter", () => {
   });
 
   it("does not swap a model the caller named: no fallback, a retryable failure instead", async () => {
-    const asked = request("flash-down", { model: FLASH });
+    const asked = request("flash-down", { model: FLASH, modelChoice: "requested" });
     const error = await failure(gemini().generate(asked));
     expect(error).toMatchObject({ code: "PROVIDER_ERROR", retryable: true, details: { calls: 3 } });
     expect(new Set(callsFor(asked).map((c) => c.model))).toEqual(new Set([FLASH]));
@@ -194,7 +255,7 @@ describe("Gemini adapter", () => {
     const asked = request("malformed");
     const error = await failure(gemini().generate(asked));
     expect(error).toMatchObject({ code: "PROVIDER_ERROR", retryable: true, details: { calls: 6 } });
-    expect(error.message).toMatch(/gave up after 6 calls, fallback to gemini-3-pro-image-preview/);
+    expect(error.message).toMatch(/gave up after 6 calls, fallback to gemini-3-pro-image\b/);
     expect(callsFor(asked).map((c) => c.model)).toEqual([FLASH, FLASH, FLASH, PRO, PRO, PRO]);
   });
 

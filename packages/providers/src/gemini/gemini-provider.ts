@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { ApiError, GoogleGenAI } from "@google/genai";
+import type { ImageSize } from "@nanobanana/domain";
 import { AppError } from "@nanobanana/errors";
 import type { Logger } from "@nanobanana/logger";
-import type { ImageProvider, ImageRequest, ImageResult } from "../image-provider.ts";
+import type { ImageProvider, ImageRequest, ImageResult, ModelCheck } from "../image-provider.ts";
 import type { ModelRateLimiter } from "../rate-limit.ts";
 import { interpretResponse } from "./interpret.ts";
 
@@ -10,15 +11,19 @@ export interface GeminiProviderOptions {
   apiKey?: string | undefined;
   vertex?: { project: string; location: string } | undefined;
   baseUrl?: string | undefined;
+  /** Draws what the request does not name a model for. */
   model: string;
+  /** Takes over when the chosen model keeps failing or is gone (unless the caller named one). */
   premiumModel: string;
-  premiumQualityModel?: string | undefined;
   fallback: boolean;
+  /** The models this deployment may draw with. */
+  models: readonly string[];
   timeoutMs: number;
   /** Retries per model within one job attempt; BullMQ's job retries come on top. */
   maxRetries: number;
   retryBaseMs: number;
-  prices: Record<string, number>;
+  /** USD for one image of a model at a size. */
+  priceOf: (model: string, imageSize: ImageSize) => number;
   rateLimiter?: ModelRateLimiter;
   logger?: Logger;
   random?: () => number;
@@ -29,6 +34,9 @@ const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 // A Retry-After longer than this is not waited out inside a job: the job fails retryably
 // and BullMQ's backoff takes over, so a worker slot is not held for minutes.
 const MAX_INLINE_WAIT_MS = 30_000;
+
+/** The model is gone (404): no retry can bring it back, but the fallback model may draw. */
+class ModelNotFound extends Error {}
 
 class TransientError extends Error {
   constructor(
@@ -97,12 +105,18 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
       return response;
     };
     try {
+      const references = (request.references ?? []).map((r) => ({
+        inlineData: { mimeType: r.mimeType, data: r.bytes.toString("base64") },
+      }));
       const response = await client.models.generateContent({
         model,
-        contents: request.prompt,
+        // Reference images go in as inline parts after the brief, in the request's order.
+        contents: references.length
+          ? [{ role: "user", parts: [{ text: request.prompt }, ...references] }]
+          : request.prompt,
         config: {
           responseModalities: ["TEXT", "IMAGE"],
-          imageConfig: { aspectRatio: request.aspectRatio },
+          imageConfig: { aspectRatio: request.aspectRatio, imageSize: request.imageSize ?? "1K" },
           httpOptions: {
             fetch: capturingFetch,
             timeout: options.timeoutMs,
@@ -116,6 +130,11 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
       if (error instanceof AppError) throw error;
       if (signal?.aborted) throw error;
       if (error instanceof ApiError) {
+        if (error.status === 404) {
+          throw new ModelNotFound(
+            `${model} is not available (404: ${describe(error)}); change the setting that names it (GEMINI_MODEL, GEMINI_PREMIUM_MODEL or MODEL_ROUTES) to a current model: ${options.models.join(", ")}`,
+          );
+        }
         if (TRANSIENT_STATUS.has(error.status)) {
           throw new TransientError(
             `${model} answered ${error.status}: ${describe(error)}`,
@@ -139,22 +158,31 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
 
   return {
     name: "gemini",
-    models: Object.keys(options.prices).filter((m) => m.startsWith("gemini-")),
+    models: options.models,
     defaultModel: options.model,
+    async checkModels(models) {
+      return Promise.all(
+        models.map(async (model) => {
+          try {
+            await client.models.get({ model });
+            return { model, ok: true };
+          } catch (error) {
+            return { model, ok: false, problem: describe(error) };
+          }
+        }),
+      );
+    },
     async generate(
       request,
       { signal, maxCalls = Number.POSITIVE_INFINITY } = {},
     ): Promise<ImageResult> {
-      const primary =
-        request.model ??
-        (request.quality === "premium" && options.premiumQualityModel
-          ? options.premiumQualityModel
-          : options.model);
+      const primary = request.model ?? options.model;
       // A model the caller named explicitly is not swapped behind their back.
       const chain =
-        options.fallback && !request.model && options.premiumModel !== primary
+        options.fallback && request.modelChoice !== "requested" && options.premiumModel !== primary
           ? [primary, options.premiumModel]
           : [primary];
+      const imageSize = request.imageSize ?? "1K";
       let calls = 0;
       let last: TransientError | undefined;
       let budgetSpent = false;
@@ -175,17 +203,27 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
               mimeType: drawn.mimeType,
               provider: "gemini",
               model,
-              costUsd: options.prices[model] ?? 0,
+              costUsd: options.priceOf(model, imageSize),
               ...(drawn.note ? { note: drawn.note } : {}),
               ...(drawn.usage ? { usage: drawn.usage } : {}),
               calls,
             };
           } catch (error) {
+            if (error instanceof ModelNotFound) {
+              if (model === primary && chain.length > 1) {
+                log?.error({ model, fallback: options.premiumModel }, error.message);
+                break;
+              }
+              throw new AppError("PROVIDER_ERROR", error.message, {
+                retryable: false,
+                details: { calls, model },
+              });
+            }
             if (!(error instanceof TransientError)) {
               if (error instanceof AppError)
                 throw new AppError(error.code, error.message, {
                   retryable: error.retryable,
-                  details: { calls, model },
+                  details: { ...(error.details as object | undefined), calls, model },
                 });
               throw error;
             }

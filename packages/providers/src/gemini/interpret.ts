@@ -74,6 +74,8 @@ export function interpretResponse(response: GenerateContentResponse, model: stri
     throw new AppError(
       "SAFETY_BLOCKED",
       `${model} would not draw this (${safety}). Rephrase the prompt without the flagged content and submit again.`,
+      // The prompt passed; the picture drawn from it did not: a plainer brief may pass.
+      { details: { refusedImage: true } },
     );
   }
   const nothing = reasons.find((r) => DREW_NOTHING.has(r));
@@ -88,6 +90,7 @@ export function interpretResponse(response: GenerateContentResponse, model: stri
     throw new AppError(
       "PROVIDER_ERROR",
       `${model} answered with text and no image: "${quote(texts.join(" "))}"`,
+      { details: { refusedImage: true } },
     );
   }
   throw new AppError(

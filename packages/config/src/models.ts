@@ -1,0 +1,147 @@
+import {
+  ASPECT_RATIOS,
+  type AspectRatio,
+  type Domain,
+  type ImageSize,
+  MAX_REFERENCE_IMAGES,
+  type Quality,
+  type Subcategory,
+} from "@nanobanana/domain";
+
+/**
+ * The image models this service knows: what each draws and what it costs. Model names
+ * change every few months, so everything about a model lives in this one table (and the
+ * retired list below), never in code paths.
+ *
+ * Sources, read 2026-11-25:
+ * - Names, release and shutdown dates: https://ai.google.dev/gemini-api/docs/deprecations
+ *   (gemini-3.1-flash-image and gemini-3-pro-image GA on 2026-05-28; their -preview ids shut
+ *   down on 2026-06-25; gemini-2.5-flash-image shut down on 2026-10-02).
+ * - Prices: https://ai.google.dev/gemini-api/docs/pricing (paid tier, image output).
+ *   3.1 Flash Image: $60 per 1M image tokens → 512 $0.045, 1K $0.067, 2K $0.101, 4K $0.151;
+ *   batch half: $0.022 / $0.034 / $0.050 / $0.076. 3 Pro Image: 1K and 2K $0.134, 4K $0.24;
+ *   batch $0.067 / $0.12. 3.1 Flash-Lite Image: 1K only, $0.034 (batch $0.017), also
+ *   listed on https://cloud.google.com/vertex-ai/generative-ai/pricing.
+ * - Sizes, aspect ratios and the 14-image reference limit: the models' pages under
+ *   https://ai.google.dev/gemini-api/docs/image-generation and Vertex AI's model cards.
+ * MODEL_PRICES overrides any price without a code change.
+ */
+export interface ModelSpec {
+  provider: "gemini" | "sketch";
+  /** What it is good at, as GET /models tells callers. */
+  description: string;
+  /** USD per image by output size: standard (interactive) and batch (Gemini Batch Mode). */
+  prices: Partial<Record<ImageSize, { usd: number; batchUsd: number }>>;
+  aspectRatios: readonly AspectRatio[];
+  /** Most reference images one request may send it. */
+  maxReferenceImages: number;
+}
+
+export const MODEL_CATALOG: Readonly<Record<string, ModelSpec>> = {
+  "gemini-3.1-flash-image": {
+    provider: "gemini",
+    description: "Nano Banana 2: fast, every size from 512 px to 4K, references and edits",
+    prices: {
+      "512": { usd: 0.045, batchUsd: 0.022 },
+      "1K": { usd: 0.067, batchUsd: 0.034 },
+      "2K": { usd: 0.101, batchUsd: 0.05 },
+      "4K": { usd: 0.151, batchUsd: 0.076 },
+    },
+    aspectRatios: ASPECT_RATIOS,
+    maxReferenceImages: MAX_REFERENCE_IMAGES,
+  },
+  "gemini-3-pro-image": {
+    provider: "gemini",
+    description: "Nano Banana Pro: the most legible text and precise edits; premium and fallback",
+    prices: {
+      "1K": { usd: 0.134, batchUsd: 0.067 },
+      "2K": { usd: 0.134, batchUsd: 0.067 },
+      "4K": { usd: 0.24, batchUsd: 0.12 },
+    },
+    aspectRatios: ASPECT_RATIOS,
+    maxReferenceImages: MAX_REFERENCE_IMAGES,
+  },
+  "gemini-3.1-flash-lite-image": {
+    provider: "gemini",
+    description: "Nano Banana 2 Lite: the cheapest and fastest, 1K only; for drafts",
+    prices: { "1K": { usd: 0.034, batchUsd: 0.017 } },
+    aspectRatios: ASPECT_RATIOS,
+    maxReferenceImages: MAX_REFERENCE_IMAGES,
+  },
+  "sketch-v1": {
+    provider: "sketch",
+    description: "The offline renderer: a labelled sketch of the right kind of picture, free",
+    prices: {
+      "512": { usd: 0, batchUsd: 0 },
+      "1K": { usd: 0, batchUsd: 0 },
+      "2K": { usd: 0, batchUsd: 0 },
+      "4K": { usd: 0, batchUsd: 0 },
+    },
+    aspectRatios: ASPECT_RATIOS,
+    maxReferenceImages: MAX_REFERENCE_IMAGES,
+  },
+};
+
+/** Model ids Google has shut down, each with its replacement, so a stale setting is named. */
+export const RETIRED_MODELS: Readonly<Record<string, { shutdown: string; replacement: string }>> = {
+  "gemini-2.5-flash-image": { shutdown: "2026-10-02", replacement: "gemini-3.1-flash-image" },
+  "gemini-3.1-flash-image-preview": {
+    shutdown: "2026-06-25",
+    replacement: "gemini-3.1-flash-image",
+  },
+  "gemini-3-pro-image-preview": { shutdown: "2026-06-25", replacement: "gemini-3-pro-image" },
+};
+
+/** "gemini-2.5-flash-image was shut down on 2026-10-02; use gemini-3.1-flash-image". */
+export function retiredModelMessage(model: string): string | null {
+  const retired = RETIRED_MODELS[model];
+  return retired
+    ? `${model} was shut down on ${retired.shutdown}; use ${retired.replacement}`
+    : null;
+}
+
+/** A routing rule: what a generation is (any field left out matches all) → the model to draw with. */
+export interface ModelRoute {
+  domain?: Domain;
+  subcategory?: Subcategory;
+  quality?: Quality;
+  model: string;
+}
+
+/**
+ * The default routes, first match wins, after which GEMINI_MODEL draws:
+ * - diagrams need legible labels, which Pro renders best;
+ * - premium pays for Pro;
+ * - a draft is for looking, not publishing: Lite at half the price of Flash.
+ */
+export const DEFAULT_MODEL_ROUTES: readonly ModelRoute[] = [
+  { domain: "diagrams", model: "gemini-3-pro-image" },
+  { quality: "premium", model: "gemini-3-pro-image" },
+  { quality: "draft", model: "gemini-3.1-flash-lite-image" },
+];
+
+/** Prices by model and size: the catalog's, with MODEL_PRICES's overrides on top. */
+export type PriceTable = Record<
+  string,
+  Partial<Record<ImageSize, { usd: number; batchUsd: number }>>
+>;
+
+export function priceTable(overrides: Record<string, number | Partial<Record<ImageSize, number>>>) {
+  const table: PriceTable = Object.fromEntries(
+    Object.entries(MODEL_CATALOG).map(([model, spec]) => [model, { ...spec.prices }]),
+  );
+  for (const [model, price] of Object.entries(overrides)) {
+    const sizes = (table[model] ??= {});
+    const bySize =
+      typeof price === "number"
+        ? Object.fromEntries(
+            (Object.keys(sizes).length ? Object.keys(sizes) : ["1K"]).map((s) => [s, price]),
+          )
+        : price;
+    for (const [size, usd] of Object.entries(bySize) as Array<[ImageSize, number]>) {
+      // Batch Mode is half the standard price on every current model.
+      sizes[size] = { usd, batchUsd: Math.round(usd * 500) / 1000 };
+    }
+  }
+  return table;
+}
