@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { BlobStore } from "@nanobanana/blob-store";
-import type { ApiKeyEntry } from "@nanobanana/config";
+import { type ApiKeyEntry, loadConfig, type ModelOffer, modelOffer } from "@nanobanana/config";
 import { createWebhookDispatcher, type NotifyDeps } from "@nanobanana/generations";
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics } from "@nanobanana/metrics";
@@ -16,9 +16,13 @@ import { errorHandler, notFoundRoute, verifyJsonBody } from "./http-errors.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { batchRoutes } from "./routes/batches.ts";
 import { type GenerationRouteDeps, generationRoutes } from "./routes/generations.ts";
+import { modelRoutes } from "./routes/models.ts";
 import { promptRoutes } from "./routes/prompts.ts";
 import { userRoutes } from "./routes/users.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
+
+// What a deployment without a model maker offers: the sketch renderer, from the catalog.
+const SKETCH_OFFER: ModelOffer = modelOffer(loadConfig({}));
 
 export interface AppDeps {
   store: Store;
@@ -28,6 +32,8 @@ export interface AppDeps {
   apiKeys: readonly ApiKeyEntry[];
   /** Models a caller may ask for by name. */
   models: readonly string[];
+  /** What each model draws and costs (GET /models, request checks); the sketch's alone if unset. */
+  offer?: ModelOffer;
   logger: Logger;
   /** PUBLIC_URL: answers name it, else the request's own host. */
   publicUrl: string | undefined;
@@ -135,9 +141,11 @@ export function createApp(deps: AppDeps): Express {
   };
   const routeDeps = {
     ...deps,
+    offer: deps.offer ?? SKETCH_OFFER,
     notify,
     idempotencyPendingSeconds: deps.idempotencyPendingSeconds ?? 60,
   };
+  app.use(modelRoutes({ offer: routeDeps.offer }));
   app.use(promptRoutes({ store: deps.store }));
   app.use(generationRoutes(routeDeps));
   app.use(batchRoutes(routeDeps));

@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import { openAdapters } from "@nanobanana/composition";
-import type { Config } from "@nanobanana/config";
+import { type Config, modelOffer } from "@nanobanana/config";
 import { failpointFor } from "@nanobanana/entrypoint";
 import type { Logger } from "@nanobanana/logger";
 import { createApp } from "./app.ts";
@@ -59,6 +59,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
       logger,
     }),
     models: config.models,
+    offer: modelOffer(config),
     logger,
     publicUrl: config.publicUrl,
     publicBaseUrl: adapters.publicBaseUrl,

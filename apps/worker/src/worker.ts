@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { checkConfiguredModels, modelRoutingFor, openAdapters } from "@nanobanana/composition";
-import { type Config, priceOf } from "@nanobanana/config";
+import { checkConfiguredModels, createImageProvider, openAdapters } from "@nanobanana/composition";
+import { type Config, modelOffer, priceOf } from "@nanobanana/config";
 import { createWebhookDispatcher, failAbandoned } from "@nanobanana/generations";
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics, register } from "@nanobanana/metrics";
@@ -58,13 +58,10 @@ export interface RunningWorker {
 
 /** Wires the adapters named by config into a consumer of the generation queue. */
 export async function startWorker(config: Config, logger: Logger): Promise<RunningWorker> {
+  // A model Google no longer serves fails every job: find out now, before anything is opened.
+  await checkConfiguredModels(config, createImageProvider(config, logger), logger);
   const adapters = openAdapters(config, logger, "worker");
   const { store, blobs, provider, producers } = adapters;
-  // A model Google no longer serves fails every job: find out now, not at the first one.
-  await checkConfiguredModels(config, provider, logger).catch(async (error) => {
-    await adapters.close();
-    throw error;
-  });
   const queueRedis = adapters.redis.queue;
   if (config.webhooks.allowPrivate) {
     logger.warn(
@@ -87,7 +84,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
           cacheTtlSeconds: config.cacheTtlSeconds,
           monthlyBudgetUsd: config.monthlyBudgetUsd,
           priceOf: (model, size) => priceOf(config.prices, model, size),
-          routing: modelRoutingFor(config, provider),
+          routing: modelOffer(config),
           cacheScope: config.cacheScope,
           maxProviderCalls: config.maxProviderCalls,
         }),

@@ -1,4 +1,4 @@
-export { checkConfiguredModels, modelRoutingFor } from "./models.ts";
+export { checkConfiguredModels } from "./models.ts";
 export {
   type AdaptersFor,
   type ApiAdapters,

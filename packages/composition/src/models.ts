@@ -1,23 +1,6 @@
-import { type Config, ConfigError, MODEL_CATALOG, retiredModelMessage } from "@nanobanana/config";
+import { type Config, ConfigError, retiredModelMessage } from "@nanobanana/config";
 import type { Logger } from "@nanobanana/logger";
 import type { ImageProvider } from "@nanobanana/providers";
-
-/** What the pipeline routes by: the routing table, the default, and what each model draws. */
-export function modelRoutingFor(config: Config, provider: Pick<ImageProvider, "defaultModel">) {
-  const specs = Object.fromEntries(
-    config.models.map((model) => [
-      model,
-      {
-        // MODEL_PRICES may price a model the catalog does not know: it draws what it is priced for.
-        prices: config.prices[model] ?? {},
-        aspectRatios:
-          MODEL_CATALOG[model]?.aspectRatios ?? MODEL_CATALOG["sketch-v1"]?.aspectRatios ?? [],
-        maxReferenceImages: MODEL_CATALOG[model]?.maxReferenceImages ?? 0,
-      },
-    ]),
-  );
-  return { defaultModel: provider.defaultModel, routes: config.modelRoutes, specs };
-}
 
 /**
  * At start, with real credentials: asks the maker for every model this deployment may draw

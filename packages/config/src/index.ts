@@ -12,6 +12,7 @@ import { z } from "zod";
 import {
   DEFAULT_MODEL_ROUTES,
   MODEL_CATALOG,
+  type ModelOffer,
   type ModelRoute,
   type PriceTable,
   priceTable,
@@ -20,11 +21,14 @@ import {
 
 export {
   MODEL_CATALOG,
+  type ModelOffer,
   type ModelRoute,
   type ModelSpec,
+  type OfferedModel,
   type PriceTable,
   RETIRED_MODELS,
   retiredModelMessage,
+  whyModelCannotDraw,
 } from "./models.ts";
 
 /**
@@ -555,4 +559,30 @@ export function priceOf(
 ): number {
   const price = prices[model]?.[size];
   return price ? (mode === "batch" ? price.batchUsd : price.usd) : 0;
+}
+
+/** What this deployment draws with (GET /models, request checks, routing), from its config. */
+export function modelOffer(config: Config): ModelOffer {
+  const sketchSpec = MODEL_CATALOG["sketch-v1"];
+  return {
+    provider: config.provider,
+    defaultModel: config.gemini?.model ?? "sketch-v1",
+    fallbackModel: config.gemini?.fallback ? config.gemini.premiumModel : null,
+    routes: config.modelRoutes,
+    models: config.models.map((id) => {
+      const spec = MODEL_CATALOG[id];
+      return {
+        id,
+        provider: spec?.provider ?? config.provider,
+        description: spec?.description ?? "priced by MODEL_PRICES; not in the built-in catalog",
+        sizes: Object.entries(config.prices[id] ?? {}).map(([imageSize, price]) => ({
+          imageSize: imageSize as ImageSize,
+          usd: price.usd,
+          batchUsd: price.batchUsd,
+        })),
+        aspectRatios: spec?.aspectRatios ?? sketchSpec?.aspectRatios ?? [],
+        maxReferenceImages: spec?.maxReferenceImages ?? 0,
+      };
+    }),
+  };
 }

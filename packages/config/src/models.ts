@@ -131,7 +131,8 @@ export function priceTable(overrides: Record<string, number | Partial<Record<Ima
     Object.entries(MODEL_CATALOG).map(([model, spec]) => [model, { ...spec.prices }]),
   );
   for (const [model, price] of Object.entries(overrides)) {
-    const sizes = (table[model] ??= {});
+    const sizes = table[model] ?? {};
+    table[model] = sizes;
     const bySize =
       typeof price === "number"
         ? Object.fromEntries(
@@ -144,4 +145,42 @@ export function priceTable(overrides: Record<string, number | Partial<Record<Ima
     }
   }
   return table;
+}
+
+/** One model as a deployment offers it (GET /models): what it draws, at what price. */
+export interface OfferedModel {
+  id: string;
+  provider: string;
+  description: string;
+  /** Sizes it draws, each with its standard and batch price. */
+  sizes: Array<{ imageSize: ImageSize; usd: number; batchUsd: number }>;
+  aspectRatios: readonly AspectRatio[];
+  maxReferenceImages: number;
+}
+
+/** What a deployment draws with, and how it chooses. */
+export interface ModelOffer {
+  provider: "gemini" | "sketch";
+  defaultModel: string;
+  /** Takes over when the chosen model fails; null when there is none. */
+  fallbackModel: string | null;
+  routes: readonly ModelRoute[];
+  models: OfferedModel[];
+}
+
+/** Why `model` cannot draw this (its size, ratio, or number of references), or null. */
+export function whyModelCannotDraw(
+  model: Pick<OfferedModel, "id" | "sizes" | "aspectRatios" | "maxReferenceImages">,
+  what: { imageSize: ImageSize; aspectRatio: AspectRatio; references: number },
+): string | null {
+  if (!model.sizes.some((s) => s.imageSize === what.imageSize)) {
+    return `imageSize: ${model.id} does not draw ${what.imageSize} (it draws ${model.sizes.map((s) => s.imageSize).join(", ")})`;
+  }
+  if (!model.aspectRatios.includes(what.aspectRatio)) {
+    return `aspectRatio: ${model.id} does not draw ${what.aspectRatio} (it draws ${model.aspectRatios.join(", ")})`;
+  }
+  if (what.references > model.maxReferenceImages) {
+    return `images: ${model.id} takes at most ${model.maxReferenceImages} reference images (got ${what.references})`;
+  }
+  return null;
 }

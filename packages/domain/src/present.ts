@@ -12,18 +12,22 @@ const RECORD_FIELDS = [
   "prompt",
   "quality",
   "aspectRatio",
+  "imageSize",
   "format",
   "requestedModel",
+  "references",
   "classification",
   "enhancedPrompt",
   "template",
   "feedback",
   "provider",
   "model",
+  "modelReason",
   "cached",
   "cost",
   "usage",
   "providerCalls",
+  "providerAttempts",
   "note",
   "image",
   "error",
@@ -45,6 +49,11 @@ export function presentGeneration(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const field of RECORD_FIELDS) out[field] = record[field];
+  // Records written before these fields existed still read as complete.
+  out.imageSize ??= "1K";
+  out.references ??= [];
+  out.modelReason ??= null;
+  out.providerAttempts ??= [];
   const image = record.image;
   out.image = image
     ? {

@@ -1,3 +1,4 @@
+import { type ModelOffer, RETIRED_MODELS, whyModelCannotDraw } from "@nanobanana/config";
 import type { GenerateRequest } from "@nanobanana/domain";
 import { AppError, invalidRequest } from "@nanobanana/errors";
 import { checkWebhookTarget, isWebhookRefusal, type Resolver } from "@nanobanana/webhooks";
@@ -5,6 +6,8 @@ import { checkWebhookTarget, isWebhookRefusal, type Resolver } from "@nanobanana
 export interface CheckDeps {
   /** The models a request may name. */
   models: readonly string[];
+  /** What each model draws: a request's size, ratio and references are checked against it. */
+  offer?: Pick<ModelOffer, "defaultModel" | "models">;
   webhooks: {
     allowPrivate: boolean;
     extraPorts?: readonly number[];
@@ -14,17 +17,38 @@ export interface CheckDeps {
   };
 }
 
-/** Checks what a request asks for beyond its schema: known models, reachable public webhook URLs. */
+/**
+ * Checks what a request asks for beyond its schema: a model this deployment offers, which
+ * draws the size, aspect ratio and number of reference images asked for (the default model
+ * when none is named; a route that cannot is passed over when drawing), and reachable public
+ * webhook URLs.
+ */
 export async function checkRequests(
   deps: CheckDeps,
-  requests: ReadonlyArray<{ path: string; request: Pick<GenerateRequest, "model" | "webhook"> }>,
+  requests: ReadonlyArray<{
+    path: string;
+    request: Partial<
+      Pick<GenerateRequest, "model" | "webhook" | "imageSize" | "aspectRatio" | "images">
+    >;
+  }>,
 ): Promise<void> {
   for (const { path, request } of requests) {
     if (request.model && !deps.models.includes(request.model)) {
+      const retired = RETIRED_MODELS[request.model];
       throw invalidRequest(
-        `${path}model: "${request.model}" is not available; choose one of ${deps.models.join(", ")}`,
+        `${path}model: "${request.model}" is not available${retired ? ` (shut down on ${retired.shutdown}; use ${retired.replacement})` : ""}; choose one of ${deps.models.join(", ")}`,
       );
     }
+    const modelId = request.model ?? deps.offer?.defaultModel;
+    const model = deps.offer?.models.find((m) => m.id === modelId);
+    const why =
+      model &&
+      whyModelCannotDraw(model, {
+        imageSize: request.imageSize ?? "1K",
+        aspectRatio: request.aspectRatio ?? "1:1",
+        references: request.images?.length ?? 0,
+      });
+    if (why) throw invalidRequest(`${path}${why}; choose another, or another model (GET /models)`);
   }
   // Each distinct URL resolved and checked once, however many items name it, 16 at a time and
   // within WEBHOOK_CHECK_DEADLINE_MS in all: a request must answer well inside its

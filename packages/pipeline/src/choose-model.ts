@@ -1,16 +1,8 @@
-import type { ModelRoute, ModelSpec } from "@nanobanana/config";
+import { type ModelOffer, whyModelCannotDraw } from "@nanobanana/config";
 import type { AspectRatio, ImageSize, Label, Quality } from "@nanobanana/domain";
 
-/** How a deployment picks models: its routing table, its default, what each model can draw. */
-export interface ModelRouting {
-  defaultModel: string;
-  /** First match wins (MODEL_ROUTES). */
-  routes: readonly ModelRoute[];
-  /** What each model draws; a model missing here is assumed to draw anything. */
-  specs: Readonly<
-    Record<string, Pick<ModelSpec, "prices" | "aspectRatios" | "maxReferenceImages">>
-  >;
-}
+/** How a deployment picks models: its routing table, its default, what each model draws. */
+export type ModelRouting = Pick<ModelOffer, "defaultModel" | "routes" | "models">;
 
 export interface ModelChoice {
   model: string;
@@ -32,27 +24,17 @@ export interface WhatIsDrawn {
   preferredModel?: string | undefined;
 }
 
-/** Why `model` cannot draw this (size, ratio, references), or null when it can. */
+/** Why `model` cannot draw this, or null when it can (or is not in the offer: it is not judged). */
 export function cannotDraw(
-  routing: Pick<ModelRouting, "specs">,
+  routing: Pick<ModelRouting, "models">,
   model: string,
   what: Pick<WhatIsDrawn, "imageSize" | "aspectRatio" | "references">,
 ): string | null {
-  const spec = routing.specs[model];
-  if (!spec) return null;
-  if (!spec.prices[what.imageSize]) {
-    return `${model} does not draw imageSize ${what.imageSize} (it draws ${Object.keys(spec.prices).join(", ")})`;
-  }
-  if (!spec.aspectRatios.includes(what.aspectRatio)) {
-    return `${model} does not draw aspectRatio ${what.aspectRatio} (it draws ${spec.aspectRatios.join(", ")})`;
-  }
-  if (what.references > spec.maxReferenceImages) {
-    return `${model} takes at most ${spec.maxReferenceImages} reference images (got ${what.references})`;
-  }
-  return null;
+  const offered = routing.models.find((m) => m.id === model);
+  return offered ? whyModelCannotDraw(offered, what) : null;
 }
 
-const describeRoute = (route: ModelRoute) =>
+const describeRoute = (route: ModelRouting["routes"][number]) =>
   Object.entries(route)
     .filter(([key]) => key !== "model")
     .map(([key, value]) => `${key} ${value}`)

@@ -3,7 +3,7 @@ import { ApiError, GoogleGenAI } from "@google/genai";
 import type { ImageSize } from "@nanobanana/domain";
 import { AppError } from "@nanobanana/errors";
 import type { Logger } from "@nanobanana/logger";
-import type { ImageProvider, ImageRequest, ImageResult, ModelCheck } from "../image-provider.ts";
+import type { ImageProvider, ImageRequest, ImageResult } from "../image-provider.ts";
 import type { ModelRateLimiter } from "../rate-limit.ts";
 import { interpretResponse } from "./interpret.ts";
 
