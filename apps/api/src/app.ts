@@ -18,6 +18,7 @@ import { batchRoutes } from "./routes/batches.ts";
 import { type GenerationRouteDeps, generationRoutes } from "./routes/generations.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { promptRoutes } from "./routes/prompts.ts";
+import { uploadJsonBody, uploadRoutes } from "./routes/uploads.ts";
 import { userRoutes } from "./routes/users.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
@@ -132,6 +133,8 @@ export function createApp(deps: AppDeps): Express {
     "/generate-batch",
     express.json({ limit: MAX_BATCH_BODY_BYTES, strict: true, verify: verifyJsonBody }),
   );
+  // A base64 image in JSON is larger than any other body: /uploads has its own limit too.
+  app.use("/uploads", uploadJsonBody());
   app.use(express.json({ limit: MAX_BODY_BYTES, strict: true, verify: verifyJsonBody }));
   const notify: NotifyDeps = {
     store: deps.store,
@@ -149,6 +152,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(promptRoutes({ store: deps.store }));
   app.use(generationRoutes(routeDeps));
   app.use(batchRoutes(routeDeps));
+  app.use(uploadRoutes({ blobs: deps.blobs }));
   app.use(
     webhookRoutes({
       store: deps.store,

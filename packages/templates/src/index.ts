@@ -40,6 +40,11 @@ export interface EnhanceOptions {
   variantSeed?: string;
   /** A user's own template for this subcategory and tier, used instead of the stock one. */
   custom?: { id: string; version: number; lead: string; clauses: readonly string[] };
+  /**
+   * How many reference images the request carries. Above 0 the brief is an edit of them
+   * (editBrief), not a scene drawn from scratch.
+   */
+  references?: number;
 }
 
 export const templateIdFor = (label: Label, quality: Quality) =>
@@ -62,6 +67,17 @@ const GUARDS: Record<Quality, string | null> = {
   standard: "avoid watermarks, logos, stray text, distorted proportions and blurry details",
   premium:
     "avoid watermarks, logos, stray text, distorted proportions, extra limbs, banding and compression artefacts",
+};
+
+/**
+ * The guards when reference images are given: their logos and text are the subject's and must
+ * stay, so only new ones are unwanted.
+ */
+const EDIT_GUARDS: Record<Quality, string | null> = {
+  draft: null,
+  standard: "avoid watermarks, new logos, stray text, distorted proportions and blurry details",
+  premium:
+    "avoid watermarks, new logos, stray text, distorted proportions, extra limbs, banding and compression artefacts",
 };
 
 const countWords = (text: string) => text.split(/\s+/).filter(Boolean).length;
@@ -150,19 +166,54 @@ function chooseTemplate(prompt: string, options: EnhanceOptions): Chosen {
   return stock(STOCK_TEMPLATES[label.subcategory], id);
 }
 
+/**
+ * The medium a lead names, for an edit brief's style line: "Studio product photograph of
+ * {subject}" → "studio product photograph". What follows the subject ("on a pure white
+ * background") is left out: in an edit the request says where the subject goes.
+ */
+export function mediumOf(lead: string): string {
+  const before = lead.split("{subject}")[0] ?? "";
+  const medium = before.replace(/\s+(of|inspired by|for|showing|featuring|about)\s*$/i, "").trim();
+  if (!saysSomething(medium)) return "professional image";
+  // "Studio product photograph" reads lower-case mid-sentence; "UML diagram", "3D render" do not.
+  return /^\p{Lu}\p{Ll}/u.test(medium) ? medium.charAt(0).toLowerCase() + medium.slice(1) : medium;
+}
+
+/**
+ * The opening of a brief for a request with reference images: the images are given, what
+ * they show must not change, only what the prompt asks does. The template's craft follows
+ * as the standard to finish to, never a reason to alter the referenced subject.
+ */
+function editLeads(subject: string, lead: string, count: number): string[] {
+  const one = count === 1;
+  const images = one ? "the reference image" : `the ${count} reference images`;
+  return [
+    one
+      ? `Edit the reference image provided, as asked: ${subject}`
+      : `Compose the ${count} reference images provided into one image, as asked: ${subject}`,
+    `Keep ${one ? "the subject of the reference image" : "each subject of the reference images"} exactly as it is: its identity, shape, proportions, colours, logos and any text on it stay unchanged`,
+    `Change only what the request asks for, such as the background, setting, pose or lighting it describes; everything else stays as in ${images}`,
+    `Style: ${mediumOf(lead)}, finished to the professional standard below wherever that agrees with the request and does not alter ${images}`,
+  ];
+}
+
 /** Expand a short prompt into a professional specification with the template for its label and tier. */
 export function enhancePrompt(prompt: string, options: EnhanceOptions): Enhancement {
   const chosen = chooseTemplate(prompt, options);
   const subject = subjectOf(prompt);
+  const references = Math.max(0, Math.floor(options.references ?? 0));
   // A function replacer, so "$&" or "$1" in a prompt stays literal.
   const lead = chosen.template.lead.replace("{subject}", () => subject);
   const clauses = [...(chosen.template.tiers[options.quality] ?? [])];
-  const guard = GUARDS[options.quality];
+  const guard = (references > 0 ? EDIT_GUARDS : GUARDS)[options.quality];
   if (guard) clauses.push(guard);
   if (options.aspectRatio) clauses.push(`composed for a ${options.aspectRatio} frame`);
-  // The lead as written (it holds the subject verbatim), each clause capitalised.
+  // The lead as written (it holds the subject verbatim), each clause capitalised. With
+  // references, the edit brief's sentences stand where the lead was (the subject verbatim in
+  // the first).
+  const leads = references > 0 ? editLeads(subject, chosen.template.lead, references) : [lead];
   const enhancedPrompt = [
-    sentence(lead),
+    ...leads.map(sentence),
     ...clauses.filter(saysSomething).map((c) => sentence(capitalise(c.trim()))),
   ].join(" ");
   return {

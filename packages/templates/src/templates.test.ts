@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   enhancePrompt,
+  mediumOf,
   STOCK_TEMPLATES,
   subjectOf,
   TEMPLATE_VARIANTS,
@@ -260,5 +261,83 @@ describe("choosing a template", () => {
     const arms = Array.from({ length: 100 }, (_, i) => ({ ...request, prompt: `violinist ${i}` }));
     expect(arms.map((r) => arm({ ...r }))).toEqual(arms.map(arm));
     expect(new Set(arms.map(arm))).toEqual(new Set(["a", "b"]));
+  });
+});
+
+describe("enhancePrompt with reference images (edit mode)", () => {
+  const product = { domain: "photography", subcategory: "product" } as const;
+  const ask = "put this sneaker on a marble counter at sunset";
+  const edit = (references: number, quality: (typeof QUALITIES)[number] = "standard") =>
+    enhancePrompt(ask, { label: product, quality, aspectRatio: "4:5", references });
+
+  it("briefs an edit of the one reference image given, the request verbatim", () => {
+    const { enhancedPrompt } = edit(1);
+    expect(enhancedPrompt).toMatch(
+      /^Edit the reference image provided, as asked: put this sneaker on a marble counter at sunset\. /,
+    );
+    expect(enhancedPrompt).not.toMatch(/Studio product photograph of/);
+  });
+
+  it("says how many references a composition is given", () => {
+    const { enhancedPrompt } = edit(3);
+    expect(enhancedPrompt).toMatch(
+      /^Compose the 3 reference images provided into one image, as asked: /,
+    );
+    expect(enhancedPrompt).toMatch(/everything else stays as in the 3 reference images/);
+  });
+
+  it("keeps what must not change and changes only what is asked", () => {
+    const { enhancedPrompt } = edit(1);
+    expect(enhancedPrompt).toContain(
+      "Keep the subject of the reference image exactly as it is: its identity, shape, proportions, colours, logos and any text on it stay unchanged.",
+    );
+    expect(enhancedPrompt).toMatch(
+      /Change only what the request asks for, such as the background, setting, pose or lighting it describes/,
+    );
+  });
+
+  it("keeps the subcategory's style and tier, and does not ask to remove the reference's logos", () => {
+    const { enhancedPrompt, template } = edit(1);
+    expect(enhancedPrompt).toMatch(
+      /Style: studio product photograph, finished to the professional standard below/,
+    );
+    expect(enhancedPrompt).toMatch(/100mm macro lens/);
+    expect(enhancedPrompt).toMatch(/Avoid watermarks, new logos, stray text/);
+    expect(enhancedPrompt).not.toMatch(/Avoid watermarks, logos/);
+    expect(enhancedPrompt).toMatch(/Composed for a 4:5 frame\.$/);
+    expect(template).toMatchObject({ id: "photography.product.standard", quality: "standard" });
+    const [draft, standard, premium] = QUALITIES.map((q) => edit(1, q).words.out);
+    expect(draft).toBeLessThan(standard ?? 0);
+    expect(standard).toBeLessThan(premium ?? 0);
+  });
+
+  it("names the medium of every template without a dangling article or subject", () => {
+    for (const l of LABELS) {
+      for (const quality of QUALITIES) {
+        const { enhancedPrompt } = enhancePrompt(ask, { label: l, quality, references: 2 });
+        expect(enhancedPrompt).toMatch(/Style: [A-Za-z0-9][\w -]+, finished to/);
+        expect(enhancedPrompt).not.toContain("{subject}");
+      }
+    }
+    expect(mediumOf("UML sequence diagram of {subject}")).toBe("UML sequence diagram");
+    expect(mediumOf("Abstract artwork inspired by {subject}")).toBe("abstract artwork");
+    expect(mediumOf("{subject}, please")).toBe("professional image");
+  });
+
+  it("is the from-scratch brief, byte for byte, with no references", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 60 }),
+        fc.constantFrom(...LABELS),
+        fc.constantFrom(...QUALITIES),
+        fc.constantFrom(...ASPECT_RATIOS),
+        (prompt, l, quality, aspectRatio) => {
+          const plain = enhancePrompt(prompt, { label: l, quality, aspectRatio });
+          expect(enhancePrompt(prompt, { label: l, quality, aspectRatio, references: 0 })).toEqual(
+            plain,
+          );
+        },
+      ),
+    );
   });
 });

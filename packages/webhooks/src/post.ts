@@ -15,19 +15,13 @@ export interface PostResult {
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /**
- * One POST to a checked target. The socket connects to the address that was checked (a
- * fixed `lookup`), so a DNS answer that changes between check and connect (rebinding)
- * cannot redirect the request. Redirects are not followed: a 3xx is a failed attempt.
+ * A `lookup` for http(s).request that answers with the address the guard checked, never
+ * asking DNS again: a DNS answer that changes between check and connect (rebinding) cannot
+ * send the request to another address.
  */
-export function postWebhook(
-  target: CheckedTarget,
-  headers: Record<string, string>,
-  body: string,
-  settings: { timeoutMs: number },
-): Promise<PostResult> {
-  const started = performance.now();
+export function pinnedLookup(target: CheckedTarget): LookupFunction {
   const [pinned] = target.addresses;
-  const pinnedLookup: LookupFunction = (_hostname, lookupOptions, callback) => {
+  return (_hostname, lookupOptions, callback) => {
     if (!pinned) return callback(new Error("no checked address"), "", 4);
     // Node asks for all addresses when autoSelectFamily is on.
     if ((lookupOptions as { all?: boolean }).all) {
@@ -39,6 +33,20 @@ export function postWebhook(
       callback(null, pinned.address, pinned.family);
     }
   };
+}
+
+/**
+ * One POST to a checked target. The socket connects to the address that was checked
+ * (pinnedLookup), so a DNS answer that changes between check and connect (rebinding)
+ * cannot redirect the request. Redirects are not followed: a 3xx is a failed attempt.
+ */
+export function postWebhook(
+  target: CheckedTarget,
+  headers: Record<string, string>,
+  body: string,
+  settings: { timeoutMs: number },
+): Promise<PostResult> {
+  const started = performance.now();
   const url = target.url;
   const options: RequestOptions = {
     method: "POST",
@@ -46,7 +54,7 @@ export function postWebhook(
     port: url.port || (url.protocol === "https:" ? 443 : 80),
     path: `${url.pathname}${url.search}`,
     headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
-    lookup: pinnedLookup,
+    lookup: pinnedLookup(target),
     timeout: settings.timeoutMs,
     agent: false,
   };

@@ -52,32 +52,62 @@ export const WEBHOOK_DEFAULT_PORTS: readonly number[] = [80, 443];
 
 /**
  * What the guard throws when a target is refused (scheme, credentials, address, port): no
- * later attempt can succeed, so a delivery to it is dead at once.
+ * later attempt can succeed, so whatever wanted to reach it fails at once.
  */
-export class WebhookTargetRefused extends AppError {
-  constructor(message: string) {
-    super("INVALID_REQUEST", `webhook url refused: ${message}`);
+export class TargetRefused extends AppError {
+  constructor(what: string, message: string) {
+    super("INVALID_REQUEST", `${what} refused: ${message}`);
   }
 }
 
-/** True for a refusal by the guard; false for anything else (DNS failures included). */
+/** A webhook URL the guard refused: a delivery to it is dead at once. */
+export class WebhookTargetRefused extends TargetRefused {
+  constructor(message: string) {
+    super("webhook url", message);
+  }
+}
+
+/** True for a refusal by the guard, whatever it guarded; false for anything else (DNS failures included). */
+export function isTargetRefusal(error: unknown): error is TargetRefused {
+  return error instanceof TargetRefused;
+}
+
+/** True for a refusal of a webhook URL by the guard; false for anything else (DNS failures included). */
 export function isWebhookRefusal(error: unknown): error is WebhookTargetRefused {
   return error instanceof WebhookTargetRefused;
 }
 
-function refuse(message: string): never {
-  throw new WebhookTargetRefused(message);
+/**
+ * What the guard is checking a URL for, as its messages say it: the guard is the same for
+ * every outgoing request the service makes on a caller's word (webhooks, reference images).
+ */
+export interface TargetPurpose {
+  /** Names the URL in messages: "webhook url", "reference image url". */
+  what: string;
+  /** Why a private address is refused: "webhooks go only to public addresses". */
+  publicOnly: string;
+  /** Where more ports come from, if anywhere: "WEBHOOK_PORTS adds more". */
+  portsHint?: string;
+  /** Builds the refusal; webhooks throw WebhookTargetRefused so delivery can tell it apart. */
+  refused?: (message: string) => TargetRefused;
 }
+
+const WEBHOOK_PURPOSE: TargetPurpose = {
+  what: "webhook url",
+  publicOnly: "webhooks go only to public addresses",
+  portsHint: "WEBHOOK_PORTS adds more",
+  refused: (message) => new WebhookTargetRefused(message),
+};
 
 /**
  * The host could not be resolved now (EAI_AGAIN, ENOTFOUND, a timeout, SERVFAIL…): not a
  * verdict on the target, so a delivery retries on its schedule.
  */
-function unresolved(host: string, cause: unknown): AppError {
+function unresolved(what: string, host: string, cause: unknown): AppError {
   const code = (cause as { code?: unknown } | null)?.code;
   const why =
     typeof code === "string" ? code : cause instanceof Error ? cause.message : String(cause);
-  const message = `webhook url not checked: could not resolve ${host} (${why})`;
+  const message = `${what} not checked: could not resolve ${host} (${why})`;
   return new AppError("SERVICE_UNAVAILABLE", message, { retryable: true, cause });
 }
 
@@ -88,10 +118,34 @@ function unresolved(host: string, cause: unknown): AppError {
  * a host that cannot be resolved now throws a retryable SERVICE_UNAVAILABLE AppError.
  * `allowPrivate` (WEBHOOK_ALLOW_PRIVATE=1) lifts the address and port checks for local testing.
  */
-export async function checkWebhookTarget(
+export function checkWebhookTarget(
   raw: string,
-  options: { allowPrivate: boolean; resolve?: Resolver; extraPorts?: readonly number[] },
+  options: TargetCheckOptions,
 ): Promise<CheckedTarget> {
+  return checkTarget(raw, options, WEBHOOK_PURPOSE);
+}
+
+export interface TargetCheckOptions {
+  allowPrivate: boolean;
+  resolve?: Resolver;
+  extraPorts?: readonly number[];
+}
+
+/**
+ * The guard itself, for any outgoing request made on a caller's word: checkWebhookTarget's
+ * rules (http(s), no credentials, ports, public addresses only unless `allowPrivate`), with
+ * messages that name `purpose`. A refusal throws `purpose.refused` (a TargetRefused); a host
+ * that cannot be resolved now throws a retryable SERVICE_UNAVAILABLE AppError. Connect only
+ * to the returned addresses (pinnedLookup), never re-resolve.
+ */
+export async function checkTarget(
+  raw: string,
+  options: TargetCheckOptions,
+  purpose: TargetPurpose,
+): Promise<CheckedTarget> {
+  const refuse = (message: string): never => {
+    throw purpose.refused?.(message) ?? new TargetRefused(purpose.what, message);
+  };
   let url: URL;
   try {
     url = new URL(raw);
@@ -108,7 +162,7 @@ export async function checkWebhookTarget(
     if (options.allowPrivate) return;
     for (const { address } of addresses) {
       const why = refusalFor(address);
-      if (why) refuse(`${host} → ${why}; webhooks go only to public addresses`);
+      if (why) refuse(`${host} → ${why}; ${purpose.publicOnly}`);
     }
   };
   // A literal address is judged before the port (it needs no lookup), a name after it.
@@ -120,7 +174,7 @@ export async function checkWebhookTarget(
     const allowed = [...new Set([...WEBHOOK_DEFAULT_PORTS, ...(options.extraPorts ?? [])])];
     if (!allowed.includes(port))
       refuse(
-        `port ${port} is not allowed; allowed ports: ${allowed.join(", ")} (WEBHOOK_PORTS adds more)`,
+        `port ${port} is not allowed; allowed ports: ${allowed.join(", ")}${purpose.portsHint ? ` (${purpose.portsHint})` : ""}`,
       );
   }
   if (literal) return { url, addresses: [{ address: host, family: literal === 6 ? 6 : 4 }] };
@@ -130,9 +184,9 @@ export async function checkWebhookTarget(
     const found = await (options.resolve ?? defaultResolver)(host);
     addresses = found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
   } catch (error) {
-    throw unresolved(host, error);
+    throw unresolved(purpose.what, host, error);
   }
-  if (addresses.length === 0) throw unresolved(host, new Error("no addresses"));
+  if (addresses.length === 0) throw unresolved(purpose.what, host, new Error("no addresses"));
   checkAddresses(addresses);
   return { url, addresses };
 }

@@ -3,7 +3,7 @@ import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { dimensionsFor } from "../image-provider.ts";
 import { productKindOf } from "./cues.ts";
-import { createSketchProvider } from "./sketch-provider.ts";
+import { createSketchProvider, sketchSvg } from "./sketch-provider.ts";
 
 const provider = createSketchProvider();
 const draw = (subject: string, label: Label, aspectRatio: (typeof ASPECT_RATIOS)[number] = "1:1") =>
@@ -236,5 +236,121 @@ describe("sketch provider", () => {
     const person = await pixelsOf((await draw("a woman in a green dress", portrait)).bytes);
     const dress = { left: 412, top: 900, width: 200, height: 100 };
     expect(hueDistance(dominantHue(person, dress), 125)).toBeLessThanOrEqual(20);
+  });
+});
+
+describe("sketch provider with reference images", () => {
+  const solid = (background: string, width = 300, height = 300) =>
+    sharp({ create: { width, height, channels: 3, background } })
+      .png()
+      .toBuffer();
+  const withReferences = async (...colours: Array<string | Buffer>) =>
+    provider.generate({
+      prompt: "a bottle on a marble counter",
+      subject: "a bottle on a marble counter",
+      label: product,
+      quality: "standard",
+      aspectRatio: "1:1",
+      references: await Promise.all(
+        colours.map(async (c) => ({
+          bytes: typeof c === "string" ? await solid(c) : c,
+          mimeType: "image/png",
+        })),
+      ),
+    });
+
+  it("frames the first reference in the middle of the scene as the subject", async () => {
+    const { bytes, note } = await withReferences("#ff0000");
+    // The subject's box is half the short side, centred: 256..768 on a 1024 canvas.
+    const [r = 0, g = 0, b = 0] = await meanColour(bytes, {
+      left: 300,
+      top: 300,
+      width: 424,
+      height: 424,
+    });
+    expect(r).toBeGreaterThan(245);
+    expect(g + b).toBeLessThan(20);
+    // The white mat around it.
+    const [mr = 0, mg = 0, mb = 0] = await meanColour(bytes, {
+      left: 262,
+      top: 400,
+      width: 6,
+      height: 200,
+    });
+    expect(Math.min(mr, mg, mb)).toBeGreaterThan(245);
+    expect(note).toMatch(/1 reference image framed in/);
+  });
+
+  it("puts the other references in a row of thumbnails along the top", async () => {
+    const { bytes } = await withReferences("#ff0000", "#0000ff", "#00ff00");
+    const thumbnail = (i: number) => ({
+      left: 15 + i * 179 + 20,
+      top: 35,
+      width: 120,
+      height: 120,
+    });
+    const [br = 0, bg = 0, bb = 0] = await meanColour(bytes, thumbnail(0));
+    expect(bb).toBeGreaterThan(245);
+    expect(br + bg).toBeLessThan(20);
+    const [gr = 0, gg = 0, gb = 0] = await meanColour(bytes, thumbnail(1));
+    expect(gg).toBeGreaterThan(245);
+    expect(gr + gb).toBeLessThan(20);
+  });
+
+  it("keeps a reference's proportions: a wide one has white mat above and below", async () => {
+    const { bytes } = await withReferences(await solid("#ff0000", 400, 100));
+    const [r = 0, g = 0] = await meanColour(bytes, { left: 300, top: 490, width: 424, height: 40 });
+    expect(r).toBeGreaterThan(245);
+    expect(g).toBeLessThan(10);
+    const above = await meanColour(bytes, { left: 300, top: 300, width: 424, height: 60 });
+    expect(Math.min(...above)).toBeGreaterThan(245);
+  });
+
+  it("is deterministic with references too, and fits fourteen of them at any ratio", async () => {
+    const a = await withReferences("#ff0000", "#0000ff");
+    const b = await withReferences("#ff0000", "#0000ff");
+    expect(a.bytes.equals(b.bytes)).toBe(true);
+    const red = { bytes: await solid("#ff0000"), mimeType: "image/png" };
+    for (const aspectRatio of ["9:16", "21:9"] as const) {
+      const many = await provider.generate({
+        prompt: "x",
+        subject: "x",
+        label: product,
+        quality: "draft",
+        aspectRatio,
+        imageSize: "512",
+        references: Array.from({ length: 14 }, () => red),
+      });
+      const meta = await sharp(many.bytes).metadata();
+      expect({ width: meta.width, height: meta.height }).toEqual(dimensionsFor(aspectRatio, "512"));
+    }
+  });
+
+  it("draws a placeholder for a reference it cannot decode instead of failing", async () => {
+    const { bytes } = await withReferences(Buffer.from("not an image"));
+    const [r = 0, g = 0, b = 0] = await meanColour(bytes, {
+      left: 300,
+      top: 600,
+      width: 40,
+      height: 40,
+    });
+    expect(Math.abs(r - 158) + Math.abs(g - 158) + Math.abs(b - 158)).toBeLessThan(30);
+  });
+
+  it("draws exactly what it drew before when there are no references", async () => {
+    const request = {
+      prompt: "red sneaker",
+      subject: "red sneaker",
+      label: product,
+      quality: "standard" as const,
+      aspectRatio: "1:1" as const,
+    };
+    const before = await sharp(Buffer.from(sketchSvg(request)))
+      .png()
+      .toBuffer();
+    expect((await provider.generate(request)).bytes.equals(before)).toBe(true);
+    expect((await provider.generate({ ...request, references: [] })).bytes.equals(before)).toBe(
+      true,
+    );
   });
 });

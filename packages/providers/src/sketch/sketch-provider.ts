@@ -10,6 +10,7 @@ import {
 import { readCues } from "./cues.ts";
 import { sketchBadge } from "./label.ts";
 import { paletteFrom, seededRandom } from "./random.ts";
+import { referenceOverlays } from "./references.ts";
 import { drawScene } from "./scenes.ts";
 
 export const SKETCH_MODEL = "sketch-v1";
@@ -59,9 +60,15 @@ export function createSketchProvider(options: SketchOptions = {}): ImageProvider
         );
       }
       if (options.delayMs) await sleep(options.delayMs, undefined, { signal });
-      const bytes = await sharp(Buffer.from(sketchSvg(request)))
-        .png()
-        .toBuffer();
+      const scene = sharp(Buffer.from(sketchSvg(request)));
+      const references = request.references ?? [];
+      // With references, each is framed into the scene (the first as the subject); without,
+      // the scene alone, exactly as it always was.
+      if (references.length > 0) {
+        const { width, height } = dimensionsFor(request.aspectRatio, request.imageSize);
+        scene.composite(await referenceOverlays(references, width, height));
+      }
+      const bytes = await scene.png().toBuffer();
       // Rendering cannot be interrupted; a caller who gave up while it ran gets no image.
       signal?.throwIfAborted();
       return {
@@ -70,7 +77,10 @@ export function createSketchProvider(options: SketchOptions = {}): ImageProvider
         provider: "sketch",
         model: SKETCH_MODEL,
         costUsd: 0,
-        note: "Drawn offline by the sketch renderer; not model output.",
+        note:
+          references.length > 0
+            ? `Drawn offline by the sketch renderer with ${references.length} reference image${references.length === 1 ? "" : "s"} framed in; not model output.`
+            : "Drawn offline by the sketch renderer; not model output.",
         calls: 1,
       };
     },
