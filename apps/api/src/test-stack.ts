@@ -13,6 +13,7 @@ import {
   generationQueue,
   webhookQueue,
 } from "@nanobanana/queue";
+import { loadReferences } from "@nanobanana/references";
 import { createRedisStore } from "@nanobanana/store";
 import { testRedis, testRedisUrl, uniquePrefix } from "@nanobanana/testing";
 import { generationHandlers } from "@nanobanana/worker";
@@ -50,6 +51,8 @@ export function apiUnderTest(options: {
               provider: createSketchProvider(),
               cacheTtlSeconds: 3600,
               maxProviderCalls: 6,
+              loadReferences: (userId, sources) =>
+                loadReferences({ blobs, fetchOptions: { allowPrivate: false } }, userId, sources),
             }),
             notify: { store, baseUrl: "", dispatcher: { enqueueDelivery: async () => undefined } },
             maxProviderCalls: 6,

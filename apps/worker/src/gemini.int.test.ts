@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createFsBlobStore } from "@nanobanana/blob-store";
 import { ConfigError, loadConfig } from "@nanobanana/config";
 import {
   type AspectRatio,
@@ -11,6 +12,7 @@ import {
 } from "@nanobanana/domain";
 import { createLogger } from "@nanobanana/logger";
 import { createProducer, generationQueue } from "@nanobanana/queue";
+import { saveUpload } from "@nanobanana/references";
 import { createRedisStore } from "@nanobanana/store";
 import {
   type FakeGemini,
@@ -71,6 +73,7 @@ async function generate(
     format?: "png" | "webp";
     imageSize?: ImageSize;
     subject?: string;
+    images?: string[];
   } = {},
 ): Promise<GenerationRecord> {
   const record = newGenerationRecord({
@@ -82,6 +85,7 @@ async function generate(
       aspectRatio: extra.aspectRatio ?? "1:1",
       imageSize: extra.imageSize ?? "1K",
       format: extra.format ?? "png",
+      ...(extra.images ? { images: extra.images } : {}),
     },
   });
   await store.accept({ records: [record] });
@@ -174,6 +178,40 @@ describe("Gemini provider through the queue", () => {
       ],
     });
     expect(record.providerAttempts?.[0]?.message).toMatch(/IMAGE_SAFETY/);
+  });
+
+  it("sends two uploaded reference images to the model as inline parts, and records them", async () => {
+    const blobs = createFsBlobStore(join(dataDir, "blobs"));
+    const solid = (background: string) =>
+      sharp({ create: { width: 64, height: 48, channels: 3, background } })
+        .png()
+        .toBuffer();
+    const red = await saveUpload({ blobs }, { userId: "alice", bytes: await solid("red") });
+    const blue = await saveUpload(
+      { blobs },
+      {
+        userId: "alice",
+        bytes: await sharp(await solid("blue"))
+          .jpeg()
+          .toBuffer(),
+      },
+    );
+    const record = await generate("ok", {
+      subject: "put this sneaker on a marble counter",
+      images: [red.id, blue.id],
+    });
+    expect(record).toMatchObject({
+      status: "completed",
+      references: [
+        { source: red.id, sha256: red.sha256, mimeType: "image/png" },
+        { source: blue.id, sha256: blue.sha256, mimeType: "image/jpeg" },
+      ],
+    });
+    // The brief is an edit of what was given, not a scene from scratch.
+    expect(record.enhancedPrompt).toMatch(/2 reference images/);
+    expect(callsFor(record)).toEqual([
+      expect.objectContaining({ inlineImages: ["image/png", "image/jpeg"], status: 200 }),
+    ]);
   });
 
   it("refuses at start a model Google does not serve, naming the setting", async () => {

@@ -7,6 +7,7 @@ import type { Logger } from "@nanobanana/logger";
 import { getMetrics, register } from "@nanobanana/metrics";
 import { createDrawer } from "@nanobanana/pipeline";
 import { createConsumer, generationQueue, maintenanceQueue, webhookQueue } from "@nanobanana/queue";
+import { loadReferences } from "@nanobanana/references";
 import type { Redis } from "ioredis";
 import { generationHandlers, maintenanceHandlers, webhookHandlers } from "./handlers.ts";
 
@@ -85,6 +86,19 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
           monthlyBudgetUsd: config.monthlyBudgetUsd,
           priceOf: (model, size) => priceOf(config.prices, model, size),
           routing: modelOffer(config),
+          // Reference URLs are fetched through the same SSRF guard as webhooks.
+          loadReferences: (userId, sources) =>
+            loadReferences(
+              {
+                blobs,
+                fetchOptions: {
+                  allowPrivate: config.webhooks.allowPrivate,
+                  extraPorts: config.webhooks.extraPorts,
+                },
+              },
+              userId,
+              sources,
+            ),
           cacheScope: config.cacheScope,
           maxProviderCalls: config.maxProviderCalls,
         }),

@@ -1,5 +1,5 @@
 import { type ModelOffer, RETIRED_MODELS, whyModelCannotDraw } from "@nanobanana/config";
-import type { GenerateRequest } from "@nanobanana/domain";
+import { type GenerateRequest, UPLOAD_ID } from "@nanobanana/domain";
 import { AppError, invalidRequest } from "@nanobanana/errors";
 import { checkWebhookTarget, isWebhookRefusal, type Resolver } from "@nanobanana/webhooks";
 
@@ -8,6 +8,8 @@ export interface CheckDeps {
   models: readonly string[];
   /** What each model draws: a request's size, ratio and references are checked against it. */
   offer?: Pick<ModelOffer, "defaultModel" | "models">;
+  /** Whether the caller has an upload of this id (so a wrong id is a 400 now, not a failure later). */
+  uploadExists?: (uploadId: string) => Promise<boolean>;
   webhooks: {
     allowPrivate: boolean;
     extraPorts?: readonly number[];
@@ -49,6 +51,13 @@ export async function checkRequests(
         references: request.images?.length ?? 0,
       });
     if (why) throw invalidRequest(`${path}${why}; choose another, or another model (GET /models)`);
+    for (const [i, image] of (request.images ?? []).entries()) {
+      if (UPLOAD_ID.test(image) && deps.uploadExists && !(await deps.uploadExists(image))) {
+        throw invalidRequest(
+          `${path}images[${i}]: you have no upload ${image}; POST /uploads first and use the id it answers`,
+        );
+      }
+    }
   }
   // Each distinct URL resolved and checked once, however many items name it, 16 at a time and
   // within WEBHOOK_CHECK_DEADLINE_MS in all: a request must answer well inside its

@@ -21,7 +21,7 @@ import { z } from "zod";
 import { callerOf } from "../auth.ts";
 import { parseBody, queryInt } from "../http-errors.ts";
 import { respondIdempotently } from "../idempotency.ts";
-import { baseUrlOf, type GenerationRouteDeps } from "./generations.ts";
+import { baseUrlOf, type GenerationRouteDeps, uploadExistsFor } from "./generations.ts";
 
 const itemsQuery = z.strictObject({
   limit: queryInt("limit", { min: 1, max: 1000, default: 100 }),
@@ -58,11 +58,11 @@ export function batchRoutes(deps: GenerationRouteDeps & { batchMaxItems: number 
       async (claim) => {
         // The whole request is checked before anything is written or enqueued.
         const body = parseBody(schema, req.body);
-        await checkRequests(deps, [
+        const { userId } = callerOf(req);
+        await checkRequests({ ...deps, uploadExists: uploadExistsFor(deps.blobs, userId) }, [
           ...(body.webhook ? [{ path: "", request: { webhook: body.webhook } }] : []),
           ...body.items.map((request, i) => ({ path: `items[${i}].`, request })),
         ]);
-        const { userId } = callerOf(req);
         const preferences = await deps.store.getPreferences(userId);
         const now = new Date();
         const batchId = newId("bat");

@@ -21,6 +21,7 @@ import {
 } from "@nanobanana/generations";
 import type { Logger } from "@nanobanana/logger";
 import type { generationQueue, Producer } from "@nanobanana/queue";
+import { uploadKeyFor } from "@nanobanana/references";
 import type { Store } from "@nanobanana/store";
 import { type Request, Router } from "express";
 import { callerOf } from "../auth.ts";
@@ -40,6 +41,10 @@ export interface GenerationRouteDeps extends CheckDeps {
   /** Testing only (FAILPOINT): kills the process at a named step. */
   failpoint?: ((step: string) => void) | undefined;
 }
+
+/** Whether `userId` has an upload of this id (uploads are per user). */
+export const uploadExistsFor = (blobs: BlobStore, userId: string) => (uploadId: string) =>
+  blobs.exists(uploadKeyFor(userId, uploadId));
 
 // A Host header is the client's to choose: only a plain host[:port] goes into our URLs.
 const PLAIN_HOST = /^[a-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9a-f:.]{2,45}\](:\d{1,5})?$/i;
@@ -82,7 +87,9 @@ export function generationRoutes(deps: GenerationRouteDeps): Router {
         const { userId } = callerOf(req);
         // What the request leaves out comes from the user's preferences, then the defaults.
         const request = resolveRequest(body, await deps.store.getPreferences(userId));
-        await checkRequests(deps, [{ path: "", request }]);
+        await checkRequests({ ...deps, uploadExists: uploadExistsFor(deps.blobs, userId) }, [
+          { path: "", request },
+        ]);
         const record = newGenerationRecord({ id: newId("gen"), userId, request });
         const statusUrl = `${baseUrlOf(req, deps.publicUrl)}/generation/${record.id}/status`;
         const response = { status: 202, body: { id: record.id, status: record.status, statusUrl } };
