@@ -6,7 +6,10 @@
  */
 import { SCENARIOS, startFakeGemini } from "@nanobanana/testing/fake-gemini";
 
-const fake = await startFakeGemini({ port: Number(process.argv[2] ?? 8090) });
+const fake = await startFakeGemini({
+  port: Number(process.argv[2] ?? 8090),
+  log: (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
+});
 const lines = Object.entries(SCENARIOS).map(([name, what]) => `  [gemini:${name}]  ${what}`);
 process.stdout.write(
   `Fake Gemini API on ${fake.url}\nScenarios (put the marker in a prompt):\n${lines.join("\n")}\n`,

@@ -96,10 +96,15 @@ export function createApp(deps: AppDeps): Express {
         res.setHeader("X-Request-Id", id);
         return id;
       },
-      customProps: (req, res) => {
+      // The request's child logger (req.log) carries requestId from the start; customProps adds
+      // the user once authentication has named them (it also runs for the completion line, so
+      // requestId there would be written twice).
+      quietReqLogger: true,
+      customAttributeKeys: { reqId: "requestId" },
+      customProps: (_req, res) => {
         const caller = (res as unknown as { locals?: { caller?: { userId: string } } }).locals
           ?.caller;
-        return { requestId: req.id, ...(caller ? { userId: caller.userId } : {}) };
+        return caller ? { userId: caller.userId } : {};
       },
       // The health probe runs every few seconds; its lines would drown the rest.
       autoLogging: { ignore: (req) => req.url === "/health" },

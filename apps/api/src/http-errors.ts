@@ -15,6 +15,12 @@ export function describeIssues(issues: z.core.$ZodIssue[]): string {
         issue.code === "unrecognized_keys"
           ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`
           : issue.message;
+      // "imageSize: imageSize must be one of …" says the name twice; the schema's own
+      // messages already start with it.
+      const last = String(issue.path.at(-1) ?? "");
+      if (path && last && message.startsWith(`${last} `)) {
+        return `${path.slice(0, path.length - last.length)}${message}`;
+      }
       return path ? `${path}: ${message}` : message;
     })
     .join("; ");

@@ -152,6 +152,14 @@ describe("Gemini provider through the queue", () => {
     ]);
   });
 
+  it("says on the record when the fallback drew instead of the model chosen", async () => {
+    const record = await generate("flash-down");
+    expect(record).toMatchObject({ status: "completed", model: "gemini-3-pro-image" });
+    expect(record.modelReason).toBe(
+      "gemini-3-pro-image: the fallback, after gemini-3.1-flash-image (the default model) kept failing or was gone",
+    );
+  });
+
   it("routes a diagram to the model the routing table names for it, and says why", async () => {
     const record = await generate("ok", { subject: "flowchart of the checkout service" });
     expect(record).toMatchObject({

@@ -120,7 +120,8 @@ export async function runGenerationAttempt(
     if (!finished) return await skip("record moved on");
     // Each completed image counts once for its template's A/B stats (feedback rate = rated ÷ this).
     await store.recordTemplateUse(drawing.template);
-    logger.info({ generationId, ...drawing.summary }, "generation completed");
+    // The logger already names the generation and the job.
+    logger.info(drawing.summary, "generation completed");
     await notifyFinished(deps.notify, finished);
     return { kind: "completed", record: finished };
   } catch (thrown) {

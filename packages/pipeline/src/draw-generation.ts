@@ -367,6 +367,12 @@ async function drawAndStore(
     provider: result.provider,
     model: result.model,
     providerCalls: record.providerCalls + result.calls,
+    // The record says who drew it and why, also when the fallback stepped in.
+    ...(result.model !== draw.chosen.model
+      ? {
+          modelReason: `${result.model}: the fallback, after ${draw.chosen.model} (${draw.chosen.reason}) kept failing or was gone`,
+        }
+      : {}),
   });
 
   const image = await postProcessImage(result.bytes, record.format);

@@ -127,7 +127,12 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export async function startFakeGemini(
-  options: { port?: number; slowMs?: number } = {},
+  options: {
+    port?: number;
+    slowMs?: number;
+    /** Told one line per call (npm run fake:gemini prints them), e.g. for checking references. */
+    log?: (line: string) => void;
+  } = {},
 ): Promise<FakeGemini> {
   const calls: FakeGeminiCall[] = [];
   const seenPerPrompt = new Map<string, number>();
@@ -182,8 +187,11 @@ export async function startFakeGemini(
       seenPerPrompt.set(text, seen);
       const aspectRatio = body.generationConfig?.imageConfig?.aspectRatio;
       const imageSize = body.generationConfig?.imageConfig?.imageSize;
-      const record = (status: number) =>
-        calls.push({
+      const record = (status: number) => {
+        options.log?.(
+          `${status} ${model} [${scenario}] imageConfig ${JSON.stringify({ aspectRatio, imageSize })}, ${inlineImages.length} inline image${inlineImages.length === 1 ? "" : "s"}${inlineImages.length ? ` (${inlineImages.join(", ")})` : ""}`,
+        );
+        return calls.push({
           model,
           scenario,
           prompt: text,
@@ -194,6 +202,7 @@ export async function startFakeGemini(
           inlineImages,
           at: Date.now(),
         });
+      };
 
       if (!apiKey) {
         record(403);
