@@ -1,0 +1,285 @@
+/**
+ * What the NanoBanana HTTP API takes and answers, written out for the client so it depends on
+ * nothing of the service at run time. `types.test.ts` checks these against the service's own
+ * schemas (packages/domain), so they cannot drift apart unnoticed.
+ */
+
+export const QUALITIES = ["draft", "standard", "premium"] as const;
+export type Quality = (typeof QUALITIES)[number];
+
+export const ASPECT_RATIOS = [
+  "1:1",
+  "2:3",
+  "3:2",
+  "3:4",
+  "4:3",
+  "4:5",
+  "5:4",
+  "9:16",
+  "16:9",
+  "21:9",
+] as const;
+export type AspectRatio = (typeof ASPECT_RATIOS)[number];
+
+/** Output size by its long side: 512 px, ~1K (default), ~2K, ~4K. */
+export const IMAGE_SIZES = ["512", "1K", "2K", "4K"] as const;
+export type ImageSize = (typeof IMAGE_SIZES)[number];
+
+export const IMAGE_FORMATS = ["png", "webp", "jpeg"] as const;
+export type ImageFormat = (typeof IMAGE_FORMATS)[number];
+
+export const WEBHOOK_EVENTS = [
+  "generation.completed",
+  "generation.failed",
+  "batch.completed",
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
+
+export const GENERATION_STATUSES = [
+  "queued",
+  "processing",
+  "completed",
+  "failed",
+  "canceled",
+] as const;
+export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
+export const TERMINAL_STATUSES = ["completed", "failed", "canceled"] as const;
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+
+export const STAGES = [
+  "queued",
+  "classify",
+  "enhance",
+  "cache",
+  "generate",
+  "post_process",
+  "upload",
+  "done",
+] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Event names of GET /generation/:id/events: the stages while it runs, then how it ended. */
+export const GENERATION_EVENTS = [
+  "queued",
+  "classify",
+  "enhance",
+  "cache",
+  "generate",
+  "post_process",
+  "upload",
+  "completed",
+  "failed",
+  "canceled",
+] as const;
+export type GenerationEventName = (typeof GENERATION_EVENTS)[number];
+
+/** `webhook` in a request: a URL, or the URL and which events it wants (default: all). */
+export type WebhookTarget = string | { url: string; events?: WebhookEventType[] };
+
+/** Body of POST /generate, and one item of POST /generate-batch. */
+export interface GenerateInput {
+  /** 1–2000 characters. */
+  prompt: string;
+  quality?: Quality;
+  /** A model GET /models lists; left out, the service's routing chooses. */
+  model?: string;
+  aspectRatio?: AspectRatio;
+  imageSize?: ImageSize;
+  /** Up to 14 reference images: upload ids (`upl_…`, from `uploads.create`) or https URLs. */
+  images?: string[];
+  format?: ImageFormat;
+  /** Up to 20 labels kept on the record. */
+  metadata?: Record<string, string | number | boolean>;
+  webhook?: WebhookTarget;
+  /** false: always draw anew, and do not fill the cache. */
+  cache?: boolean;
+}
+
+export interface Classification {
+  domain: string;
+  subcategory: string;
+  confidence: number;
+  certainty?: "subcategory" | "domain" | "none";
+}
+
+export interface GenerationImage {
+  /** Absolute URL of GET /generation/:id/image (needs the API key). */
+  url: string;
+  mimeType: string;
+  width: number;
+  height: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface GenerationError {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+/** Where a queued generation waits; either may be null when the service cannot tell. */
+export interface QueuePosition {
+  position: number | null;
+  etaMs: number | null;
+}
+
+/** The generation record, as GET /generation/:id/status answers it. */
+export interface GenerationRecord {
+  id: string;
+  userId: string;
+  batchId: string | null;
+  status: GenerationStatus;
+  stage: Stage;
+  prompt: string;
+  quality: Quality;
+  aspectRatio: AspectRatio;
+  imageSize: ImageSize;
+  format: ImageFormat;
+  requestedModel: string | null;
+  references: Array<{ source: string; sha256: string | null; mimeType: string | null }>;
+  classification: Classification | null;
+  enhancedPrompt: string | null;
+  template: { id: string; version: number; variant: "a" | "b" } | null;
+  feedback: { rating: "up" | "down"; comment: string | null; at: string } | null;
+  provider: string | null;
+  model: string | null;
+  modelReason: string | null;
+  cached: boolean;
+  cost: { usd: number; savedUsd: number };
+  usage: { inputTokens: number; outputTokens: number; totalTokens: number } | null;
+  providerCalls: number;
+  providerAttempts?: Array<{
+    model: string;
+    template: string;
+    outcome: "refused" | "drawn";
+    costUsd: number;
+    message?: string;
+  }>;
+  note: string | null;
+  image: GenerationImage | null;
+  error: GenerationError | null;
+  attempts: number;
+  timings: Record<string, number>;
+  metadata: Record<string, string | number | boolean>;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+  statusUrl: string;
+  /** Present on a queued record when the service knows where it waits. */
+  queue?: QueuePosition;
+  /** Present when the generation has a webhook: the target and every delivery. */
+  webhook?: { url: string; events: string[]; deliveries?: unknown[] };
+}
+
+/** 202 of POST /generate. */
+export interface GenerationAccepted {
+  id: string;
+  status: GenerationStatus;
+  statusUrl: string;
+}
+
+export type StatusCounts = Record<GenerationStatus, number>;
+
+/** A batch's summary: data of GET /batch/:id/events, and the head of GET /batch/:id/status. */
+export interface BatchSummary {
+  id: string;
+  userId: string;
+  total: number;
+  counts: StatusCounts;
+  /** Share of items finished (completed, failed or canceled), 0..1. */
+  progress: number;
+  cost: { usd: number };
+  createdAt: string;
+  completedAt: string | null;
+}
+
+/** GET /batch/:id/status: the summary and one page of items. */
+export interface BatchStatus extends BatchSummary {
+  statusUrl: string;
+  items: GenerationRecord[];
+  nextCursor: string | null;
+}
+
+/** 202 of POST /generate-batch: ids in item order. */
+export interface BatchAccepted {
+  batchId: string;
+  ids: string[];
+  statusUrl: string;
+}
+
+export interface BatchCancelResult extends BatchSummary {
+  canceled: number;
+}
+
+export interface HistoryPage {
+  items: GenerationRecord[];
+  nextCursor: string | null;
+}
+
+export interface CostPeriod {
+  period: string;
+  usd: number;
+  savedUsd: number;
+  images: number;
+  cacheHits: number;
+}
+
+/** GET /user/:id/cost. */
+export interface CostReport {
+  userId: string;
+  currency: "USD";
+  day: CostPeriod;
+  week: CostPeriod;
+  month: CostPeriod;
+  byModel: Array<{ model: string; usd: number; images: number }>;
+  cache: { hits: number; savedUsd: number };
+}
+
+/** One model of GET /models. */
+export interface ModelInfo {
+  id: string;
+  provider: string;
+  description: string;
+  /** Sizes it draws, each with its standard and batch price in USD. */
+  sizes: Array<{ imageSize: ImageSize; usd: number; batchUsd: number }>;
+  aspectRatios: AspectRatio[];
+  maxReferenceImages: number;
+  referenceImages: boolean;
+  /** "default", "fallback", "routed". */
+  roles: string[];
+}
+
+/** GET /models: what this deployment draws with. */
+export interface ModelsResponse {
+  provider: string;
+  defaultModel: string;
+  fallbackModel: string | null;
+  routes: Array<{
+    domain?: string;
+    subcategory?: string;
+    quality?: Quality;
+    model: string;
+  }>;
+  items: ModelInfo[];
+}
+
+/** 201 of POST /uploads. */
+export interface Upload {
+  id: string;
+  sha256: string;
+  mimeType: string;
+  width: number;
+  height: number;
+  bytes: number;
+  createdAt: string;
+}
+
+/** A webhook delivery's body, once verified. */
+export type WebhookPayload =
+  | {
+      type: "generation.completed" | "generation.failed";
+      timestamp: string;
+      data: GenerationRecord;
+    }
+  | { type: "batch.completed"; timestamp: string; data: BatchSummary };
