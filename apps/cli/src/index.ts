@@ -1,0 +1,2 @@
+export { type CliIo, runCli } from "./cli.ts";
+export { resolveConnection } from "./connection.ts";
