@@ -40,7 +40,7 @@ function coalesced(task: () => Promise<void>) {
   let running: Promise<void> | null = null;
   let again = false;
   const run = (): Promise<void> => {
-    if (running) {
+    if (running !== null) {
       again = true;
       return running;
     }
