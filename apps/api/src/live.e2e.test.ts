@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { STAGES } from "@nanobanana/domain";
 import { freePort, testRedisUrl, uniquePrefix, waitFor } from "@nanobanana/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -128,16 +129,8 @@ describe("live status across processes", () => {
     expect(names.at(-1)).toBe("completed");
     // The 1.5 s drawing is seen; what came before it may be too quick to catch.
     expect(names).toContain("generate");
-    const order = [
-      "queued",
-      "classify",
-      "enhance",
-      "cache",
-      "generate",
-      "post_process",
-      "upload",
-      "completed",
-    ];
+    // The stages in the order the pipeline goes through them, then the end.
+    const order: string[] = [...STAGES.filter((s) => s !== "done"), "completed"];
     expect(names.map((n) => order.indexOf(n))).toEqual(
       [...names.map((n) => order.indexOf(n))].sort((a, b) => a - b),
     );
