@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { BlobStore } from "@nanobanana/blob-store";
 import { type ApiKeyEntry, loadConfig, type ModelOffer, modelOffer } from "@nanobanana/config";
-import { createWebhookDispatcher, type NotifyDeps } from "@nanobanana/generations";
+import { type ChangeFeed, createWebhookDispatcher, type NotifyDeps } from "@nanobanana/generations";
+import type { ChangeListener } from "@nanobanana/live";
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics } from "@nanobanana/metrics";
 import type { generationQueue, Producer, webhookQueue } from "@nanobanana/queue";
 import type { Store } from "@nanobanana/store";
+import compression from "compression";
 import type { RequestHandler } from "express";
 import express, { type Express } from "express";
 import helmet from "helmet";
@@ -15,6 +17,7 @@ import { BULL_BOARD_PATH, bullBoard } from "./bull-board.ts";
 import { errorHandler, notFoundRoute, verifyJsonBody } from "./http-errors.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { batchRoutes } from "./routes/batches.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { type GenerationRouteDeps, generationRoutes } from "./routes/generations.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { promptRoutes } from "./routes/prompts.ts";
@@ -35,6 +38,11 @@ export interface AppDeps {
   models: readonly string[];
   /** What each model draws and costs (GET /models, request checks); the sketch's alone if unset. */
   offer?: ModelOffer;
+  /** Live status: publishes the API's own changes (a cancel) and hears everyone's. */
+  changes?: ChangeFeed;
+  listener?: Pick<ChangeListener, "onGeneration" | "onBatch">;
+  /** Heartbeat interval of event streams (15 s). */
+  heartbeatMs?: number;
   logger: Logger;
   /** PUBLIC_URL: answers name it, else the request's own host. */
   publicUrl: string | undefined;
@@ -74,6 +82,15 @@ export function createApp(deps: AppDeps): Express {
   app.set("trust proxy", deps.trustProxy ?? false);
 
   app.use(helmet());
+  // JSON answers are gzipped (or brotli) for clients that ask; an event stream never is, as a
+  // compressor would hold its events back until a buffer filled.
+  app.use(
+    compression({
+      filter: (req, res) =>
+        !String(res.getHeader("Content-Type") ?? "").startsWith("text/event-stream") &&
+        compression.filter(req, res),
+    }),
+  );
   const { httpRequests, httpDuration } = getMetrics();
   app.use((req, res, next) => {
     const stop = httpDuration.startTimer();
@@ -146,6 +163,7 @@ export function createApp(deps: AppDeps): Express {
     baseUrl: deps.publicBaseUrl,
     logger: deps.logger,
     dispatcher: createWebhookDispatcher(deps.webhookProducer),
+    ...(deps.changes ? { changes: deps.changes } : {}),
   };
   const routeDeps = {
     ...deps,
@@ -156,6 +174,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(modelRoutes({ offer: routeDeps.offer }));
   app.use(promptRoutes({ store: deps.store }));
   app.use(generationRoutes(routeDeps));
+  if (deps.listener) app.use(eventRoutes({ ...routeDeps, listener: deps.listener }));
   app.use(batchRoutes(routeDeps));
   app.use(uploadRoutes({ blobs: deps.blobs }));
   app.use(

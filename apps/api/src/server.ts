@@ -60,6 +60,8 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     }),
     models: config.models,
     offer: modelOffer(config),
+    changes: adapters.changes,
+    listener: adapters.listener,
     logger,
     publicUrl: config.publicUrl,
     publicBaseUrl: adapters.publicBaseUrl,

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFsBlobStore } from "@nanobanana/blob-store";
 import type { ApiKeyEntry } from "@nanobanana/config";
+import { createChangeListener, createRedisChangeFeed } from "@nanobanana/live";
 import { createLogger } from "@nanobanana/logger";
 import { createDrawer } from "@nanobanana/pipeline";
 import { createSketchProvider, SKETCH_MODEL } from "@nanobanana/providers";
@@ -39,6 +40,9 @@ export function apiUnderTest(options: {
   const blobs = createFsBlobStore(mkdtempSync(join(tmpdir(), `nb-${options.label}-blobs-`)));
   const producer = createProducer(generationQueue, producerRedis, prefix);
   const webhookProducer = createProducer(webhookQueue, producerRedis, prefix);
+  // Live status on the same Redis, as in production: the worker publishes, the API listens.
+  const changes = createRedisChangeFeed(storeRedis, prefix);
+  const listener = createChangeListener(testRedis(), prefix);
   const worker: Worker | undefined = workerRedis
     ? createConsumer(
         generationQueue,
@@ -54,7 +58,12 @@ export function apiUnderTest(options: {
               loadReferences: (userId, sources) =>
                 loadReferences({ blobs, fetchOptions: { allowPrivate: false } }, userId, sources),
             }),
-            notify: { store, baseUrl: "", dispatcher: { enqueueDelivery: async () => undefined } },
+            notify: {
+              store,
+              baseUrl: "",
+              dispatcher: { enqueueDelivery: async () => undefined },
+              changes,
+            },
             maxProviderCalls: 6,
           },
           logger,
@@ -72,6 +81,8 @@ export function apiUnderTest(options: {
     idempotencyTtlSeconds: 3600,
     webhooks: { allowPrivate: false },
     models: [SKETCH_MODEL],
+    changes,
+    listener,
     logger,
     publicUrl: undefined,
     publicBaseUrl: "",
@@ -98,6 +109,7 @@ export function apiUnderTest(options: {
       await worker?.close();
       await producer.close();
       await webhookProducer.close();
+      await listener.close();
       await Promise.all([storeRedis.quit(), producerRedis.quit(), workerRedis?.quit()]);
     },
   };

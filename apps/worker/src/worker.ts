@@ -70,7 +70,12 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     );
   }
   const dispatcher = createWebhookDispatcher(producers.webhooks);
-  const notify = { store, baseUrl: adapters.publicBaseUrl, dispatcher };
+  const notify = {
+    store,
+    baseUrl: adapters.publicBaseUrl,
+    dispatcher,
+    changes: adapters.changes,
+  };
   const generation = createConsumer(
     generationQueue,
     generationHandlers(
@@ -109,8 +114,13 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       connection: queueRedis,
       prefix: config.keyPrefix,
       concurrency: config.workerConcurrency,
-      // A killed worker's jobs are re-run by another once their lock lapses.
-      worker: { lockDuration: config.workerLockMs, stalledInterval: config.workerLockMs },
+      // A killed worker's jobs are re-run by another once their lock lapses. Metrics (jobs
+      // finished per minute, kept a day) give a queued generation its ETA.
+      worker: {
+        lockDuration: config.workerLockMs,
+        stalledInterval: config.workerLockMs,
+        metrics: { maxDataPoints: 24 * 60 },
+      },
     },
   );
   const webhooks = createConsumer(

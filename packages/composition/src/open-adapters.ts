@@ -1,5 +1,6 @@
 import { type BlobStore, openBlobStore } from "@nanobanana/blob-store";
 import { type Config, priceOf, requireRedisUrl } from "@nanobanana/config";
+import { type ChangeListener, createChangeListener, createRedisChangeFeed } from "@nanobanana/live";
 import type { Logger } from "@nanobanana/logger";
 import {
   createGeminiProvider,
@@ -66,6 +67,9 @@ interface Common {
   close(): Promise<void>;
 }
 
+/** Live status: the feed the lifecycle publishes changes on. */
+type ChangeFeed = ReturnType<typeof createRedisChangeFeed>;
+
 export interface ApiAdapters extends Common {
   /**
    * `queue` fails fast (a Redis outage is a 503, not a hung request): the producers, the rate
@@ -76,6 +80,9 @@ export interface ApiAdapters extends Common {
     generation: Producer<typeof generationQueue>;
     webhooks: Producer<typeof webhookQueue>;
   };
+  /** Publishes changes (a cancel); `listener` hears every process's, on its own connection. */
+  changes: ChangeFeed;
+  listener: ChangeListener;
 }
 
 export interface WorkerAdapters extends Common {
@@ -90,6 +97,7 @@ export interface WorkerAdapters extends Common {
     maintenance: Producer<typeof maintenanceQueue>;
   };
   provider: ImageProvider;
+  changes: ChangeFeed;
 }
 
 export interface ScriptAdapters extends Common {
@@ -144,8 +152,17 @@ export function openAdapters<R extends Role>(
             : {}),
         };
 
+  // A subscribed connection can do nothing else: the API's event streams get their own.
+  const listener =
+    role === "api" && redisUrl
+      ? createChangeListener(connectRedis(redisUrl, "store", onRedisError), config.keyPrefix)
+      : undefined;
   const adapters = {
     redis: role === "script" ? { store: storeRedis } : { queue: queueRedis, store: storeRedis },
+    ...(role !== "script" && producerRedis
+      ? { changes: createRedisChangeFeed(producerRedis, config.keyPrefix) }
+      : {}),
+    ...(listener ? { listener } : {}),
     store,
     blobs,
     publicBaseUrl: publicBaseUrl(config),
@@ -153,7 +170,12 @@ export function openAdapters<R extends Role>(
     ...(role === "worker" ? { provider: createImageProvider(config, logger, storeRedis) } : {}),
     async close() {
       await Promise.all(Object.values(producers).map((p) => p?.close()));
-      await Promise.allSettled([queueRedis?.quit(), storeRedis?.quit(), closeStore()]);
+      await Promise.allSettled([
+        listener?.close(),
+        queueRedis?.quit(),
+        storeRedis?.quit(),
+        closeStore(),
+      ]);
     },
   };
   // The branches above follow `role`; TypeScript cannot narrow a generic to match them.

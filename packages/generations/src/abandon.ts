@@ -1,4 +1,4 @@
-import { type NotifyDeps, notifyFinished } from "./notify.ts";
+import { announceChanges, type NotifyDeps, notifyFinished } from "./notify.ts";
 
 /**
  * Ends a generation whose job BullMQ gave up on without running our handler: a job that
@@ -28,6 +28,9 @@ export async function failAbandoned(
     ],
     { onlyIfStatusIn: ["queued", "processing"] },
   );
-  if (failed) await notifyFinished(notify, failed);
+  if (failed) {
+    await announceChanges(notify, [failed]);
+    await notifyFinished(notify, failed);
+  }
   return failed !== undefined;
 }

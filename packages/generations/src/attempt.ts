@@ -7,7 +7,7 @@ import {
 } from "@nanobanana/domain";
 import { AppError, toAppError } from "@nanobanana/errors";
 import type { GenerationPatch, GenerationStore, TemplateStore } from "@nanobanana/store";
-import { type NotifyDeps, notifyFinished } from "./notify.ts";
+import { announceChanges, type NotifyDeps, notifyFinished } from "./notify.ts";
 
 /** What drawing needs from the lifecycle while it works on one attempt. */
 export interface DrawAttempt {
@@ -98,6 +98,7 @@ export async function runGenerationAttempt(
       onlyIfStatusIn: ["queued", "processing"],
     });
     if (!claimed) return await skip("no longer queued");
+    await announceChanges(deps.notify, [record]);
 
     const drawing = await deps.draw(
       { ...record, ...claim },
@@ -111,6 +112,8 @@ export async function runGenerationAttempt(
             { onlyIfStatusIn: ["processing"] },
           );
           if (!applied) throw new LeftProcessing(generationId);
+          // Stages matter to the generation's own stream; its batch's counts do not move.
+          await deps.notify.changes?.published({ generationId, batchId: null });
         },
       },
     );
@@ -118,6 +121,7 @@ export async function runGenerationAttempt(
       onlyIfStatusIn: ["processing"],
     });
     if (!finished) return await skip("record moved on");
+    await announceChanges(deps.notify, [finished]);
     // Each completed image counts once for its template's A/B stats (feedback rate = rated ÷ this).
     await store.recordTemplateUse(drawing.template);
     // The logger already names the generation and the job.
@@ -132,6 +136,9 @@ export async function runGenerationAttempt(
       { code: error.code, err: error.message, attempt: job.attempt, willRetry: decision.willRetry },
       "generation attempt failed",
     );
+    await announceChanges(deps.notify, [
+      { id: generationId, batchId: decision.record?.batchId ?? null },
+    ]);
     if (decision.willRetry) return { kind: "retry", error };
     if (decision.record) await notifyFinished(deps.notify, decision.record);
     return { kind: "failed", error, record: decision.record };

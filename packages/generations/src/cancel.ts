@@ -1,6 +1,6 @@
 import { type GenerationRecord, TERMINAL_STATUSES } from "@nanobanana/domain";
 import type { generationQueue, Producer } from "@nanobanana/queue";
-import { type NotifyDeps, notifyBatchCompleted } from "./notify.ts";
+import { announceChanges, type NotifyDeps, notifyBatchCompleted } from "./notify.ts";
 
 export interface CancelDeps {
   producer: Producer<typeof generationQueue>;
@@ -36,6 +36,7 @@ export async function cancelQueued(
     { onlyIfStatusIn: ["queued"] },
   );
   deps.failpoint?.("cancel.after-finish");
+  await announceChanges(deps.notify, canceled);
   // The record is what counts (a worker that picks the job up skips it); removing the jobs
   // just saves them the trip, and fails harmlessly for a job that is locked.
   await Promise.all(canceled.map((r) => deps.producer.queue.remove(r.id).catch(() => 0)));

@@ -12,7 +12,13 @@ export {
 } from "./attempt.ts";
 export { allFinished, type CancelDeps, cancelQueued, settleBatches } from "./cancel.ts";
 export { type CheckDeps, checkRequests } from "./check-requests.ts";
-export { type NotifyDeps, notifyBatchCompleted, notifyFinished } from "./notify.ts";
+export {
+  announceChanges,
+  type ChangeFeed,
+  type NotifyDeps,
+  notifyBatchCompleted,
+  notifyFinished,
+} from "./notify.ts";
 export { type SweepDeps, type SweepReport, sweep } from "./sweep.ts";
 export {
   createWebhookDispatcher,

@@ -20,6 +20,24 @@ export interface NotifyDeps {
   /** Base of the URLs inside webhook bodies (the composition root's publicBaseUrl). */
   baseUrl: string;
   logger: Logger;
+  /** Live status: told of every status or stage change, for the API's event streams. */
+  changes?: ChangeFeed;
+}
+
+/** The port live status listens on (`@nanobanana/live` implements it on Redis pub/sub). */
+export interface ChangeFeed {
+  published(change: { generationId: string; batchId: string | null }): Promise<void>;
+}
+
+/** Tells live status that these generations changed. */
+export async function announceChanges(
+  deps: Pick<NotifyDeps, "changes">,
+  records: ReadonlyArray<Pick<GenerationRecord, "id" | "batchId">>,
+): Promise<void> {
+  if (!deps.changes) return;
+  await Promise.all(
+    records.map((r) => deps.changes?.published({ generationId: r.id, batchId: r.batchId })),
+  );
 }
 
 async function emit(

@@ -14,6 +14,12 @@ export interface Producer<Q extends QueueDefinition> {
     name: N,
     items: Array<{ payload: PayloadOf<Q, N>; jobId?: string }>,
   ): Promise<Job[]>;
+  /**
+   * Where a waiting job stands: how many jobs will be taken before it, and how long that
+   * should take at the rate jobs finished over the last five minutes (null when none did).
+   * Null when the job is not waiting (running, delayed for a retry, or gone).
+   */
+  positionOf(jobId: string): Promise<{ position: number; etaMs: number | null } | null>;
   /** Adds one `name` job every `everyMs` (a BullMQ job scheduler: one, however many call it). */
   schedule<N extends JobName<Q>>(name: N, everyMs: number, payload: PayloadOf<Q, N>): Promise<void>;
   close(): Promise<void>;
@@ -83,6 +89,25 @@ export function createProducer<Q extends QueueDefinition>(
         };
       });
       return guarded(() => queue.addBulk(jobs));
+    },
+    async positionOf(jobId) {
+      return guarded(async () => {
+        const client = await queue.client;
+        // Jobs join the head of the wait list and workers take them from its tail.
+        const [index, length] = await Promise.all([
+          client.lpos(queue.keys.wait as string, jobId),
+          client.llen(queue.keys.wait as string),
+        ]);
+        if (index === null) return null;
+        const position = length - 1 - index;
+        // The workers record finished jobs per minute (BullMQ metrics).
+        const { data } = await queue.getMetrics("completed", 0, 4);
+        const perMinute = data.length ? data.reduce((a, b) => a + b, 0) / data.length : 0;
+        return {
+          position,
+          etaMs: perMinute > 0 ? Math.round(((position + 1) / perMinute) * 60_000) : null,
+        };
+      });
     },
     async schedule(name, everyMs, payload) {
       const { data, options: jobOptions } = prepare(name, payload);

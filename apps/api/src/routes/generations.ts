@@ -19,6 +19,7 @@ import {
   checkRequests,
   type NotifyDeps,
 } from "@nanobanana/generations";
+import type { ChangeListener } from "@nanobanana/live";
 import type { Logger } from "@nanobanana/logger";
 import type { generationQueue, Producer } from "@nanobanana/queue";
 import { uploadKeyFor } from "@nanobanana/references";
@@ -27,8 +28,31 @@ import { type Request, Router } from "express";
 import { callerOf } from "../auth.ts";
 import { parseBody } from "../http-errors.ts";
 import { respondIdempotently } from "../idempotency.ts";
+import { preferredWait, waitForEnd } from "./events.ts";
+
+/**
+ * The record as presented, and while it waits in the queue, where it stands:
+ * `queue: {position, etaMs}` (position 0 is next; etaMs from the last five minutes' rate).
+ */
+export async function presentWithQueue(
+  deps: Pick<GenerationRouteDeps, "producer">,
+  record: GenerationRecord,
+  baseUrl: string,
+): Promise<Record<string, unknown>> {
+  const body = presentGeneration(record, baseUrl);
+  if (record.status === "queued") {
+    // Where it stands is a convenience: Redis trouble here must not fail the status read.
+    body.queue = (await deps.producer.positionOf(record.id).catch(() => null)) ?? {
+      position: null,
+      etaMs: null,
+    };
+  }
+  return body;
+}
 
 export interface GenerationRouteDeps extends CheckDeps {
+  /** Live status, for Prefer: wait (absent: the header is not applied). */
+  listener?: Pick<ChangeListener, "onGeneration" | "onBatch">;
   store: Store;
   blobs: BlobStore;
   producer: Producer<typeof generationQueue>;
@@ -98,6 +122,21 @@ export function generationRoutes(deps: GenerationRouteDeps): Router {
           ...(claim ? { idempotency: { ...claim, response } } : {}),
         });
         res.location(statusUrl);
+        // Prefer: wait=N: the finished record when it ends within N seconds, else the 202.
+        const wait = preferredWait(req);
+        if (wait && deps.listener) {
+          const hungUp = new Promise<void>((resolve) => res.on("close", () => resolve()));
+          const ended = await waitForEnd(
+            { ...deps, listener: deps.listener },
+            record.id,
+            wait,
+            hungUp,
+          );
+          if (ended) {
+            res.set("Preference-Applied", `wait=${wait}`);
+            return { status: 200, body: presentGeneration(ended, baseUrlOf(req, deps.publicUrl)) };
+          }
+        }
         return response;
       },
     );
@@ -105,7 +144,7 @@ export function generationRoutes(deps: GenerationRouteDeps): Router {
 
   router.get("/generation/:id/status", async (req, res) => {
     const record = await loadOwned(req);
-    const body = presentGeneration(record, baseUrlOf(req, deps.publicUrl));
+    const body = await presentWithQueue(deps, record, baseUrlOf(req, deps.publicUrl));
     if (record.webhook) {
       const deliveries = await deps.store.deliveriesFor(record.id);
       body.webhook = { ...record.webhook, deliveries: deliveries.map(presentDelivery) };

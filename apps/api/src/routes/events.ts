@@ -1,0 +1,177 @@
+import {
+  type BatchRecord,
+  type GenerationRecord,
+  STAGES,
+  summarizeBatch,
+  TERMINAL_STATUSES,
+} from "@nanobanana/domain";
+import { notFound } from "@nanobanana/errors";
+import { allFinished, settleBatches } from "@nanobanana/generations";
+import { type ChangeListener, openEventStream } from "@nanobanana/live";
+import { type Request, Router } from "express";
+import { callerOf } from "../auth.ts";
+import { baseUrlOf, type GenerationRouteDeps, presentWithQueue } from "./generations.ts";
+
+export interface EventRouteDeps extends GenerationRouteDeps {
+  /** Milliseconds between heartbeat comments (15 s). */
+  heartbeatMs?: number;
+}
+
+/** The event a record's state is named by: its status when queued or ended, else its stage. */
+export const eventNameOf = (record: Pick<GenerationRecord, "status" | "stage">) =>
+  record.status === "processing" ? record.stage : record.status;
+
+/**
+ * An event id that grows with every change: the update time, then how far the record has
+ * got (two changes can share a millisecond; a later stage still counts as newer).
+ */
+export const versionOf = (record: Pick<GenerationRecord, "status" | "stage" | "updatedAt">) =>
+  Date.parse(record.updatedAt) * 100 +
+  (TERMINAL_STATUSES.includes(record.status) ? 90 : STAGES.indexOf(record.stage));
+
+/** The Last-Event-ID a reconnecting client sends: events at or below it are not sent again. */
+const lastEventIdOf = (req: Request) => {
+  const raw = req.get("last-event-id");
+  return raw && /^\d{1,20}$/.test(raw) ? Number(raw) : 0;
+};
+
+/** Runs `task` at most once at a time; a call while it runs makes it run once more after. */
+function coalesced(task: () => Promise<void>) {
+  let running: Promise<void> | null = null;
+  let again = false;
+  const run = (): Promise<void> => {
+    if (running !== null) {
+      again = true;
+      return running;
+    }
+    running = task()
+      .catch(() => undefined)
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          void run();
+        }
+      });
+    return running;
+  };
+  return run;
+}
+
+/**
+ * GET /generation/:id/events and GET /batch/:id/events: live status as Server-Sent Events.
+ * A change anywhere (the worker's stages, a cancel in another API process) arrives as a
+ * nudge on Redis pub/sub; the stream then reads the store, the source of truth, and sends
+ * what is new. The current state goes out at once; the stream ends after the final one.
+ */
+export function eventRoutes(
+  deps: EventRouteDeps & { listener: Pick<ChangeListener, "onGeneration" | "onBatch"> },
+): Router {
+  const router = Router();
+
+  router.get("/generation/:id/events", async (req, res) => {
+    const caller = callerOf(req);
+    const id = String(req.params.id);
+    const first = await deps.store.getGeneration(id);
+    if (!first || (first.userId !== caller.userId && !caller.admin)) {
+      throw notFound(`no generation ${id}`);
+    }
+    const baseUrl = baseUrlOf(req, deps.publicUrl);
+    const stream = openEventStream(req, res, { heartbeatMs: deps.heartbeatMs });
+    let sent = lastEventIdOf(req);
+    const sendCurrent = coalesced(async () => {
+      const record = await deps.store.getGeneration(id);
+      if (!record || !stream.open) return;
+      const version = versionOf(record);
+      if (version > sent) {
+        sent = version;
+        stream.send({
+          id: version,
+          event: eventNameOf(record),
+          data: await presentWithQueue(deps, record, baseUrl),
+        });
+      }
+      if (TERMINAL_STATUSES.includes(record.status)) stream.end();
+    });
+    // Listen first, then read: a change between the two is not missed.
+    const stop = deps.listener.onGeneration(id, () => void sendCurrent());
+    void stream.closed.then(stop);
+    await sendCurrent();
+  });
+
+  router.get("/batch/:id/events", async (req, res) => {
+    const caller = callerOf(req);
+    const id = String(req.params.id);
+    const first = await deps.store.getBatch(id);
+    if (!first || (first.userId !== caller.userId && !caller.admin)) {
+      throw notFound(`no batch ${id}`);
+    }
+    const stream = openEventStream(req, res, { heartbeatMs: deps.heartbeatMs });
+    let sent = lastEventIdOf(req);
+    let lastCounts = "";
+    const sendCurrent = coalesced(async () => {
+      let batch: BatchRecord | null = await deps.store.getBatch(id);
+      if (!batch || !stream.open) return;
+      const items = await deps.store.getGenerations(batch.ids);
+      if (batch.completedAt === null && allFinished(items)) {
+        await settleBatches(deps.notify, [batch.id]);
+        batch = (await deps.store.getBatch(id)) ?? batch;
+      }
+      const summary = summarizeBatch(batch, items);
+      const counts = JSON.stringify(summary.counts);
+      const done = batch.completedAt !== null;
+      // One event per change of counts; the id grows with each, and the last is `completed`.
+      if (counts !== lastCounts || done) {
+        lastCounts = counts;
+        const version = Math.max(sent + 1, Date.now());
+        if (!done || version > sent) {
+          sent = version;
+          stream.send({ id: version, event: done ? "completed" : "progress", data: summary });
+        }
+      }
+      if (done) stream.end();
+    });
+    const stop = deps.listener.onBatch(id, () => void sendCurrent());
+    void stream.closed.then(stop);
+    await sendCurrent();
+  });
+
+  return router;
+}
+
+/**
+ * `Prefer: wait=N` on POST /generate: resolves with the record once it has ended, or null
+ * after N seconds (or when the client hangs up).
+ */
+export async function waitForEnd(
+  deps: Pick<EventRouteDeps, "store"> & { listener: Pick<ChangeListener, "onGeneration"> },
+  id: string,
+  seconds: number,
+  abandoned: Promise<void>,
+): Promise<GenerationRecord | null> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (record: GenerationRecord | null) => {
+      if (settled) return;
+      settled = true;
+      stop();
+      clearTimeout(timer);
+      resolve(record);
+    };
+    const check = coalesced(async () => {
+      const record = await deps.store.getGeneration(id);
+      if (record && TERMINAL_STATUSES.includes(record.status)) finish(record);
+    });
+    const stop = deps.listener.onGeneration(id, () => void check());
+    const timer = setTimeout(() => finish(null), seconds * 1000);
+    void abandoned.then(() => finish(null));
+    void check();
+  });
+}
+
+/** N from `Prefer: wait=N`, capped at 60; undefined when the header asks nothing of us. */
+export function preferredWait(req: Request): number | undefined {
+  const match = req.get("prefer")?.match(/(?:^|[,;\s])wait=(\d{1,4})\b/i);
+  if (!match) return undefined;
+  return Math.min(60, Math.max(1, Number(match[1])));
+}
