@@ -1,5 +1,13 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, join } from "node:path";
 import {
   ConflictError,
@@ -153,6 +161,10 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunResult
   const { nb, outDir, signal } = options;
   const note = options.note ?? (() => undefined);
   mkdirSync(outDir, { recursive: true });
+  // What a killed run was writing when it died (writeAtomically's temporary files).
+  for (const name of readdirSync(outDir)) {
+    if (/\.\d+\.tmp$/.test(name)) rmSync(join(outDir, name), { force: true });
+  }
   const manifestPath = join(outDir, MANIFEST_NAME);
   const previous = loadManifest(manifestPath);
   const manifest: Manifest = previous ?? {

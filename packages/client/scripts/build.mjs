@@ -2,17 +2,18 @@
 // library and without Node's types (so the main entry cannot lean on Node), and a package.json
 // whose exports point at the compiled files. Publish with `npm publish packages/client/dist`.
 // In the monorepo the package's own exports point at src/ (TypeScript), like every workspace.
+// `node scripts/build.mjs DIR` builds into DIR instead (the build test does).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const dist = join(root, "dist");
+const dist = process.argv[2] ? resolve(process.argv[2]) : join(root, "dist");
 rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], {
+execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json"), "--outDir", dist], {
   stdio: "inherit",
 });
 
