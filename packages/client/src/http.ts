@@ -249,8 +249,9 @@ export class Transport {
 function describe(cause: unknown): string {
   if (cause instanceof Error) {
     const inner = (cause as { cause?: unknown }).cause;
-    const code = (inner as { code?: string } | undefined)?.code;
-    return code ? `${cause.message}: ${code}` : cause.message;
+    const detail =
+      (inner as { code?: string } | undefined)?.code ?? (inner as Error | undefined)?.message;
+    return detail ? `${cause.message}: ${detail}` : cause.message;
   }
   return String(cause);
 }

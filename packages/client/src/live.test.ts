@@ -459,3 +459,37 @@ describe("batch()", () => {
     expect((error as TimeoutError).batchId).toMatch(/^bat_/);
   });
 });
+
+describe("generations.image()", () => {
+  it("follows the redirect to a signed URL, without sending the API key there", async () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    const seen: Array<string | undefined> = [];
+    const storage = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(200, { "content-type": "image/png" }).end(png);
+    });
+    const api = createServer((_req, res) => {
+      const port = (storage.address() as AddressInfo).port;
+      res.writeHead(302, { location: `http://127.0.0.1:${port}/bucket/img.png?sig=abc` }).end();
+    });
+    for (const s of [storage, api]) {
+      s.listen(0, "127.0.0.1");
+      await once(s, "listening");
+    }
+    try {
+      const client = new NanoBanana({
+        apiKey: "k",
+        baseUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+      });
+      const image = await client.generations.image("gen_1");
+      expect(image.mimeType).toBe("image/png");
+      expect([...image.bytes]).toEqual([...png]);
+      expect(seen).toEqual([undefined]);
+    } finally {
+      for (const s of [storage, api]) {
+        s.closeAllConnections();
+        s.close();
+      }
+    }
+  });
+});
