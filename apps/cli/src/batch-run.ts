@@ -272,6 +272,7 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunResult
   };
 
   let interrupted = false;
+  let stopLive = () => {};
   try {
     // 1. Creates whose answer never came back: the same rows, the same key.
     const unanswered = new Map<string, ManifestRow[]>();
@@ -302,12 +303,18 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunResult
     // 3. Follow every row until it has ended and its image is saved.
     const wake = new Wake();
     const following = new Set<string>();
+    // The live streams end with their batch, or with this run.
+    const live = new AbortController();
+    signal.addEventListener("abort", () => live.abort(), { once: true });
+    stopLive = () => live.abort();
     const followLive = (batchId: string) => {
       if (following.has(batchId)) return;
       following.add(batchId);
       void (async () => {
         try {
-          for await (const _event of nb.batches.events(batchId, { signal })) wake.fire();
+          for await (const _event of nb.batches.events(batchId, { signal: live.signal })) {
+            wake.fire();
+          }
         } catch {
           // Polling below covers whatever the live stream misses.
         }
@@ -373,6 +380,7 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunResult
     if (!signal.aborted) throw error;
     interrupted = true;
   } finally {
+    stopLive();
     save();
   }
   return { ...progress(), resumed, interrupted, manifestPath, rows: manifest.rows };

@@ -109,6 +109,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       nb: new NanoBanana({
         apiKey: connection.apiKey,
         baseUrl: connection.baseUrl,
+        // A long batch meets the per-key rate limit: wait it out (Retry-After up to a
+        // minute) rather than stop half-way.
+        maxRetries: 8,
+        maxRetryDelayMs: 120_000,
         ...(io.fetch ? { fetch: io.fetch } : {}),
       }),
       connection,
