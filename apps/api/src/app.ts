@@ -15,6 +15,7 @@ import { pinoHttp } from "pino-http";
 import { authenticate, keyResolver } from "./auth.ts";
 import { BULL_BOARD_PATH, bullBoard } from "./bull-board.ts";
 import { errorHandler, notFoundRoute, verifyJsonBody } from "./http-errors.ts";
+import { docsRoutes } from "./openapi/docs-routes.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { batchRoutes } from "./routes/batches.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -137,6 +138,7 @@ export function createApp(deps: AppDeps): Express {
     const ok = Object.values(checks).every((c) => c === "ok");
     res.status(ok ? 200 : 503).json({ status: ok ? "ok" : "unavailable", checks });
   });
+  app.use(docsRoutes(deps)); // GET /openapi.json and GET /docs: documentation, no key needed
 
   // Bull Board authenticates on its own (Basic auth, for browsers), before the Bearer check.
   const resolveKey = keyResolver(deps.apiKeys, deps.store);

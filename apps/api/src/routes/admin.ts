@@ -13,7 +13,7 @@ const requireAdmin = (req: Request) => {
 };
 
 /** Operators' routes (admin keys only): queue depths and Prometheus metrics. */
-const newKeyBody = z.strictObject({
+export const newKeyBody = z.strictObject({
   userId: z.string().regex(USER_ID, "userId must be 1-64 of A-Z a-z 0-9 _ . -"),
   admin: z.boolean().default(false),
 });

@@ -7,8 +7,8 @@ import { z } from "zod";
 import { callerOf } from "../auth.ts";
 import { parseBody } from "../http-errors.ts";
 
-const classifyBody = z.strictObject({ prompt: promptSchema });
-const enhanceBody = z.strictObject({
+export const classifyBody = z.strictObject({ prompt: promptSchema });
+export const enhanceBody = z.strictObject({
   prompt: promptSchema,
   quality: qualitySchema.optional(),
   aspectRatio: aspectRatioSchema.optional(),

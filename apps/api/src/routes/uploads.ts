@@ -49,7 +49,7 @@ export function uploadJsonBody(): RequestHandler {
     );
 }
 
-const base64Body = z.strictObject({
+export const base64Body = z.strictObject({
   data: z.string({ error: "data must be the image as a base64 string" }),
   mimeType: z.string({ error: `mimeType must be one of ${ALLOWED}` }).optional(),
 });
