@@ -13,6 +13,7 @@ import express, { type Express } from "express";
 import helmet from "helmet";
 import { pinoHttp } from "pino-http";
 import { authenticate, keyResolver } from "./auth.ts";
+import { MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES } from "./body-limits.ts";
 import { BULL_BOARD_PATH, bullBoard } from "./bull-board.ts";
 import { errorHandler, notFoundRoute, verifyJsonBody } from "./http-errors.ts";
 import { docsRoutes } from "./openapi/docs-routes.ts";
@@ -71,10 +72,6 @@ export interface AppDeps {
    */
   trustProxy?: boolean | number | string[];
 }
-
-export const MAX_BODY_BYTES = 256 * 1024;
-// A batch of 1000 items with long prompts is a few MB; it gets its own, larger limit.
-export const MAX_BATCH_BODY_BYTES = 8 * 1024 * 1024;
 
 /** Builds the Express app from its adapters; listening happens elsewhere, so tests inject. */
 export function createApp(deps: AppDeps): Express {

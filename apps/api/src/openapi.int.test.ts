@@ -662,7 +662,7 @@ describe("real answers match the document", () => {
   });
 
   it("every documented operation was checked against a real successful answer above", () => {
-    const routes = new Set(registeredHandlers(app).routes.map((r) => `${r.method} ${r.path}`));
+    const _routes = new Set(registeredHandlers(app).routes.map((r) => `${r.method} ${r.path}`));
     const unchecked = operations()
       .map(({ method, path }) => `${method} ${path}`)
       .filter((op) => !exercised.has(op));

@@ -9,7 +9,7 @@ import {
   USER_ID,
 } from "@nanobanana/domain";
 import { REFERENCE_LIMITS } from "@nanobanana/references";
-import { MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES } from "../app.ts";
+import { MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES } from "../body-limits.ts";
 import { MAX_JSON_DEPTH } from "../http-errors.ts";
 import { newKeyBody } from "../routes/admin.ts";
 import { classifyBody, enhanceBody } from "../routes/prompts.ts";

@@ -10,6 +10,7 @@ import { allFinished, settleBatches } from "@nanobanana/generations";
 import { type ChangeListener, openEventStream } from "@nanobanana/live";
 import { type Request, Router } from "express";
 import { callerOf } from "../auth.ts";
+import { coalesced } from "../waiting.ts";
 import { baseUrlOf, type GenerationRouteDeps, presentWithQueue } from "./generations.ts";
 
 export interface EventRouteDeps extends GenerationRouteDeps {
@@ -34,29 +35,6 @@ const lastEventIdOf = (req: Request) => {
   const raw = req.get("last-event-id");
   return raw && /^\d{1,20}$/.test(raw) ? Number(raw) : 0;
 };
-
-/** Runs `task` at most once at a time; a call while it runs makes it run once more after. */
-function coalesced(task: () => Promise<void>) {
-  let running: Promise<void> | null = null;
-  let again = false;
-  const run = (): Promise<void> => {
-    if (running !== null) {
-      again = true;
-      return running;
-    }
-    running = task()
-      .catch(() => undefined)
-      .finally(() => {
-        running = null;
-        if (again) {
-          again = false;
-          void run();
-        }
-      });
-    return running;
-  };
-  return run;
-}
 
 /**
  * GET /generation/:id/events and GET /batch/:id/events: live status as Server-Sent Events.
@@ -137,41 +115,4 @@ export function eventRoutes(
   });
 
   return router;
-}
-
-/**
- * `Prefer: wait=N` on POST /generate: resolves with the record once it has ended, or null
- * after N seconds (or when the client hangs up).
- */
-export async function waitForEnd(
-  deps: Pick<EventRouteDeps, "store"> & { listener: Pick<ChangeListener, "onGeneration"> },
-  id: string,
-  seconds: number,
-  abandoned: Promise<void>,
-): Promise<GenerationRecord | null> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (record: GenerationRecord | null) => {
-      if (settled) return;
-      settled = true;
-      stop();
-      clearTimeout(timer);
-      resolve(record);
-    };
-    const check = coalesced(async () => {
-      const record = await deps.store.getGeneration(id);
-      if (record && TERMINAL_STATUSES.includes(record.status)) finish(record);
-    });
-    const stop = deps.listener.onGeneration(id, () => void check());
-    const timer = setTimeout(() => finish(null), seconds * 1000);
-    void abandoned.then(() => finish(null));
-    void check();
-  });
-}
-
-/** N from `Prefer: wait=N`, capped at 60; undefined when the header asks nothing of us. */
-export function preferredWait(req: Request): number | undefined {
-  const match = req.get("prefer")?.match(/(?:^|[,;\s])wait=(\d{1,4})\b/i);
-  if (!match) return undefined;
-  return Math.min(60, Math.max(1, Number(match[1])));
 }

@@ -28,7 +28,7 @@ import { type Request, Router } from "express";
 import { callerOf } from "../auth.ts";
 import { parseBody } from "../http-errors.ts";
 import { respondIdempotently } from "../idempotency.ts";
-import { preferredWait, waitForEnd } from "./events.ts";
+import { preferredWait, waitForEnd } from "../waiting.ts";
 
 /**
  * The record as presented, and while it waits in the queue, where it stands:
