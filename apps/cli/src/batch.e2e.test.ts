@@ -216,13 +216,15 @@ describe("nanobanana with npm start's key file", () => {
       join(dir, ".data", "local-api-key.json"),
       JSON.stringify({ key: USERS.carol, userId: "carol" }),
     );
-    const generate = cli(["generate", "a navy and gold watch", "-o", "watch.webp", "--json"], {
-      cwd: dir,
-    });
+    // Into a folder that does not exist yet: it is made before anything is drawn.
+    const generate = cli(
+      ["generate", "a navy and gold watch", "-o", "shots/watches/watch.webp", "--json"],
+      { cwd: dir },
+    );
     expect(await generate.exit).toBe(0);
     const result = JSON.parse(generate.stdout()) as { id: string; file: string; status: string };
     expect(result.status).toBe("completed");
-    expect(result.file).toBe(join(dir, "watch.webp"));
+    expect(result.file).toBe(join(dir, "shots", "watches", "watch.webp"));
     expect(readFileSync(result.file).subarray(8, 12).toString()).toBe("WEBP");
 
     const watch = cli(["watch", result.id, "--json"], { cwd: dir });

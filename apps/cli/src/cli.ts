@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { extname, resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, extname, resolve } from "node:path";
 import {
   ASPECT_RATIOS,
   AuthenticationError,
@@ -140,7 +140,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     )
     .option(
       "--wait [seconds]",
-      "let the service hold the answer until done, up to N seconds (default 60)",
+      "let the service hold the answer until done, up to N seconds (60 when N is left out)",
     )
     .option("--no-cache", "draw anew even if an identical image is cached")
     .option("--timeout <seconds>", "stop waiting after this long", positiveInt("--timeout"))
@@ -165,6 +165,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   ): Promise<number> {
     const { nb } = client();
     const target = flags.out ? resolve(io.cwd, flags.out) : undefined;
+    // Made before anything is drawn: an image paid for must have somewhere to go.
+    if (target) mkdirSync(dirname(target), { recursive: true });
     const format =
       flags.format ?? (target ? FORMAT_BY_EXT[extname(target).toLowerCase()] : undefined);
     let wait: number | undefined;
@@ -290,18 +292,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .addOption(new Option("--format <format>", "for rows that name none").choices(IMAGE_FORMATS))
     .option("--model <model>", "for rows that name none")
     .option("--webhook <url>", "also tell this URL about every item and the batch")
-    .option(
-      "--chunk <n>",
-      "items per batch request (default 100)",
-      positiveInt("--chunk", 1000),
-      100,
-    )
-    .option(
-      "--downloads <n>",
-      "images downloaded at once (default 4)",
-      positiveInt("--downloads", 32),
-      4,
-    )
+    .option("--chunk <n>", "items per batch request", positiveInt("--chunk", 1000), 100)
+    .option("--downloads <n>", "images downloaded at once", positiveInt("--downloads", 32), 4)
     .option("--no-progress", "no progress bar")
     .action(async (file: string, flags) => {
       exitCode = await batchCommand(file, flags);
@@ -336,8 +328,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const useBar = flags.progress && !asJson() && io.stderr.isTTY === true;
     const bar = useBar
       ? new SingleBar({
-          format:
-            " {bar} {value}/{total} done | {failed} failed | ETA {eta_formatted} | {cost} so far",
+          format: " {bar} {value}/{total} done | {failed} failed | ETA {eta} | {cost} so far",
           stream: io.stderr as NodeJS.WritableStream,
           hideCursor: true,
           etaBuffer: 20,
@@ -345,10 +336,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         })
       : undefined;
     let lastLine = -1;
+    const started = Date.now();
     const onProgress = (p: BatchProgress) => {
       if (bar) {
-        if (!bar.isActive) bar.start(p.total, p.done, { failed: p.failed, cost: usd(p.costUsd) });
-        bar.update(p.done, { failed: p.failed, cost: usd(p.costUsd) });
+        // Our own ETA: the bar's own shows "NFs" before the first item is done.
+        const payload = { failed: p.failed, cost: usd(p.costUsd), eta: etaText(p, started) };
+        if (!bar.isActive) bar.start(p.total, p.done, payload);
+        bar.update(p.done, payload);
         return;
       }
       if (asJson() || !flags.progress) return;
@@ -500,7 +494,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   program
     .command("history")
     .description("your generations, newest first")
-    .option("-n, --limit <n>", "how many (default 20)", positiveInt("--limit"), 20)
+    .option("-n, --limit <n>", "how many", positiveInt("--limit"), 20)
     .option("--all", "every one (pages through the whole history)")
     .action(async (flags: { limit: number; all?: boolean }) => {
       const { nb } = client();
@@ -698,4 +692,12 @@ function describeBatch(s: BatchSummary): string {
   const c = s.counts;
   const done = c.completed + c.failed + c.canceled;
   return `${done}/${s.total} done (${c.completed} completed, ${c.failed} failed, ${c.canceled} canceled, ${c.processing} processing, ${c.queued} queued), ${usd(s.cost.usd)}${s.completedAt ? ", finished" : ""}`;
+}
+
+/** "2m 10s" left at the pace so far, or "…" until one item is done. */
+function etaText(p: { done: number; total: number }, startedAt: number): string {
+  if (p.done === 0) return "…";
+  const leftMs = ((Date.now() - startedAt) / p.done) * (p.total - p.done);
+  const seconds = Math.round(leftMs / 1000);
+  return seconds >= 60 ? `${Math.floor(seconds / 60)}m ${seconds % 60}s` : `${seconds}s`;
 }

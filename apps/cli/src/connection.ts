@@ -72,6 +72,6 @@ export function resolveConnection(
     }
   }
   throw new UsageError(
-    `no API key: set NANOBANANA_API_KEY or pass --api-key (on a machine running \`npm start\`, its key in ${files.join(" or ")} is used)`,
+    `no API key: set NANOBANANA_API_KEY or pass --api-key (on a machine running \`npm start\`, its key in ${files.join(" or ")} is used; set DATA_DIR as npm start had it if it ran with another)`,
   );
 }

@@ -100,9 +100,11 @@ export function createProducer<Q extends QueueDefinition>(
         ]);
         if (index === null) return null;
         const position = length - 1 - index;
-        // The workers record finished jobs per minute (BullMQ metrics).
+        // The workers record finished jobs per minute (BullMQ metrics). Idle minutes say
+        // nothing of the pace while there is a queue, so only busy ones are averaged.
         const { data } = await queue.getMetrics("completed", 0, 4);
-        const perMinute = data.length ? data.reduce((a, b) => a + b, 0) / data.length : 0;
+        const busy = data.filter((n) => n > 0);
+        const perMinute = busy.length ? busy.reduce((a, b) => a + b, 0) / busy.length : 0;
         return {
           position,
           etaMs: perMinute > 0 ? Math.round(((position + 1) / perMinute) * 60_000) : null,

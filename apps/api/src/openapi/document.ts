@@ -323,7 +323,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): Json {
       post: operation({
         operationId: "uploadReferenceImage",
         tag: "Uploads",
-        summary: "Upload a reference image for `images`",
+        summary: "Upload a reference image for images",
         description: `One image of at most ${REFERENCE_LIMITS.maxBytes / MIB} MiB (${REFERENCE_LIMITS.mimeTypes.join(", ")}), sent one of three ways. Its type is read from its bytes, whatever the request says. The answer's \`id\` goes in a later request's \`images\`; uploads are yours alone.`,
         requestBody: {
           required: true,
