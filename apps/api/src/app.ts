@@ -173,7 +173,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(modelRoutes({ offer: routeDeps.offer }));
   app.use(promptRoutes({ store: deps.store }));
   app.use(generationRoutes(routeDeps));
-  if (deps.listener) app.use(eventRoutes({ ...routeDeps, listener: deps.listener }));
+  // The open event streams, which a shutdown ends first (app.locals.openStreams).
+  const openStreams = new Set<{ end(): void }>();
+  app.locals.openStreams = openStreams;
+  if (deps.listener) {
+    app.use(eventRoutes({ ...routeDeps, listener: deps.listener, openStreams }));
+  }
   app.use(batchRoutes(routeDeps));
   app.use(uploadRoutes({ blobs: deps.blobs }));
   app.use(

@@ -15,6 +15,7 @@ const KEY = "live-test-key-12";
 const headers = { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" };
 const children: ChildProcess[] = [];
 let base = "";
+let api: ChildProcess;
 
 function spawnApp(entry: string, env: Record<string, string>): ChildProcess {
   const { REDIS_URL: _r, API_KEYS: _k, ...inherited } = process.env;
@@ -41,7 +42,7 @@ beforeAll(async () => {
     WORKER_CONCURRENCY: "4",
   };
   const apps = resolve(import.meta.dirname, "../..");
-  spawnApp(join(apps, "api/src/main.ts"), settings);
+  api = spawnApp(join(apps, "api/src/main.ts"), settings);
   spawnApp(join(apps, "worker/src/main.ts"), settings);
   await waitFor(
     async () =>
@@ -229,5 +230,24 @@ describe("live status across processes", () => {
     expect(stream.headers.get("content-type")).toMatch(/^text\/event-stream/);
     expect(stream.headers.get("content-encoding")).toBeNull();
     await stream.body?.cancel();
+  });
+  // Last: it stops the API.
+  it("ends open event streams at shutdown, so the API stops at once and clients reconnect elsewhere", async () => {
+    const res = await fetch(`${base}/generate-batch`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({
+        items: Array.from({ length: 200 }, (_, i) => ({ prompt: `slow kite ${i}`, cache: false })),
+      }),
+    });
+    const { ids } = (await res.json()) as { ids: string[] };
+    const reading = readEvents(`/generation/${ids.at(-1)}/events`);
+    await new Promise((r) => setTimeout(r, 300));
+    const exited = new Promise<number | null>((r) => api.once("exit", (code) => r(code)));
+    api.kill("SIGTERM");
+    const { ended } = await reading;
+    expect(ended).toBe(true);
+    // A stream left open would hold the server past its shutdown deadline: exit 1.
+    expect(await exited).toBe(0);
   });
 });

@@ -82,6 +82,8 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   return {
     port,
     async close() {
+      // An event stream never ends by itself: end them, so their clients reconnect elsewhere.
+      for (const stream of app.locals.openStreams as Set<{ end(): void }>) stream.end();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Idle keep-alive sockets would hold close() open; busy ones finish their request first.

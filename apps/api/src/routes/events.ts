@@ -14,6 +14,8 @@ import { coalesced } from "../waiting.ts";
 import { baseUrlOf, type GenerationRouteDeps, presentWithQueue } from "./generations.ts";
 
 export interface EventRouteDeps extends GenerationRouteDeps {
+  /** The streams open now, so a shutdown can end them (an open stream holds its connection). */
+  openStreams?: Set<{ end(): void }>;
   /** Milliseconds between heartbeat comments (15 s). */
   heartbeatMs?: number;
 }
@@ -46,6 +48,11 @@ export function eventRoutes(
   deps: EventRouteDeps & { listener: Pick<ChangeListener, "onGeneration" | "onBatch"> },
 ): Router {
   const router = Router();
+  const track = <S extends { end(): void; closed: Promise<void> }>(stream: S): S => {
+    deps.openStreams?.add(stream);
+    void stream.closed.then(() => deps.openStreams?.delete(stream));
+    return stream;
+  };
 
   router.get("/generation/:id/events", async (req, res) => {
     const caller = callerOf(req);
@@ -55,7 +62,7 @@ export function eventRoutes(
       throw notFound(`no generation ${id}`);
     }
     const baseUrl = baseUrlOf(req, deps.publicUrl);
-    const stream = openEventStream(req, res, { heartbeatMs: deps.heartbeatMs });
+    const stream = track(openEventStream(req, res, { heartbeatMs: deps.heartbeatMs }));
     let sent = lastEventIdOf(req);
     const sendCurrent = coalesced(async () => {
       const record = await deps.store.getGeneration(id);
@@ -84,7 +91,7 @@ export function eventRoutes(
     if (!first || (first.userId !== caller.userId && !caller.admin)) {
       throw notFound(`no batch ${id}`);
     }
-    const stream = openEventStream(req, res, { heartbeatMs: deps.heartbeatMs });
+    const stream = track(openEventStream(req, res, { heartbeatMs: deps.heartbeatMs }));
     let sent = lastEventIdOf(req);
     let lastCounts = "";
     const sendCurrent = coalesced(async () => {
