@@ -531,6 +531,8 @@ describe("real answers match the document", () => {
     const events = await eventStream(`/generation/${generationId}/events`);
     expectDocumented(events, "get", "/generation/{id}/events", 200);
     expect(events.body).toMatch(/^event: completed$/m);
+    const badId = await request(app).get("/generation/gen_nope/events").set(as(ALICE));
+    expectDocumented(badId, "get", "/generation/{id}/events", 400);
     const waited = await request(app)
       .post("/generate")
       .set({ ...as(ALICE), Prefer: "wait=30" })

@@ -1,6 +1,7 @@
 import {
   type BatchRecord,
   batchRequestSchema,
+  type GenerationRecord,
   isBatchId,
   newGenerationRecord,
   newId,
@@ -31,20 +32,40 @@ const itemsQuery = z.strictObject({
     .optional(),
 });
 
+/** Loads the batch `:id` the caller may see; someone else's is "not found". */
+export async function loadOwnedBatch(
+  deps: Pick<GenerationRouteDeps, "store">,
+  req: Request,
+): Promise<BatchRecord> {
+  const id = String(req.params.id);
+  if (!isBatchId(id)) throw invalidRequest(`"${id.slice(0, 40)}" is not a batch id (bat_…)`);
+  const batch = await deps.store.getBatch(id);
+  const caller = callerOf(req);
+  if (!batch || (batch.userId !== caller.userId && !caller.admin)) throw notFound(`no batch ${id}`);
+  return batch;
+}
+
+/**
+ * The batch with its items, completed first when every item has ended but the batch was not
+ * yet (the moment between the two steps, or a crash there), so counts and completedAt agree.
+ */
+export async function readSettledBatch(
+  deps: Pick<GenerationRouteDeps, "store" | "notify">,
+  batch: BatchRecord,
+): Promise<{ batch: BatchRecord; items: Array<GenerationRecord | null> }> {
+  const items = await deps.store.getGenerations(batch.ids);
+  if (batch.completedAt === null && allFinished(items)) {
+    await settleBatches(deps.notify, [batch.id]);
+    return { batch: (await deps.store.getBatch(batch.id)) ?? batch, items };
+  }
+  return { batch, items };
+}
+
 /** POST /generate-batch, GET /batch/:id/status, POST /batch/:id/cancel. */
 export function batchRoutes(deps: GenerationRouteDeps & { batchMaxItems: number }): Router {
   const router = Router();
   const schema = batchRequestSchema(deps.batchMaxItems);
-
-  const loadOwned = async (req: Request): Promise<BatchRecord> => {
-    const id = String(req.params.id);
-    if (!isBatchId(id)) throw invalidRequest(`"${id.slice(0, 40)}" is not a batch id (bat_…)`);
-    const batch = await deps.store.getBatch(id);
-    const caller = callerOf(req);
-    if (!batch || (batch.userId !== caller.userId && !caller.admin))
-      throw notFound(`no batch ${id}`);
-    return batch;
-  };
+  const loadOwned = (req: Request) => loadOwnedBatch(deps, req);
 
   router.post("/generate-batch", async (req, res) => {
     await respondIdempotently(
@@ -101,15 +122,8 @@ export function batchRoutes(deps: GenerationRouteDeps & { batchMaxItems: number 
   });
 
   router.get("/batch/:id/status", async (req, res) => {
-    let batch = await loadOwned(req);
     const query = parseBody(itemsQuery, { ...req.query });
-    const items = await deps.store.getGenerations(batch.ids);
-    if (batch.completedAt === null && allFinished(items)) {
-      // Every item has ended but the batch was not completed yet (the moment between the two
-      // steps, or a crash there): complete it now, so counts and completedAt always agree.
-      await settleBatches(deps.notify, [batch.id]);
-      batch = (await deps.store.getBatch(batch.id)) ?? batch;
-    }
+    const { batch, items } = await readSettledBatch(deps, await loadOwned(req));
     const offset = Number(query.cursor ?? 0);
     const baseUrl = baseUrlOf(req, deps.publicUrl);
     const page = items

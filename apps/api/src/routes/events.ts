@@ -1,17 +1,19 @@
 import {
-  type BatchRecord,
   type GenerationRecord,
   STAGES,
   summarizeBatch,
   TERMINAL_STATUSES,
 } from "@nanobanana/domain";
-import { notFound } from "@nanobanana/errors";
-import { allFinished, settleBatches } from "@nanobanana/generations";
 import { type ChangeListener, openEventStream } from "@nanobanana/live";
 import { type Request, Router } from "express";
-import { callerOf } from "../auth.ts";
 import { coalesced } from "../waiting.ts";
-import { baseUrlOf, type GenerationRouteDeps, presentWithQueue } from "./generations.ts";
+import { loadOwnedBatch, readSettledBatch } from "./batches.ts";
+import {
+  baseUrlOf,
+  type GenerationRouteDeps,
+  loadOwnedGeneration,
+  presentWithQueue,
+} from "./generations.ts";
 
 export interface EventRouteDeps extends GenerationRouteDeps {
   /** The streams open now, so a shutdown can end them (an open stream holds its connection). */
@@ -55,12 +57,7 @@ export function eventRoutes(
   };
 
   router.get("/generation/:id/events", async (req, res) => {
-    const caller = callerOf(req);
-    const id = String(req.params.id);
-    const first = await deps.store.getGeneration(id);
-    if (!first || (first.userId !== caller.userId && !caller.admin)) {
-      throw notFound(`no generation ${id}`);
-    }
+    const { id } = await loadOwnedGeneration(deps, req);
     const baseUrl = baseUrlOf(req, deps.publicUrl);
     const stream = track(openEventStream(req, res, { heartbeatMs: deps.heartbeatMs }));
     let sent = lastEventIdOf(req);
@@ -85,34 +82,22 @@ export function eventRoutes(
   });
 
   router.get("/batch/:id/events", async (req, res) => {
-    const caller = callerOf(req);
-    const id = String(req.params.id);
-    const first = await deps.store.getBatch(id);
-    if (!first || (first.userId !== caller.userId && !caller.admin)) {
-      throw notFound(`no batch ${id}`);
-    }
+    const { id } = await loadOwnedBatch(deps, req);
     const stream = track(openEventStream(req, res, { heartbeatMs: deps.heartbeatMs }));
     let sent = lastEventIdOf(req);
     let lastCounts = "";
     const sendCurrent = coalesced(async () => {
-      let batch: BatchRecord | null = await deps.store.getBatch(id);
-      if (!batch || !stream.open) return;
-      const items = await deps.store.getGenerations(batch.ids);
-      if (batch.completedAt === null && allFinished(items)) {
-        await settleBatches(deps.notify, [batch.id]);
-        batch = (await deps.store.getBatch(id)) ?? batch;
-      }
+      const current = await deps.store.getBatch(id);
+      if (!current || !stream.open) return;
+      const { batch, items } = await readSettledBatch(deps, current);
       const summary = summarizeBatch(batch, items);
       const counts = JSON.stringify(summary.counts);
       const done = batch.completedAt !== null;
       // One event per change of counts; the id grows with each, and the last is `completed`.
       if (counts !== lastCounts || done) {
         lastCounts = counts;
-        const version = Math.max(sent + 1, Date.now());
-        if (!done || version > sent) {
-          sent = version;
-          stream.send({ id: version, event: done ? "completed" : "progress", data: summary });
-        }
+        sent = Math.max(sent + 1, Date.now());
+        stream.send({ id: sent, event: done ? "completed" : "progress", data: summary });
       }
       if (done) stream.end();
     });

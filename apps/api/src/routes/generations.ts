@@ -81,21 +81,25 @@ export function baseUrlOf(req: Request, publicUrl: string | undefined): string {
   return `${scheme}://${PLAIN_HOST.test(host) ? host : "localhost"}`;
 }
 
+/** Loads the generation `:id` the caller may see; someone else's is "not found", not "forbidden". */
+export async function loadOwnedGeneration(
+  deps: Pick<GenerationRouteDeps, "store">,
+  req: Request,
+): Promise<GenerationRecord> {
+  const id = String(req.params.id);
+  if (!isGenerationId(id))
+    throw invalidRequest(`"${id.slice(0, 40)}" is not a generation id (gen_…)`);
+  const record = await deps.store.getGeneration(id);
+  const caller = callerOf(req);
+  if (!record || (record.userId !== caller.userId && !caller.admin)) {
+    throw notFound(`no generation ${id}`);
+  }
+  return record;
+}
+
 export function generationRoutes(deps: GenerationRouteDeps): Router {
   const router = Router();
-
-  /** Loads a generation the caller may see; someone else's is "not found", not "forbidden". */
-  const loadOwned = async (req: Request): Promise<GenerationRecord> => {
-    const id = String(req.params.id);
-    if (!isGenerationId(id))
-      throw invalidRequest(`"${id.slice(0, 40)}" is not a generation id (gen_…)`);
-    const record = await deps.store.getGeneration(id);
-    const caller = callerOf(req);
-    if (!record || (record.userId !== caller.userId && !caller.admin)) {
-      throw notFound(`no generation ${id}`);
-    }
-    return record;
-  };
+  const loadOwned = (req: Request) => loadOwnedGeneration(deps, req);
 
   router.post("/generate", async (req, res) => {
     await respondIdempotently(
