@@ -204,7 +204,7 @@ export async function drawGeneration(
     lockHeld = claim.kind === "owner";
   }
   try {
-    await checkBudget(deps, record, chosen.model);
+    await checkBudget(deps, record, chosen.model, preferences.monthlyBudgetUsd);
     await advance("cache", "generate", {});
     const drawn = await drawAndStore(deps, record, {
       label,
@@ -245,8 +245,9 @@ async function checkBudget(
   deps: PipelineDeps,
   record: GenerationRecord,
   model: string,
+  /** The user's own cap, from the preferences already read for routing. */
+  own: number | undefined,
 ): Promise<void> {
-  const own = (await deps.store.getPreferences(record.userId)).monthlyBudgetUsd;
   const caps = [deps.monthlyBudgetUsd, own].filter((c): c is number => c !== undefined);
   if (caps.length === 0) return;
   const budget = Math.min(...caps);
