@@ -1,4 +1,9 @@
-import { type Config, ConfigError, retiredModelMessage } from "@nanobanana/config";
+import {
+  type Config,
+  ConfigError,
+  configuredModels,
+  retiredModelMessage,
+} from "@nanobanana/config";
 import type { Logger } from "@nanobanana/logger";
 import type { ImageProvider } from "@nanobanana/providers";
 
@@ -13,27 +18,16 @@ export async function checkConfiguredModels(
   logger: Logger,
 ): Promise<void> {
   if (!config.gemini || config.gemini.modelCheck === "off" || !provider.checkModels) return;
-  const configured = [
-    ...new Set([
-      config.gemini.model,
-      config.gemini.premiumModel,
-      ...config.modelRoutes.map((r) => r.model),
-    ]),
-  ];
-  const problems = (await provider.checkModels(configured))
+  const configured = configuredModels({ ...config.gemini, routes: config.modelRoutes });
+  const settingOf = new Map(configured.map((c) => [c.model, c.setting]));
+  const problems = (await provider.checkModels(configured.map((c) => c.model)))
     .filter((check) => !check.ok)
     .map((check) => {
       const retired = retiredModelMessage(check.model);
-      const setting =
-        check.model === config.gemini?.model
-          ? "GEMINI_MODEL"
-          : check.model === config.gemini?.premiumModel
-            ? "GEMINI_PREMIUM_MODEL"
-            : "MODEL_ROUTES";
-      return `${setting}: ${retired ?? `${check.model} is not available to these credentials`} (Google said: ${check.problem ?? "no reason"})`;
+      return `${settingOf.get(check.model)}: ${retired ?? `${check.model} is not available to these credentials`} (Google said: ${check.problem ?? "no reason"})`;
     });
   if (problems.length === 0) {
-    logger.info({ models: configured }, "every configured model is available");
+    logger.info({ models: [...settingOf.keys()] }, "every configured model is available");
     return;
   }
   if (config.gemini.modelCheck === "warn") {

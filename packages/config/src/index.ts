@@ -10,6 +10,7 @@ import {
 } from "@nanobanana/domain";
 import { z } from "zod";
 import {
+  configuredModels,
   DEFAULT_MODEL_ROUTES,
   MODEL_CATALOG,
   type ModelOffer,
@@ -20,6 +21,7 @@ import {
 } from "./models.ts";
 
 export {
+  configuredModels,
   MODEL_CATALOG,
   type ModelOffer,
   type ModelRoute,
@@ -324,9 +326,12 @@ const pricesOf = (e: ParsedEnv): PriceTable => priceTable(e.MODEL_PRICES);
 const routesOf = (e: ParsedEnv): ModelRoute[] => e.MODEL_ROUTES ?? [...DEFAULT_MODEL_ROUTES];
 
 /** Every model a Gemini deployment may draw with: default, premium/fallback, each route's. */
-const configuredModels = (e: ParsedEnv) => [
-  ...new Set([e.GEMINI_MODEL, e.GEMINI_PREMIUM_MODEL, ...routesOf(e).map((r) => r.model)]),
-];
+const configuredModelsOf = (e: ParsedEnv) =>
+  configuredModels({
+    model: e.GEMINI_MODEL,
+    premiumModel: e.GEMINI_PREMIUM_MODEL,
+    routes: routesOf(e),
+  });
 
 /**
  * A problem with how variables combine: it names the variable to set, and its message says
@@ -369,20 +374,14 @@ function checkCombinations(e: ParsedEnv, ctx: z.RefinementCtx) {
   }
   if (provider === "gemini") {
     // A model Google has shut down answers 404 to every call: refuse it before the first one.
-    const settingOf = (model: string): keyof Env =>
-      model === e.GEMINI_MODEL
-        ? "GEMINI_MODEL"
-        : model === e.GEMINI_PREMIUM_MODEL
-          ? "GEMINI_PREMIUM_MODEL"
-          : "MODEL_ROUTES";
-    for (const model of configuredModels(e)) {
+    for (const { model, setting } of configuredModelsOf(e)) {
       const retired = retiredModelMessage(model);
-      if (retired) combinationIssue(ctx, settingOf(model), retired);
+      if (retired) combinationIssue(ctx, setting, retired);
     }
     const prices = pricesOf(e);
-    const unpriced = configuredModels(e).filter(
-      (m) => !retiredModelMessage(m) && Object.keys(prices[m] ?? {}).length === 0,
-    );
+    const unpriced = configuredModelsOf(e)
+      .map(({ model }) => model)
+      .filter((m) => !retiredModelMessage(m) && Object.keys(prices[m] ?? {}).length === 0);
     if (unpriced.length > 0) {
       combinationIssue(
         ctx,

@@ -120,6 +120,23 @@ export const DEFAULT_MODEL_ROUTES: readonly ModelRoute[] = [
   { quality: "draft", model: "gemini-3.1-flash-lite-image" },
 ];
 
+/**
+ * Every model a Gemini deployment may draw with, each with the setting that names it (the
+ * first that does): what a stale or missing model is reported against.
+ */
+export function configuredModels(settings: {
+  model: string;
+  premiumModel: string;
+  routes: readonly ModelRoute[];
+}): Array<{ model: string; setting: "GEMINI_MODEL" | "GEMINI_PREMIUM_MODEL" | "MODEL_ROUTES" }> {
+  const named = [
+    { model: settings.model, setting: "GEMINI_MODEL" as const },
+    { model: settings.premiumModel, setting: "GEMINI_PREMIUM_MODEL" as const },
+    ...settings.routes.map((r) => ({ model: r.model, setting: "MODEL_ROUTES" as const })),
+  ];
+  return named.filter((n, i) => named.findIndex((m) => m.model === n.model) === i);
+}
+
 /** Prices by model and size: the catalog's, with MODEL_PRICES's overrides on top. */
 export type PriceTable = Record<
   string,
