@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { BlobStore } from "@nanobanana/blob-store";
-import { type ApiKeyEntry, loadConfig, type ModelOffer, modelOffer } from "@nanobanana/config";
+import type { ApiKeyEntry, ModelOffer } from "@nanobanana/config";
 import { type ChangeFeed, createWebhookDispatcher, type NotifyDeps } from "@nanobanana/generations";
 import type { ChangeListener } from "@nanobanana/live";
 import type { Logger } from "@nanobanana/logger";
@@ -27,9 +27,6 @@ import { uploadJsonBody, uploadRoutes } from "./routes/uploads.ts";
 import { userRoutes } from "./routes/users.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
-// What a deployment without a model maker offers: the sketch renderer, from the catalog.
-const SKETCH_OFFER: ModelOffer = modelOffer(loadConfig({}));
-
 export interface AppDeps {
   store: Store;
   blobs: BlobStore;
@@ -38,8 +35,8 @@ export interface AppDeps {
   apiKeys: readonly ApiKeyEntry[];
   /** Models a caller may ask for by name. */
   models: readonly string[];
-  /** What each model draws and costs (GET /models, request checks); the sketch's alone if unset. */
-  offer?: ModelOffer;
+  /** What each model draws and costs (GET /models, request checks): config's modelOffer. */
+  offer: ModelOffer;
   /** Live status: publishes the API's own changes (a cancel) and hears everyone's. */
   changes?: ChangeFeed;
   listener?: Pick<ChangeListener, "onGeneration" | "onBatch">;
@@ -166,11 +163,10 @@ export function createApp(deps: AppDeps): Express {
   };
   const routeDeps = {
     ...deps,
-    offer: deps.offer ?? SKETCH_OFFER,
     notify,
     idempotencyPendingSeconds: deps.idempotencyPendingSeconds ?? 60,
   };
-  app.use(modelRoutes({ offer: routeDeps.offer }));
+  app.use(modelRoutes({ offer: deps.offer }));
   app.use(promptRoutes({ store: deps.store }));
   app.use(generationRoutes(routeDeps));
   // The open event streams, which a shutdown ends first (app.locals.openStreams).

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFsBlobStore } from "@nanobanana/blob-store";
-import type { ApiKeyEntry } from "@nanobanana/config";
+import { type ApiKeyEntry, loadConfig, modelOffer } from "@nanobanana/config";
 import { createChangeListener, createRedisChangeFeed } from "@nanobanana/live";
 import { createLogger } from "@nanobanana/logger";
 import { createDrawer } from "@nanobanana/pipeline";
@@ -81,6 +81,8 @@ export function apiUnderTest(options: {
     idempotencyTtlSeconds: 3600,
     webhooks: { allowPrivate: false },
     models: [SKETCH_MODEL],
+    // What a deployment without a model maker offers: the sketch renderer.
+    offer: modelOffer(loadConfig({})),
     changes,
     listener,
     logger,
