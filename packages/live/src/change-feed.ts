@@ -61,10 +61,6 @@ export function createChangeListener(subscriber: Redis, prefix: string) {
     onGeneration: (id: string, listener: () => void) => listen(channel.generation(id), listener),
     /** Calls `listener` whenever an item of the batch changes; returns how to stop. */
     onBatch: (id: string, listener: () => void) => listen(channel.batch(id), listener),
-    /** Resolves once the subscriptions asked for so far are in place. */
-    ready: async () => {
-      await subscriber.ping().catch(() => undefined);
-    },
     async close() {
       listeners.clear();
       await subscriber.quit().catch(() => undefined);

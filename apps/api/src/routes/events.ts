@@ -23,14 +23,14 @@ export interface EventRouteDeps extends GenerationRouteDeps {
 }
 
 /** The event a record's state is named by: its status when queued or ended, else its stage. */
-export const eventNameOf = (record: Pick<GenerationRecord, "status" | "stage">) =>
+const eventNameOf = (record: Pick<GenerationRecord, "status" | "stage">) =>
   record.status === "processing" ? record.stage : record.status;
 
 /**
  * An event id that grows with every change: the update time, then how far the record has
  * got (two changes can share a millisecond; a later stage still counts as newer).
  */
-export const versionOf = (record: Pick<GenerationRecord, "status" | "stage" | "updatedAt">) =>
+const versionOf = (record: Pick<GenerationRecord, "status" | "stage" | "updatedAt">) =>
   Date.parse(record.updatedAt) * 100 +
   (TERMINAL_STATUSES.includes(record.status) ? 90 : STAGES.indexOf(record.stage));
 
