@@ -5,7 +5,11 @@ import { AppError } from "@nanobanana/errors";
 import type { Logger } from "@nanobanana/logger";
 import type { ImageProvider, ImageRequest, ImageResult } from "../image-provider.ts";
 import type { ModelRateLimiter } from "../rate-limit.ts";
+import { describe, parseRetryAfter, TRANSIENT_STATUS } from "./api-errors.ts";
 import { interpretResponse } from "./interpret.ts";
+import { imageContentRequest } from "./request.ts";
+
+export { parseRetryAfter };
 
 export interface GeminiProviderOptions {
   apiKey?: string | undefined;
@@ -29,8 +33,6 @@ export interface GeminiProviderOptions {
   random?: () => number;
 }
 
-// 408, 429 and 5xx may succeed later; every other status is the request's own fault.
-const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 // A Retry-After longer than this is not waited out inside a job: the job fails retryably
 // and BullMQ's backoff takes over, so a worker slot is not held for minutes.
 const MAX_INLINE_WAIT_MS = 30_000;
@@ -45,32 +47,6 @@ class TransientError extends Error {
   ) {
     super(message);
   }
-}
-
-/** Retry-After is seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-function describe(error: unknown): string {
-  if (error instanceof ApiError) {
-    // The SDK puts Google's whole JSON error body in the message; the sentence inside is what helps.
-    try {
-      const body = JSON.parse(error.message) as { error?: { message?: string; status?: string } };
-      if (body.error?.message) return `${body.error.status ?? "ERROR"}: ${body.error.message}`;
-    } catch {
-      // not JSON: fall through to the message as it is
-    }
-  }
-  if (error instanceof Error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return cause?.code ? `${error.message} (${cause.code})` : error.message;
-  }
-  return String(error);
 }
 
 /**
@@ -105,18 +81,13 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
       return response;
     };
     try {
-      const references = (request.references ?? []).map((r) => ({
-        inlineData: { mimeType: r.mimeType, data: r.bytes.toString("base64") },
-      }));
+      // The same request batch mode sends: the brief, then the reference images in order.
+      const { contents, generationConfig } = imageContentRequest(request);
       const response = await client.models.generateContent({
         model,
-        // Reference images go in as inline parts after the brief, in the request's order.
-        contents: references.length
-          ? [{ role: "user", parts: [{ text: request.prompt }, ...references] }]
-          : request.prompt,
+        contents,
         config: {
-          responseModalities: ["TEXT", "IMAGE"],
-          imageConfig: { aspectRatio: request.aspectRatio, imageSize: request.imageSize ?? "1K" },
+          ...generationConfig,
           httpOptions: {
             fetch: capturingFetch,
             timeout: options.timeoutMs,
