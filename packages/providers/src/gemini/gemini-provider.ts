@@ -6,6 +6,7 @@ import type { Logger } from "@nanobanana/logger";
 import type { ImageProvider, ImageRequest, ImageResult } from "../image-provider.ts";
 import type { ModelRateLimiter } from "../rate-limit.ts";
 import { describe, parseRetryAfter, TRANSIENT_STATUS } from "./api-errors.ts";
+import { createGeminiBatch, GEMINI_BATCH_INLINE_LIMIT_BYTES } from "./gemini-batch.ts";
 import { interpretResponse } from "./interpret.ts";
 import { imageContentRequest } from "./request.ts";
 
@@ -28,6 +29,10 @@ export interface GeminiProviderOptions {
   retryBaseMs: number;
   /** USD for one image of a model at a size. */
   priceOf: (model: string, imageSize: ImageSize) => number;
+  /** USD for one image of a model at a size in Batch Mode; half of priceOf when absent. */
+  batchPriceOf?: ((model: string, imageSize: ImageSize) => number) | undefined;
+  /** Batch requests whose create call would be larger than this go as a JSONL file (20 MB). */
+  batchInlineLimitBytes?: number | undefined;
   rateLimiter?: ModelRateLimiter;
   logger?: Logger;
   random?: () => number;
@@ -127,10 +132,25 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
     return Math.round(exp / 2 + (random() * exp) / 2); // "equal jitter"
   };
 
+  // Batch Mode with an API key only: on Vertex AI a batch reads and writes Cloud Storage or
+  // BigQuery, which this provider is not given.
+  const batch = options.vertex
+    ? undefined
+    : createGeminiBatch({
+        client,
+        batchPriceOf:
+          options.batchPriceOf ??
+          ((model, size) => Math.round((options.priceOf(model, size) / 2) * 1e6) / 1e6),
+        inlineLimitBytes: options.batchInlineLimitBytes ?? GEMINI_BATCH_INLINE_LIMIT_BYTES,
+        rateLimiter: options.rateLimiter,
+        logger: log,
+      });
+
   return {
     name: "gemini",
     models: options.models,
     defaultModel: options.model,
+    ...(batch ? { batch } : {}),
     async checkModels(models) {
       return Promise.all(
         models.map(async (model) => {
