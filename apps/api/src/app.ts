@@ -5,7 +5,7 @@ import { type ChangeFeed, createWebhookDispatcher, type NotifyDeps } from "@nano
 import type { ChangeListener } from "@nanobanana/live";
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics } from "@nanobanana/metrics";
-import type { generationQueue, Producer, webhookQueue } from "@nanobanana/queue";
+import type { economyQueue, generationQueue, Producer, webhookQueue } from "@nanobanana/queue";
 import type { Store } from "@nanobanana/store";
 import compression from "compression";
 import type { RequestHandler } from "express";
@@ -33,6 +33,8 @@ export interface AppDeps {
   blobs: BlobStore;
   producer: Producer<typeof generationQueue>;
   webhookProducer: Producer<typeof webhookQueue>;
+  /** The economy tier: a cancel releases the maker's batch jobs; absent where none is offered. */
+  economyProducer?: Producer<typeof economyQueue>;
   apiKeys: readonly ApiKeyEntry[];
   /** Models a caller may ask for by name. */
   models: readonly string[];
@@ -169,6 +171,8 @@ export function createApp(deps: AppDeps): Express {
   };
   const routeDeps = {
     ...deps,
+    // Without a producer for it, the deployment offers no economy tier.
+    economy: deps.economyProducer !== undefined,
     notify,
     idempotencyPendingSeconds: deps.idempotencyPendingSeconds ?? 60,
   };

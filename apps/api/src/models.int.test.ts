@@ -37,10 +37,10 @@ describe("GET /models", () => {
     expect(byId["gemini-3.1-flash-image"]).toMatchObject({
       provider: "gemini",
       sizes: [
-        { imageSize: "512", usd: 0.045, batchUsd: 0.022 },
-        { imageSize: "1K", usd: 0.067, batchUsd: 0.034 },
-        { imageSize: "2K", usd: 0.101, batchUsd: 0.05 },
-        { imageSize: "4K", usd: 0.151, batchUsd: 0.076 },
+        { imageSize: "512", usd: 0.045, batchUsd: 0.0225 },
+        { imageSize: "1K", usd: 0.067, batchUsd: 0.0335 },
+        { imageSize: "2K", usd: 0.101, batchUsd: 0.0505 },
+        { imageSize: "4K", usd: 0.151, batchUsd: 0.0755 },
       ],
       aspectRatios: expect.arrayContaining(["21:9", "4:5"]),
       maxReferenceImages: 14,

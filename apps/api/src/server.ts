@@ -43,6 +43,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     blobs,
     producer: producers.generation,
     webhookProducer: producers.webhooks,
+    economyProducer: producers.economy,
     apiKeys: config.apiKeys,
     batchMaxItems: config.batchMaxItems,
     idempotencyTtlSeconds: config.idempotencyTtlSeconds,

@@ -1,5 +1,6 @@
 import {
   type AttemptDeps,
+  type economyLifecycle,
   runGenerationAttempt,
   type SweepDeps,
   sweep,
@@ -8,6 +9,7 @@ import {
 import type { Logger } from "@nanobanana/logger";
 import { observeSettled } from "@nanobanana/metrics";
 import {
+  type economyQueue,
   type generationQueue,
   type Handlers,
   type maintenanceQueue,
@@ -39,6 +41,8 @@ export function generationHandlers(
         case "skipped":
           log.info({ reason: outcome.reason }, "generation skipped");
           return outcome.kind;
+        case "deferred":
+          return outcome.kind;
         case "retry":
           throw outcome.error;
         case "failed":
@@ -47,6 +51,28 @@ export function generationHandlers(
           throw new UnrecoverableError(`${outcome.error.code}: ${outcome.error.message}`);
       }
     },
+  };
+}
+
+/** The economy tier's steps; each is safe to run again, so a failure is simply retried. */
+export function economyHandlers(
+  economy: ReturnType<typeof economyLifecycle>,
+  logger: Logger,
+): Handlers<typeof economyQueue> {
+  const run = async (
+    step: string,
+    job: { id?: string | undefined },
+    work: () => Promise<string>,
+  ) => {
+    const outcome = await work();
+    logger.debug({ queue: "economy", jobId: job.id, step, outcome }, "economy step done");
+    return outcome;
+  };
+  return {
+    submit: (payload, job) => run("submit", job, () => economy.submit(payload)),
+    check: (payload, job) => run("check", job, () => economy.check(payload)),
+    deadline: (payload, job) => run("deadline", job, () => economy.deadline(payload)),
+    release: (payload, job) => run("release", job, () => economy.release(payload)),
   };
 }
 

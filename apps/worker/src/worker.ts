@@ -2,14 +2,25 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { checkConfiguredModels, createImageProvider, openAdapters } from "@nanobanana/composition";
 import { type Config, modelOffer, priceOf } from "@nanobanana/config";
-import { createWebhookDispatcher, failAbandoned } from "@nanobanana/generations";
+import { createWebhookDispatcher, economyLifecycle, failAbandoned } from "@nanobanana/generations";
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics, register } from "@nanobanana/metrics";
-import { createDrawer } from "@nanobanana/pipeline";
-import { createConsumer, generationQueue, maintenanceQueue, webhookQueue } from "@nanobanana/queue";
+import { createDrawer, createEconomyDrawer, type PipelineDeps } from "@nanobanana/pipeline";
+import {
+  createConsumer,
+  economyQueue,
+  generationQueue,
+  maintenanceQueue,
+  webhookQueue,
+} from "@nanobanana/queue";
 import { loadReferences } from "@nanobanana/references";
 import type { Redis } from "ioredis";
-import { generationHandlers, maintenanceHandlers, webhookHandlers } from "./handlers.ts";
+import {
+  economyHandlers,
+  generationHandlers,
+  maintenanceHandlers,
+  webhookHandlers,
+} from "./handlers.ts";
 
 /** A worker's own small HTTP face: GET /health (Redis reachable) and GET /metrics. */
 function serveHealth(port: number, redis: Redis, logger: Logger): Promise<Server> {
@@ -76,6 +87,44 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     dispatcher,
     changes: adapters.changes,
   };
+  const pipeline: PipelineDeps = {
+    store,
+    blobs,
+    provider,
+    cacheTtlSeconds: config.cacheTtlSeconds,
+    monthlyBudgetUsd: config.monthlyBudgetUsd,
+    priceOf: (model, size) => priceOf(config.prices, model, size),
+    routing: modelOffer(config),
+    // Reference URLs are fetched through the same SSRF guard as webhooks.
+    loadReferences: (userId, sources) =>
+      loadReferences(
+        {
+          blobs,
+          fetchOptions: {
+            allowPrivate: config.webhooks.allowPrivate,
+            extraPorts: config.webhooks.extraPorts,
+          },
+        },
+        userId,
+        sources,
+      ),
+    cacheScope: config.cacheScope,
+    maxProviderCalls: config.maxProviderCalls,
+    ...(provider.batch
+      ? { economy: { batchPriceOf: (model, size) => priceOf(config.prices, model, size, "batch") } }
+      : {}),
+  };
+  // The economy tier, where the provider has a batch mode (Gemini's, the sketch's).
+  const economy = provider.batch
+    ? economyLifecycle({
+        ...config.economy,
+        store,
+        drawer: createEconomyDrawer(pipeline),
+        notify: { ...notify, logger },
+        economy: producers.economy,
+        generation: producers.generation,
+      })
+    : undefined;
   const generation = createConsumer(
     generationQueue,
     generationHandlers(
@@ -83,30 +132,8 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
         notify,
         maxProviderCalls: config.maxProviderCalls,
         store,
-        draw: createDrawer({
-          store,
-          blobs,
-          provider,
-          cacheTtlSeconds: config.cacheTtlSeconds,
-          monthlyBudgetUsd: config.monthlyBudgetUsd,
-          priceOf: (model, size) => priceOf(config.prices, model, size),
-          routing: modelOffer(config),
-          // Reference URLs are fetched through the same SSRF guard as webhooks.
-          loadReferences: (userId, sources) =>
-            loadReferences(
-              {
-                blobs,
-                fetchOptions: {
-                  allowPrivate: config.webhooks.allowPrivate,
-                  extraPorts: config.webhooks.extraPorts,
-                },
-              },
-              userId,
-              sources,
-            ),
-          cacheScope: config.cacheScope,
-          maxProviderCalls: config.maxProviderCalls,
-        }),
+        draw: createDrawer(pipeline),
+        ...(economy ? { economy } : {}),
       },
       logger,
     ),
@@ -156,13 +183,28 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
         logger,
         graceMs: config.sweepIntervalMs,
         cacheTtlSeconds: config.cacheTtlSeconds,
+        ...(economy ? { economy } : {}),
       },
       logger,
     ),
     { connection: queueRedis, prefix: config.keyPrefix, concurrency: 1 },
   );
   await producers.maintenance.schedule("sweep", config.sweepIntervalMs, {});
-  const consumers = [generation, webhooks, maintenance];
+  // Submits, checks and deadlines wait on the maker, not our CPU: a few at once is plenty.
+  const economyConsumer = economy
+    ? createConsumer(economyQueue, economyHandlers(economy, logger), {
+        connection: queueRedis,
+        prefix: config.keyPrefix,
+        concurrency: 4,
+        worker: { lockDuration: config.workerLockMs, stalledInterval: config.workerLockMs },
+      })
+    : undefined;
+  const consumers = [
+    generation,
+    webhooks,
+    maintenance,
+    ...(economyConsumer ? [economyConsumer] : []),
+  ];
   for (const consumer of consumers) {
     consumer.on("error", (error) =>
       logger.error({ err: error, queue: consumer.name }, "worker error"),

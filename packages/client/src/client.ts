@@ -222,7 +222,7 @@ export function randomKey(): string {
 
 /** The event a polled record stands for: how it ended, else its stage while it runs. */
 export function eventOfRecord(record: Pick<GenerationRecord, "status" | "stage">) {
-  if (isTerminal(record.status) || record.status === "queued") {
+  if (isTerminal(record.status) || record.status === "queued" || record.status === "submitted") {
     return record.status as GenerationEventName;
   }
   return (GENERATION_EVENTS as readonly string[]).includes(record.stage)

@@ -74,6 +74,11 @@ function newRecord(id: string, prompt: string, batchId: string | null): Generati
     modelReason: null,
     cached: false,
     cost: { usd: 0, savedUsd: 0 },
+    tier: "standard",
+    deadline: null,
+    onDeadline: "standard",
+    providerJob: null,
+    tierReason: null,
     usage: null,
     providerCalls: 0,
     note: null,
@@ -152,7 +157,7 @@ function start(id: string, prompt: string, batchId: string | null): Gen {
 function summary(batchId: string): BatchSummary {
   const batch = batches.get(batchId);
   if (!batch) throw new Error("no batch");
-  const counts = { queued: 0, processing: 0, completed: 0, failed: 0, canceled: 0 };
+  const counts = { queued: 0, submitted: 0, processing: 0, completed: 0, failed: 0, canceled: 0 };
   let usd = 0;
   for (const id of batch.ids) {
     const r = gens.get(id)?.record;

@@ -63,9 +63,12 @@ describe("the value lists", () => {
     expect(client.GENERATION_STATUSES).toEqual(domain.GENERATION_STATUSES);
     expect(client.TERMINAL_STATUSES).toEqual(domain.TERMINAL_STATUSES);
     expect(client.STAGES).toEqual(domain.STAGES);
-    // Events are the stages while it runs (not "done"), then how it ended.
+    // Events are the stages while it runs (not "done"), then how it ended; an economy image
+    // waiting at the maker is "submitted".
     expect(client.GENERATION_EVENTS).toEqual([
-      ...domain.STAGES.filter((s) => s !== "done"),
+      "queued",
+      "submitted",
+      ...domain.STAGES.filter((s) => s !== "done" && s !== "queued"),
       ...domain.TERMINAL_STATUSES,
     ]);
   });

@@ -25,6 +25,9 @@ export type AspectRatio = (typeof ASPECT_RATIOS)[number];
 export const IMAGE_SIZES = ["512", "1K", "2K", "4K"] as const;
 export type ImageSize = (typeof IMAGE_SIZES)[number];
 
+export const TIERS = ["standard", "economy"] as const;
+export type Tier = (typeof TIERS)[number];
+
 export const IMAGE_FORMATS = ["png", "webp", "jpeg"] as const;
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 
@@ -37,6 +40,7 @@ export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
 export const GENERATION_STATUSES = [
   "queued",
+  "submitted",
   "processing",
   "completed",
   "failed",
@@ -61,6 +65,7 @@ export type Stage = (typeof STAGES)[number];
 /** Event names of GET /generation/:id/events: the stages while it runs, then how it ended. */
 export const GENERATION_EVENTS = [
   "queued",
+  "submitted",
   "classify",
   "enhance",
   "cache",
@@ -93,6 +98,12 @@ export interface GenerateInput {
   webhook?: WebhookTarget;
   /** false: always draw anew, and do not fill the cache. */
   cache?: boolean;
+  /** economy: half price through the maker's batch mode, finished within a day. */
+  tier?: Tier;
+  /** Economy: finished by this ISO time (at most 48 h ahead), else `onDeadline`. */
+  deadline?: string;
+  /** Economy: past the deadline, draw it at standard price (default) or fail. */
+  onDeadline?: "standard" | "fail";
 }
 
 export interface Classification {
@@ -146,7 +157,15 @@ export interface GenerationRecord {
   model: string | null;
   modelReason: string | null;
   cached: boolean;
-  cost: { usd: number; savedUsd: number };
+  /** economySavedUsd: what the economy tier saved against the standard price. */
+  cost: { usd: number; savedUsd: number; economySavedUsd?: number };
+  tier: Tier;
+  deadline: string | null;
+  onDeadline: "standard" | "fail";
+  /** Economy: the maker's batch job drawing it, once submitted. */
+  providerJob: { id: string; name: string; model: string; submittedAt: string } | null;
+  /** Why an economy request was drawn at the standard tier after all (expired, deadline…). */
+  tierReason: string | null;
   usage: { inputTokens: number; outputTokens: number; totalTokens: number } | null;
   providerCalls: number;
   providerAttempts?: Array<{
@@ -223,6 +242,9 @@ export interface CostPeriod {
   savedUsd: number;
   images: number;
   cacheHits: number;
+  /** Images drawn at the economy tier, and what their batch price saved. */
+  economyImages: number;
+  economySavedUsd: number;
 }
 
 /** GET /user/:id/cost. */
@@ -236,6 +258,8 @@ export interface CostReport {
   /** The month's spend by quality tier. */
   byQuality: Array<{ quality: string; usd: number; images: number }>;
   cache: { hits: number; savedUsd: number };
+  /** The month's economy images and what the tier saved, apart from the cache's savings. */
+  economy: { images: number; savedUsd: number };
 }
 
 export const COST_SERIES_UNITS = ["day", "week", "month"] as const;
@@ -304,6 +328,7 @@ export interface FeedbackResult {
 /** A user's defaults (GET/PUT /user/:id/preferences). */
 export interface Preferences {
   quality?: Quality;
+  tier?: Tier;
   aspectRatio?: AspectRatio;
   imageSize?: ImageSize;
   format?: ImageFormat;

@@ -43,7 +43,7 @@ describe("openAdapters", () => {
     });
     expect(adapters.redis.store).not.toBe(adapters.redis.queue);
     expect(adapters.redis.store.options.maxRetriesPerRequest).toBe(3);
-    expect(Object.keys(adapters.producers).sort()).toEqual(["generation", "webhooks"]);
+    expect(Object.keys(adapters.producers).sort()).toEqual(["economy", "generation", "webhooks"]);
     expect(adapters.producers.generation.queue.opts.connection).toBe(adapters.redis.queue);
     expect(adapters.publicBaseUrl).toBe("http://localhost:4100");
     expect(await adapters.store.ping()).toBeUndefined();
@@ -58,6 +58,7 @@ describe("openAdapters", () => {
     expect(adapters.redis.queue.options.maxRetriesPerRequest).toBeNull();
     expect(adapters.redis.store.options.maxRetriesPerRequest).toBeNull();
     expect(Object.keys(adapters.producers).sort()).toEqual([
+      "economy",
       "generation",
       "maintenance",
       "webhooks",

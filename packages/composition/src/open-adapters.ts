@@ -11,6 +11,7 @@ import {
 import {
   connectRedis,
   createProducer,
+  economyQueue,
   generationQueue,
   maintenanceQueue,
   type Producer,
@@ -44,6 +45,7 @@ export function createImageProvider(config: Config, logger: Logger, redis?: Redi
       ...config.gemini,
       models: config.models,
       priceOf: (model, size) => priceOf(config.prices, model, size),
+      batchPriceOf: (model, size) => priceOf(config.prices, model, size, "batch"),
       ...(redis
         ? {
             rateLimiter: createModelRateLimiter(redis, {
@@ -55,7 +57,10 @@ export function createImageProvider(config: Config, logger: Logger, redis?: Redi
       logger,
     });
   }
-  return createSketchProvider({ delayMs: config.sketchDelayMs });
+  return createSketchProvider({
+    delayMs: config.sketchDelayMs,
+    batchDelayMs: config.sketchBatchDelayMs,
+  });
 }
 
 interface Common {
@@ -78,6 +83,8 @@ export interface ApiAdapters extends Common {
   redis: { queue: Redis; store: Redis };
   producers: {
     generation: Producer<typeof generationQueue>;
+    /** Economy: a cancel asks the worker to release a maker's job none of whose images wait. */
+    economy: Producer<typeof economyQueue>;
     webhooks: Producer<typeof webhookQueue>;
   };
   /** Publishes changes (a cancel); `listener` hears every process's, on its own connection. */
@@ -93,6 +100,7 @@ export interface WorkerAdapters extends Common {
   redis: { queue: Redis; store: Redis };
   producers: {
     generation: Producer<typeof generationQueue>;
+    economy: Producer<typeof economyQueue>;
     webhooks: Producer<typeof webhookQueue>;
     maintenance: Producer<typeof maintenanceQueue>;
   };
@@ -146,6 +154,7 @@ export function openAdapters<R extends Role>(
       ? {}
       : {
           generation: createProducer(generationQueue, producerRedis, config.keyPrefix),
+          economy: createProducer(economyQueue, producerRedis, config.keyPrefix),
           webhooks: createProducer(webhookQueue, producerRedis, config.keyPrefix),
           ...(role === "worker"
             ? { maintenance: createProducer(maintenanceQueue, producerRedis, config.keyPrefix) }

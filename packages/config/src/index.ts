@@ -292,6 +292,13 @@ const envSchema = z.object({
   // (about a day and a half in all).
   WEBHOOK_RETRY_SCHEDULE: delaysSchema.default(parseDelays("5s,5m,30m,2h,5h,10h,14h,20h,24h")),
   SKETCH_DELAY_MS: int(0, 600_000).default(0),
+  // The economy tier: images gathered per model and size for this long (or until this many),
+  // then submitted as one batch job; its state asked for from ECONOMY_POLL_MS on, backing off.
+  ECONOMY_WINDOW_MS: int(100, 3_600_000).default(60_000),
+  ECONOMY_MAX_ITEMS: int(1, 50_000).default(1000),
+  ECONOMY_POLL_MS: int(100, 3_600_000).default(30_000),
+  // The sketch provider's batch mode: how long a batch job takes to "draw".
+  SKETCH_BATCH_DELAY_MS: int(0, 86_400_000).default(5_000),
   WORKER_CONCURRENCY: int(1, 1000).default(8),
   // A standalone worker's own port for /health and /metrics (Cloud Run, probes); unset: none.
   WORKER_HEALTH_PORT: int(0, 65535).optional(),
@@ -468,6 +475,12 @@ const configSchema = envSchema
       /** Which model draws what (first match wins); the provider's default after them. */
       modelRoutes: gemini ? routesOf(e) : [],
       sketchDelayMs: e.SKETCH_DELAY_MS,
+      sketchBatchDelayMs: e.SKETCH_BATCH_DELAY_MS,
+      economy: {
+        windowMs: e.ECONOMY_WINDOW_MS,
+        maxItems: e.ECONOMY_MAX_ITEMS,
+        pollMs: e.ECONOMY_POLL_MS,
+      },
       /** Requests per minute per API key. */
       rateLimitPerMinute: e.RATE_LIMIT,
       /** Every user's monthly spending cap in USD; unset means none (a user may set their own). */

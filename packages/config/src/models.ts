@@ -19,7 +19,9 @@ import {
  *   down on 2026-06-25; gemini-2.5-flash-image shut down on 2026-10-02).
  * - Prices: https://ai.google.dev/gemini-api/docs/pricing (paid tier, image output).
  *   3.1 Flash Image: $60 per 1M image tokens → 512 $0.045, 1K $0.067, 2K $0.101, 4K $0.151;
- *   batch half: $0.022 / $0.034 / $0.050 / $0.076. 3 Pro Image: 1K and 2K $0.134, 4K $0.24;
+ *   (747, 1120, 1680 and 2520 image tokens: the Vertex AI model card). Batch Mode is 50% of the
+ *   standard price, so the batch prices here are exactly half of the standard ones as listed:
+ *   $0.0225 / $0.0335 / $0.0505 / $0.0755. 3 Pro Image: 1K and 2K $0.134, 4K $0.24;
  *   batch $0.067 / $0.12. 3.1 Flash-Lite Image: 1K only, $0.034 (batch $0.017), also
  *   listed on https://cloud.google.com/vertex-ai/generative-ai/pricing.
  * - Sizes, aspect ratios and the 14-image reference limit: the models' pages under
@@ -42,10 +44,10 @@ export const MODEL_CATALOG: Readonly<Record<string, ModelSpec>> = {
     provider: "gemini",
     description: "Nano Banana 2: fast, every size from 512 px to 4K, references and edits",
     prices: {
-      "512": { usd: 0.045, batchUsd: 0.022 },
-      "1K": { usd: 0.067, batchUsd: 0.034 },
-      "2K": { usd: 0.101, batchUsd: 0.05 },
-      "4K": { usd: 0.151, batchUsd: 0.076 },
+      "512": { usd: 0.045, batchUsd: 0.0225 },
+      "1K": { usd: 0.067, batchUsd: 0.0335 },
+      "2K": { usd: 0.101, batchUsd: 0.0505 },
+      "4K": { usd: 0.151, batchUsd: 0.0755 },
     },
     aspectRatios: ASPECT_RATIOS,
     maxReferenceImages: MAX_REFERENCE_IMAGES,

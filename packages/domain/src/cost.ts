@@ -5,6 +5,9 @@ export interface CostSummary {
   images: number;
   cacheHits: number;
   byModel: Array<{ model: string; usd: number; images: number }>;
+  /** Economy-tier images, and what their batch price saved against the standard one. */
+  economyImages: number;
+  economySavedUsd: number;
   /** The same spend by quality tier (draft, standard, premium). */
   byQuality: Array<{ quality: string; usd: number; images: number }>;
 }

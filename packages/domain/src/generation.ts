@@ -46,6 +46,23 @@ export const formatSchema = z.enum(IMAGE_FORMATS, {
   error: `format must be one of ${IMAGE_FORMATS.join(", ")}`,
 });
 
+/**
+ * standard: drawn now, at the model's price. economy: gathered into the maker's batch mode
+ * (Gemini Batch Mode), drawn within a day at its batch price, half the standard one.
+ */
+export const TIERS = ["standard", "economy"] as const;
+export type Tier = (typeof TIERS)[number];
+export const tierSchema = z.enum(TIERS, { error: `tier must be one of ${TIERS.join(", ")}` });
+
+/** What an economy image not finished by its deadline becomes. */
+export const ON_DEADLINE = ["standard", "fail"] as const;
+export type OnDeadline = (typeof ON_DEADLINE)[number];
+
+/** The longest an economy image may wait: Gemini expires a batch job after 48 hours. */
+export const MAX_ECONOMY_WAIT_MS = 48 * 3_600_000;
+/** An economy image's deadline when the request names none (Gemini's 24-hour target). */
+export const DEFAULT_ECONOMY_WAIT_MS = 24 * 3_600_000;
+
 /** Caller-owned labels carried on the record untouched; small on purpose (it is stored per row). */
 export const metadataSchema = z
   .record(z.string().max(64), z.union([z.string().max(512), z.number(), z.boolean()]))
@@ -75,6 +92,20 @@ export const generateBodySchema = z.strictObject({
   webhook: webhookRequestSchema.optional(),
   /** false: always draw anew (and do not keep the result for others). */
   cache: z.boolean({ error: "cache must be true or false" }).optional(),
+  /** standard (default) or economy: half price through the maker's batch mode, within a day. */
+  tier: tierSchema.optional(),
+  /** Economy: finished by this time (ISO 8601, at most 48 hours ahead), else `onDeadline`. */
+  deadline: z
+    .string({ error: "deadline must be an ISO 8601 time such as 2026-11-27T09:00:00Z" })
+    .datetime({
+      offset: true,
+      message: "deadline must be an ISO 8601 time such as 2026-11-27T09:00:00Z",
+    })
+    .optional(),
+  /** Economy: an image not finished by its deadline is drawn at standard price, or fails. */
+  onDeadline: z
+    .enum(ON_DEADLINE, { error: `onDeadline must be one of ${ON_DEADLINE.join(", ")}` })
+    .optional(),
 });
 export type GenerateBody = z.infer<typeof generateBodySchema>;
 
@@ -93,6 +124,8 @@ export const preferencesSchema = z.strictObject({
       "model must be a model name such as gemini-3.1-flash-image",
     )
     .optional(),
+  /** The tier requests draw at when they name none (standard unless set). */
+  tier: tierSchema.optional(),
   /** The user's own monthly spending cap in USD; the lower of this and MONTHLY_BUDGET_USD applies. */
   monthlyBudgetUsd: z
     .number({ error: "monthlyBudgetUsd must be a number of dollars" })
@@ -102,7 +135,7 @@ export const preferencesSchema = z.strictObject({
 export type Preferences = z.infer<typeof preferencesSchema>;
 
 /** Fields a request may leave out that are always decided before it is accepted. */
-type DecidedFields = "quality" | "aspectRatio" | "imageSize" | "format";
+type DecidedFields = "quality" | "aspectRatio" | "imageSize" | "format" | "tier";
 
 /** The request with every field decided: what was sent, else the user's preference, else the default. */
 export type GenerateRequest = Omit<GenerateBody, DecidedFields> &
@@ -116,7 +149,10 @@ export function resolveRequest(body: GenerateBody, preferences: Preferences = {}
     aspectRatio: body.aspectRatio ?? preferences.aspectRatio ?? "1:1",
     imageSize: body.imageSize ?? preferences.imageSize ?? "1K",
     format: body.format ?? preferences.format ?? "png",
+    tier: body.tier ?? preferences.tier ?? "standard",
     cache: body.cache ?? true,
+    ...(body.deadline ? { deadline: body.deadline } : {}),
+    ...(body.onDeadline ? { onDeadline: body.onDeadline } : {}),
     ...(body.model ? { model: body.model } : {}),
     ...(body.images?.length ? { images: body.images } : {}),
     ...(body.metadata ? { metadata: body.metadata } : {}),
@@ -126,7 +162,10 @@ export function resolveRequest(body: GenerateBody, preferences: Preferences = {}
 
 export const DEFAULT_BATCH_MAX_ITEMS = 1000;
 
-/** Body of POST /generate-batch: items as /generate, a batch-wide webhook as the items' default. */
+/**
+ * Body of POST /generate-batch: items as /generate; a batch-wide webhook, tier, deadline and
+ * onDeadline are the items' defaults.
+ */
 export function batchRequestSchema(maxItems: number) {
   return z.strictObject({
     items: z
@@ -134,6 +173,9 @@ export function batchRequestSchema(maxItems: number) {
       .min(1, "items must hold at least one request")
       .max(maxItems, `items may hold at most ${maxItems} requests`),
     webhook: webhookRequestSchema.optional(),
+    tier: generateBodySchema.shape.tier,
+    deadline: generateBodySchema.shape.deadline,
+    onDeadline: generateBodySchema.shape.onDeadline,
   });
 }
 export type BatchRequest = z.infer<ReturnType<typeof batchRequestSchema>>;
@@ -166,6 +208,8 @@ export interface BatchSummary {
 
 export const GENERATION_STATUSES = [
   "queued",
+  /** Economy: in a batch job at the maker, which draws it within the day. */
+  "submitted",
   "processing",
   "completed",
   "failed",
@@ -294,8 +338,20 @@ export interface GenerationRecord {
   useCache: boolean;
   /** The cache key of what this request draws; null until enhanced. */
   cacheKey: string | null;
-  /** usd: what this generation cost; savedUsd: what a cache hit saved. */
-  cost: { usd: number; savedUsd: number };
+  /**
+   * usd: what this generation cost; savedUsd: what a cache hit saved; economySavedUsd: what
+   * the economy tier saved against the standard price (economy images only).
+   */
+  cost: { usd: number; savedUsd: number; economySavedUsd?: number };
+  /** standard, or economy (the maker's batch mode, at its batch price). */
+  tier: Tier;
+  /** Economy: when it must be finished by (ISO time), and what happens if it is not. */
+  deadline: string | null;
+  onDeadline: OnDeadline;
+  /** Economy: the maker's batch job drawing it, once submitted. */
+  providerJob: { id: string; name: string; model: string; submittedAt: string } | null;
+  /** Why an economy request was drawn at the standard tier after all (expired, deadline…). */
+  tierReason: string | null;
   /** Tokens the model reported for the image it drew. */
   usage: { inputTokens: number; outputTokens: number; totalTokens: number } | null;
   /** Calls made to the model over all attempts (retries and fallback included). */
@@ -326,7 +382,7 @@ export function newGenerationRecord(input: {
   id: string;
   userId: string;
   /** imageSize may be left out here (1K), so records made by hand stay short. */
-  request: Omit<GenerateRequest, "imageSize"> & { imageSize?: ImageSize };
+  request: Omit<GenerateRequest, "imageSize" | "tier"> & { imageSize?: ImageSize; tier?: Tier };
   batchId?: string | null;
   now?: Date;
 }): GenerationRecord {
@@ -361,6 +417,15 @@ export function newGenerationRecord(input: {
     useCache: input.request.cache ?? true,
     cacheKey: null,
     cost: { usd: 0, savedUsd: 0 },
+    tier: input.request.tier ?? "standard",
+    deadline:
+      (input.request.tier ?? "standard") === "economy"
+        ? (input.request.deadline ??
+          new Date(Date.parse(at) + DEFAULT_ECONOMY_WAIT_MS).toISOString())
+        : null,
+    onDeadline: input.request.onDeadline ?? "standard",
+    providerJob: null,
+    tierReason: null,
     usage: null,
     providerCalls: 0,
     note: null,

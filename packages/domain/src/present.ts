@@ -25,6 +25,11 @@ const RECORD_FIELDS = [
   "modelReason",
   "cached",
   "cost",
+  "tier",
+  "deadline",
+  "onDeadline",
+  "providerJob",
+  "tierReason",
   "usage",
   "providerCalls",
   "providerAttempts",
@@ -54,6 +59,11 @@ export function presentGeneration(
   out.references ??= [];
   out.modelReason ??= null;
   out.providerAttempts ??= [];
+  out.tier ??= "standard";
+  out.deadline ??= null;
+  out.onDeadline ??= "standard";
+  out.providerJob ??= null;
+  out.tierReason ??= null;
   const image = record.image;
   out.image = image
     ? {

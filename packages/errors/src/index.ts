@@ -19,6 +19,8 @@ export const ERROR_STATUS = {
   BUDGET_EXCEEDED: 402,
   CANCELED: 409,
   PROVIDER_ERROR: 502,
+  /** Economy: not drawn by its deadline, and the request said `onDeadline: "fail"`. */
+  DEADLINE_EXCEEDED: 504,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -7,6 +7,7 @@ import {
 } from "@nanobanana/domain";
 import { AppError, toAppError } from "@nanobanana/errors";
 import type { GenerationPatch, GenerationStore, TemplateStore } from "@nanobanana/store";
+import type { EconomyDeferral, EconomyScheduler } from "./economy.ts";
 import { announceChanges, type NotifyDeps, notifyFinished } from "./notify.ts";
 
 /** What drawing needs from the lifecycle while it works on one attempt. */
@@ -40,7 +41,10 @@ export interface Drawing {
  * upload, for a record this lifecycle has claimed. It never writes a status: it reports
  * progress, and returns (or throws) for the lifecycle to finish the record.
  */
-export type DrawGeneration = (record: GenerationRecord, attempt: DrawAttempt) => Promise<Drawing>;
+export type DrawGeneration = (
+  record: GenerationRecord,
+  attempt: DrawAttempt,
+) => Promise<Drawing | EconomyDeferral>;
 
 export interface AttemptDeps {
   /** Every status change is made here; a completed image also counts for its template. */
@@ -50,10 +54,14 @@ export interface AttemptDeps {
   notify: NotifyDeps;
   /** Provider calls one generation may make in all, across every retry (GENERATION_MAX_PROVIDER_CALLS). */
   maxProviderCalls: number;
+  /** The economy tier's windows, for drawings the pipeline puts off to the maker's batch mode. */
+  economy?: EconomyScheduler;
 }
 
 export type AttemptOutcome =
   | { kind: "completed"; record: GenerationRecord }
+  /** Economy: the record waits in its window for the maker's batch job. */
+  | { kind: "deferred"; window: string }
   | { kind: "skipped"; reason: string }
   /** The record is back to "queued"; the job should run again after its backoff. */
   | { kind: "retry"; error: AppError }
@@ -117,6 +125,20 @@ export async function runGenerationAttempt(
         },
       },
     );
+    if ("kind" in drawing) {
+      if (!deps.economy) throw new AppError("INTERNAL", "an economy drawing with no economy tier");
+      // Back to queued with its brief kept, to wait in its window for the maker's batch job.
+      const waiting = await store.updateGeneration(
+        generationId,
+        { status: "queued", stage: "queued" },
+        { onlyIfStatusIn: ["processing"] },
+      );
+      if (!waiting) return await skip("record moved on");
+      await deps.economy.join({ ...record, ...claim, status: "queued" }, drawing.window);
+      await announceChanges(deps.notify, [record]);
+      logger.info({ window: drawing.window }, "generation waits for an economy batch job");
+      return { kind: "deferred", window: drawing.window };
+    }
     const [finished] = await store.finishGenerations([{ id: generationId, patch: drawing.patch }], {
       onlyIfStatusIn: ["processing"],
     });

@@ -1,9 +1,11 @@
 import { type GenerationRecord, TERMINAL_STATUSES } from "@nanobanana/domain";
-import type { generationQueue, Producer } from "@nanobanana/queue";
+import type { economyQueue, generationQueue, Producer } from "@nanobanana/queue";
 import { announceChanges, type NotifyDeps, notifyBatchCompleted } from "./notify.ts";
 
 export interface CancelDeps {
   producer: Producer<typeof generationQueue>;
+  /** Economy: after a cancel, the worker releases a maker's job none of whose images waits. */
+  economyProducer?: Pick<Producer<typeof economyQueue>, "enqueue">;
   notify: NotifyDeps;
   /** Testing only (FAILPOINT): called at each crash-sensitive step. */
   failpoint?: ((step: string) => void) | undefined;
@@ -27,13 +29,14 @@ export async function cancelQueued(
 ): Promise<GenerationRecord[]> {
   const { store } = deps.notify;
   const at = new Date().toISOString();
-  const candidates = records.filter((r) => r.status === "queued");
+  // An economy image waiting at the maker (submitted) can be canceled until its job ended.
+  const candidates = records.filter((r) => r.status === "queued" || r.status === "submitted");
   const canceled = await store.finishGenerations(
     candidates.map((r) => ({
       id: r.id,
       patch: { status: "canceled", stage: r.stage, error: CANCELED, completedAt: at },
     })),
-    { onlyIfStatusIn: ["queued"] },
+    { onlyIfStatusIn: ["queued", "submitted"] },
   );
   deps.failpoint?.("cancel.after-finish");
   await announceChanges(deps.notify, canceled);
@@ -41,6 +44,8 @@ export async function cancelQueued(
   // just saves them the trip, and fails harmlessly for a job that is locked.
   await Promise.all(canceled.map((r) => deps.producer.queue.remove(r.id).catch(() => 0)));
   await settleBatches(deps.notify, [...new Set(records.map((r) => r.batchId))], at);
+  const jobs = new Set(canceled.flatMap((r) => (r.providerJob ? [r.providerJob.name] : [])));
+  for (const name of jobs) await deps.economyProducer?.enqueue("release", { name });
   return canceled;
 }
 

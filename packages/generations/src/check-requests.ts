@@ -1,5 +1,5 @@
 import { type ModelOffer, RETIRED_MODELS, whyModelCannotDraw } from "@nanobanana/config";
-import { type GenerateRequest, UPLOAD_ID } from "@nanobanana/domain";
+import { type GenerateRequest, MAX_ECONOMY_WAIT_MS, UPLOAD_ID } from "@nanobanana/domain";
 import { AppError, invalidRequest } from "@nanobanana/errors";
 import { checkWebhookTarget, isWebhookRefusal, type Resolver } from "@nanobanana/webhooks";
 
@@ -17,7 +17,12 @@ export interface CheckDeps {
     /** All of a request's webhook URLs are checked within this (default 15 s). */
     checkDeadlineMs?: number;
   };
+  /** False where the provider has no batch mode: the economy tier is refused at the door. */
+  economy?: boolean;
 }
+
+/** The soonest an economy deadline may be: a batch job needs a window to gather in. */
+const MIN_ECONOMY_WAIT_MS = 60_000;
 
 /**
  * Checks what a request asks for beyond its schema: a model this deployment offers, which
@@ -30,11 +35,40 @@ export async function checkRequests(
   requests: ReadonlyArray<{
     path: string;
     request: Partial<
-      Pick<GenerateRequest, "model" | "webhook" | "imageSize" | "aspectRatio" | "images">
+      Pick<
+        GenerateRequest,
+        | "model"
+        | "webhook"
+        | "imageSize"
+        | "aspectRatio"
+        | "images"
+        | "tier"
+        | "deadline"
+        | "onDeadline"
+      >
     >;
   }>,
+  now = Date.now(),
 ): Promise<void> {
   for (const { path, request } of requests) {
+    if (request.tier === "economy" && deps.economy === false) {
+      throw invalidRequest(
+        `${path}tier: this deployment's provider has no batch mode; use standard`,
+      );
+    }
+    if (request.tier !== "economy" && (request.deadline || request.onDeadline)) {
+      throw invalidRequest(
+        `${path}deadline and onDeadline are for the economy tier: add "tier": "economy"`,
+      );
+    }
+    if (request.deadline) {
+      const wait = Date.parse(request.deadline) - now;
+      if (wait < MIN_ECONOMY_WAIT_MS || wait > MAX_ECONOMY_WAIT_MS) {
+        throw invalidRequest(
+          `${path}deadline must be between a minute and 48 hours from now (Gemini ends a batch job after 48 hours); it is ${request.deadline}`,
+        );
+      }
+    }
     if (request.model && !deps.models.includes(request.model)) {
       const retired = RETIRED_MODELS[request.model];
       throw invalidRequest(

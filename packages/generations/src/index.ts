@@ -12,6 +12,16 @@ export {
 } from "./attempt.ts";
 export { allFinished, type CancelDeps, cancelQueued, settleBatches } from "./cancel.ts";
 export { type CheckDeps, checkRequests } from "./check-requests.ts";
+export {
+  type EconomyDeferral,
+  type EconomyDeps,
+  type EconomyDrawer,
+  type EconomyItemResult,
+  type EconomyJobState,
+  type EconomyScheduler,
+  type EconomySettings,
+  economyLifecycle,
+} from "./economy.ts";
 export { findHistory, HISTORY_SCAN_LIMIT, type HistoryQuery } from "./history.ts";
 export {
   announceChanges,

@@ -16,6 +16,8 @@ export interface SweepDeps {
   graceMs: number;
   /** Cached images older than this are deleted where the BlobStore has no lifecycle rule. */
   cacheTtlSeconds: number;
+  /** The economy tier: windows and batch jobs whose next step a crash lost get it again. */
+  economy?: { repair(): Promise<number> };
 }
 
 export interface SweepReport {
@@ -23,6 +25,7 @@ export interface SweepReport {
   batchesCompleted: number;
   notified: number;
   cacheImagesDeleted: number;
+  economyRepaired: number;
 }
 
 const PAGE = 100;
@@ -34,6 +37,7 @@ const PAGE = 100;
  * - accepted records whose jobs were never enqueued are enqueued;
  * - batches whose items have all settled but which never completed are completed;
  * - finished generations and batches whose webhooks were never created get them;
+ * - economy windows and batch jobs get again the next step a crash lost;
  * - cached images past the cache TTL are deleted (local disk; GCS has its lifecycle rule).
  */
 export async function sweep(deps: SweepDeps): Promise<SweepReport> {
@@ -44,6 +48,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
     batchesCompleted: 0,
     notified: 0,
     cacheImagesDeleted: 0,
+    economyRepaired: 0,
   };
 
   for (const acceptanceId of await store.unconfirmedAcceptances(before, PAGE)) {
@@ -79,6 +84,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
     report.notified++;
   }
 
+  report.economyRepaired = (await deps.economy?.repair()) ?? 0;
   report.cacheImagesDeleted = await deps.blobs.deleteOlderThan(
     "cache/",
     new Date(Date.now() - deps.cacheTtlSeconds * 1000),

@@ -14,7 +14,13 @@ import {
   type TemplateUse,
 } from "@nanobanana/domain";
 import { AppError } from "@nanobanana/errors";
-import type { CompletedPatch, DrawAttempt, DrawGeneration, Drawing } from "@nanobanana/generations";
+import type {
+  CompletedPatch,
+  DrawAttempt,
+  DrawGeneration,
+  Drawing,
+  EconomyDeferral,
+} from "@nanobanana/generations";
 import type { ImageProvider, ImageRequest, ImageResult } from "@nanobanana/providers";
 import type {
   CacheStore,
@@ -51,6 +57,11 @@ export interface PipelineDeps {
   cacheScope?: "user" | "global";
   /** Provider calls one generation may make in all, across every layer of retries. */
   maxProviderCalls: number;
+  /**
+   * The economy tier, where the provider has a batch mode: economy records are put off to a
+   * batch job (at this price) instead of drawn now.
+   */
+  economy?: { batchPriceOf: (model: string, imageSize: ImageSize) => number };
 }
 
 /** A reference image as loaded for drawing. */
@@ -84,7 +95,7 @@ export async function drawGeneration(
   deps: PipelineDeps,
   record: GenerationRecord,
   attempt: DrawAttempt,
-): Promise<Drawing> {
+): Promise<Drawing | EconomyDeferral> {
   const { store, blobs, provider } = deps;
   const generationId = record.id;
   const started = Date.now();
@@ -204,6 +215,12 @@ export async function drawGeneration(
     lockHeld = claim.kind === "owner";
   }
   try {
+    if (record.tier === "economy" && deps.economy && provider.batch) {
+      // Not drawn now: it waits for the maker's batch job, paid at the batch price.
+      const batchPrice = deps.economy.batchPriceOf(chosen.model, record.imageSize ?? "1K");
+      await checkBudget(deps, record, chosen.model, preferences.monthlyBudgetUsd, batchPrice);
+      return { kind: "economy", window: `${chosen.model}/${record.imageSize ?? "1K"}` };
+    }
     await checkBudget(deps, record, chosen.model, preferences.monthlyBudgetUsd);
     await advance("cache", "generate", {});
     const drawn = await drawAndStore(deps, record, {
@@ -224,7 +241,9 @@ export async function drawGeneration(
     if (lockHeld && cacheKey) await store.releaseCacheLock(cacheKey, generationId);
   }
 }
-const templateUseOf = (enhancement: ReturnType<typeof enhancePrompt>): TemplateUse => ({
+const templateUseOf = (
+  enhancement: Pick<ReturnType<typeof enhancePrompt>, "template">,
+): TemplateUse => ({
   id: enhancement.template.id,
   version: enhancement.template.version,
   variant: enhancement.template.variant,
@@ -247,11 +266,13 @@ async function checkBudget(
   model: string,
   /** The user's own cap, from the preferences already read for routing. */
   own: number | undefined,
+  /** The image's price when not the model's standard one (economy: its batch price). */
+  priceOverride?: number,
 ): Promise<void> {
   const caps = [deps.monthlyBudgetUsd, own].filter((c): c is number => c !== undefined);
   if (caps.length === 0) return;
   const budget = Math.min(...caps);
-  const price = deps.priceOf?.(model, record.imageSize ?? "1K") ?? 0;
+  const price = priceOverride ?? deps.priceOf?.(model, record.imageSize ?? "1K") ?? 0;
   if (price === 0) return;
   // Running totals: one read, however many images the month holds.
   const month = costWindows(new Date()).month;
@@ -286,9 +307,8 @@ async function drawAndStore(
   record: GenerationRecord,
   draw: DrawContext,
 ): Promise<Drawing> {
-  const { store, blobs, provider } = deps;
+  const { provider } = deps;
   const { label, enhancement, cacheKey, timings, started, attempt, advance } = draw;
-  const generationId = record.id;
   const maxCalls = callsLeft(deps.maxProviderCalls, record);
   if (maxCalls === 0) {
     throw new AppError(
@@ -362,6 +382,51 @@ async function drawAndStore(
       costUsd: result.costUsd,
     });
   }
+  // The price table (MODEL_PRICES over the catalog) is what an image costs, whoever drew it.
+  const priced = deps.priceOf
+    ? { ...result, costUsd: deps.priceOf(result.model, record.imageSize ?? "1K") }
+    : result;
+  return storeImage(deps, record, {
+    result: priced,
+    brief,
+    providerAttempts,
+    cacheKey,
+    timings,
+    started,
+    advance,
+    stageStartedAt: draw.stageStartedAt,
+    chosen: draw.chosen,
+  });
+}
+
+/** What storing a drawn image needs to know of how it was drawn. */
+export interface DrawnImage {
+  result: ImageResult;
+  /** The brief it was drawn from (the plain one after a refusal). */
+  brief: Pick<ReturnType<typeof enhancePrompt>, "enhancedPrompt" | "template">;
+  providerAttempts: ProviderAttempt[];
+  cacheKey: string | null;
+  timings: Record<string, number>;
+  started: number;
+  advance: (finished: Stage, next: Stage, patch: Partial<GenerationRecord>) => Promise<void>;
+  stageStartedAt: () => number;
+  chosen: Pick<ModelChoice, "model" | "reason">;
+  /** Economy: what the batch price saved against the standard one. */
+  economySavedUsd?: number;
+}
+
+/**
+ * post-process → upload → cache, once the image is in hand: one path for an image drawn now
+ * and one a batch job drew, so both are stored, cached and recorded the same way.
+ */
+export async function storeImage(
+  deps: PipelineDeps,
+  record: GenerationRecord,
+  drawn: DrawnImage,
+): Promise<Drawing> {
+  const { store, blobs } = deps;
+  const { result, brief, providerAttempts, cacheKey, timings, started, advance } = drawn;
+  const generationId = record.id;
   // The calls are recorded as soon as they are made: if a later stage fails, the retry still
   // knows they were spent (and paid for), and the generation's budget counts them.
   await advance("generate", "post_process", {
@@ -369,9 +434,9 @@ async function drawAndStore(
     model: result.model,
     providerCalls: record.providerCalls + result.calls,
     // The record says who drew it and why, also when the fallback stepped in.
-    ...(result.model !== draw.chosen.model
+    ...(result.model !== drawn.chosen.model
       ? {
-          modelReason: `${result.model}: the fallback, after ${draw.chosen.model} (${draw.chosen.reason}) kept failing or was gone`,
+          modelReason: `${result.model}: the fallback, after ${drawn.chosen.model} (${drawn.chosen.reason}) kept failing or was gone`,
         }
       : {}),
   });
@@ -392,7 +457,7 @@ async function drawAndStore(
     // Cache objects are create-only: a retried or concurrent upload of the same key is a no-op.
     ...(cacheKey ? { createOnly: true } : {}),
   });
-  timings.uploadMs = Date.now() - draw.stageStartedAt();
+  timings.uploadMs = Date.now() - drawn.stageStartedAt();
   timings.totalMs = Date.now() - started;
 
   const completedAt = new Date().toISOString();
@@ -410,7 +475,11 @@ async function drawAndStore(
     stage: "done",
     provider: result.provider,
     model: result.model,
-    cost: { usd: result.costUsd, savedUsd: 0 },
+    cost: {
+      usd: result.costUsd,
+      savedUsd: 0,
+      ...(drawn.economySavedUsd === undefined ? {} : { economySavedUsd: drawn.economySavedUsd }),
+    },
     usage: result.usage ?? null,
     providerCalls: record.providerCalls + result.calls,
     note: result.note ?? null,
@@ -454,5 +523,5 @@ async function drawAndStore(
 }
 
 // "post_process" → "postProcessMs": stage names are data, timing keys are JSON fields.
-const timingKey = (stage: Stage) =>
+export const timingKey = (stage: Stage) =>
   `${stage.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())}Ms`;

@@ -34,6 +34,41 @@ export const generationQueue = defineQueue({
   },
 });
 
+const PROVIDER_JOB_NAME = /^eco_[0-9a-z]{26}$/;
+const ECONOMY_WINDOW = /^[a-z0-9][a-z0-9.-]{0,63}\/(512|1K|2K|4K)$/;
+
+/**
+ * The economy tier's housekeeping, each step a job so a crash is finished by a retry:
+ * `submit` gathers a window's images into one batch job at the maker; `check` asks how it is
+ * (again later, backing off, until it ended) and finishes its images; `deadline` re-runs or
+ * fails an image its job did not finish in time; `release` cancels a maker's job once none
+ * of its images is still waiting for it (after cancels).
+ */
+export const economyQueue = defineQueue({
+  name: "economy",
+  jobs: {
+    submit: {
+      schema: z.strictObject({
+        window: z.string().regex(ECONOMY_WINDOW),
+        name: z.string().regex(PROVIDER_JOB_NAME),
+      }),
+      options: { attempts: 8, backoff: { type: "exponential", delay: 5_000 }, ...CLEANUP },
+    },
+    check: {
+      schema: z.strictObject({ name: z.string().regex(PROVIDER_JOB_NAME) }),
+      options: { attempts: 8, backoff: { type: "exponential", delay: 5_000 }, ...CLEANUP },
+    },
+    deadline: {
+      schema: z.strictObject({ generationId: z.string().regex(GENERATION_ID) }),
+      options: { attempts: 5, backoff: { type: "exponential", delay: 5_000 }, ...CLEANUP },
+    },
+    release: {
+      schema: z.strictObject({ name: z.string().regex(PROVIDER_JOB_NAME) }),
+      options: { attempts: 5, backoff: { type: "exponential", delay: 5_000 }, ...CLEANUP },
+    },
+  },
+});
+
 export const deliverJobSchema = z.strictObject({
   deliveryId: z.string().regex(DELIVERY_ID),
 });
@@ -73,4 +108,4 @@ export const maintenanceQueue = defineQueue({
   },
 });
 
-export const QUEUES = [generationQueue, webhookQueue, maintenanceQueue] as const;
+export const QUEUES = [generationQueue, economyQueue, webhookQueue, maintenanceQueue] as const;

@@ -1,6 +1,7 @@
 export { UnrecoverableError } from "bullmq";
 export {
   deliverJobSchema,
+  economyQueue,
   generateJobSchema,
   generationQueue,
   maintenanceQueue,

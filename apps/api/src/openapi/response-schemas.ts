@@ -7,10 +7,12 @@ import {
   GENERATION_STATUSES,
   IMAGE_FORMATS,
   IMAGE_SIZES,
+  ON_DEADLINE,
   preferencesSchema,
   QUALITIES,
   STAGES,
   TAXONOMY,
+  TIERS,
   WEBHOOK_EVENTS,
 } from "@nanobanana/domain";
 import { ERROR_STATUS, type ErrorCode } from "@nanobanana/errors";
@@ -114,6 +116,22 @@ export const generation = named(
     cost: z.object({
       usd: z.number().meta({ description: "What this generation cost." }),
       savedUsd: z.number().meta({ description: "What a cache hit saved." }),
+      economySavedUsd: z
+        .number()
+        .optional()
+        .meta({ description: "Economy images: what the tier saved against the standard price." }),
+    }),
+    tier: z.enum(TIERS),
+    deadline: isoTime
+      .nullable()
+      .meta({ description: "Economy: when it must be finished by (else `onDeadline`)." }),
+    onDeadline: z.enum(ON_DEADLINE),
+    providerJob: z
+      .object({ id: z.string(), name: z.string(), model: z.string(), submittedAt: isoTime })
+      .nullable()
+      .meta({ description: "Economy: the maker's batch job drawing it, once submitted." }),
+    tierReason: z.string().nullable().meta({
+      description: "Why an economy request was drawn at the standard tier after all.",
     }),
     usage: z
       .object({ inputTokens: z.int(), outputTokens: z.int(), totalTokens: z.int() })
@@ -226,6 +244,10 @@ const costPeriod = z.object({
   savedUsd: z.number(),
   images: z.int(),
   cacheHits: z.int(),
+  economyImages: z.int().meta({ description: "Images drawn at the economy tier." }),
+  economySavedUsd: z
+    .number()
+    .meta({ description: "What the economy tier's batch price saved (apart from the cache)." }),
 });
 
 export const cost = named(
@@ -245,6 +267,9 @@ export const cost = named(
     cache: z
       .object({ hits: z.int(), savedUsd: z.number() })
       .meta({ description: "Over the month." }),
+    economy: z
+      .object({ images: z.int(), savedUsd: z.number() })
+      .meta({ description: "Over the month: economy images and what their batch price saved." }),
   }),
 );
 

@@ -20,6 +20,7 @@ import {
 import { type Request, Router } from "express";
 import { z } from "zod";
 import { callerOf } from "../auth.ts";
+import { deadlineFromCancelAfter, withCancelAfter } from "../cancel-after.ts";
 import { parseBody, queryInt } from "../http-errors.ts";
 import { respondIdempotently } from "../idempotency.ts";
 import { baseUrlOf, type GenerationRouteDeps, uploadExistsFor } from "./generations.ts";
@@ -80,24 +81,32 @@ export function batchRoutes(deps: GenerationRouteDeps & { batchMaxItems: number 
         // The whole request is checked before anything is written or enqueued.
         const body = parseBody(schema, req.body);
         const { userId } = callerOf(req);
-        await checkRequests({ ...deps, uploadExists: uploadExistsFor(deps.blobs, userId) }, [
-          ...(body.webhook ? [{ path: "", request: { webhook: body.webhook } }] : []),
-          ...body.items.map((request, i) => ({ path: `items[${i}].`, request })),
-        ]);
         const preferences = await deps.store.getPreferences(userId);
-        const now = new Date();
-        const batchId = newId("bat");
-        const records = body.items.map((item) =>
-          newGenerationRecord({
-            id: newId("gen", now.getTime()),
-            userId,
-            batchId,
-            now,
-            request: resolveRequest(
-              { ...item, webhook: item.webhook ?? body.webhook },
+        // What an item leaves out comes from the batch, then the user's preferences.
+        const cancelAfter = deadlineFromCancelAfter(req);
+        const requests = body.items.map((item) =>
+          withCancelAfter(
+            resolveRequest(
+              {
+                ...item,
+                webhook: item.webhook ?? body.webhook,
+                tier: item.tier ?? body.tier,
+                deadline: item.deadline ?? body.deadline,
+                onDeadline: item.onDeadline ?? body.onDeadline,
+              },
               preferences,
             ),
-          }),
+            cancelAfter,
+          ),
+        );
+        await checkRequests({ ...deps, uploadExists: uploadExistsFor(deps.blobs, userId) }, [
+          ...(body.webhook ? [{ path: "", request: { webhook: body.webhook } }] : []),
+          ...requests.map((request, i) => ({ path: `items[${i}].`, request })),
+        ]);
+        const now = new Date();
+        const batchId = newId("bat");
+        const records = requests.map((request) =>
+          newGenerationRecord({ id: newId("gen", now.getTime()), userId, batchId, now, request }),
         );
         const batch: BatchRecord = {
           id: batchId,

@@ -28,6 +28,7 @@ import { THUMBNAIL_SIZES, thumbnailFor } from "@nanobanana/thumbnails";
 import { type Request, Router } from "express";
 import { z } from "zod";
 import { callerOf } from "../auth.ts";
+import { deadlineFromCancelAfter, withCancelAfter } from "../cancel-after.ts";
 import { parseBody } from "../http-errors.ts";
 import { respondIdempotently } from "../idempotency.ts";
 import { preferredWait, waitForEnd } from "../waiting.ts";
@@ -124,7 +125,10 @@ export function generationRoutes(deps: GenerationRouteDeps): Router {
         const body = parseBody(generateBodySchema, req.body);
         const { userId } = callerOf(req);
         // What the request leaves out comes from the user's preferences, then the defaults.
-        const request = resolveRequest(body, await deps.store.getPreferences(userId));
+        const request = withCancelAfter(
+          resolveRequest(body, await deps.store.getPreferences(userId)),
+          deadlineFromCancelAfter(req),
+        );
         await checkRequests({ ...deps, uploadExists: uploadExistsFor(deps.blobs, userId) }, [
           { path: "", request },
         ]);

@@ -64,7 +64,16 @@ export const costSeriesQuery = z.strictObject({
   date: isoDay("date").optional(),
 });
 
-const NO_SPEND = { usd: 0, savedUsd: 0, images: 0, cacheHits: 0, byModel: [], byQuality: [] };
+const NO_SPEND = {
+  usd: 0,
+  savedUsd: 0,
+  images: 0,
+  cacheHits: 0,
+  economyImages: 0,
+  economySavedUsd: 0,
+  byModel: [],
+  byQuality: [],
+};
 
 /** A user's own things: history (newest first, cursor-paginated) and cost. */
 export function userRoutes(
@@ -119,6 +128,8 @@ export function userRoutes(
       byModel: month?.byModel ?? [],
       byQuality: month?.byQuality ?? [],
       cache: { hits: month?.cacheHits ?? 0, savedUsd: month?.savedUsd ?? 0 },
+      // The economy tier's savings, apart from the cache's.
+      economy: { images: month?.economyImages ?? 0, savedUsd: month?.economySavedUsd ?? 0 },
     });
   });
 

@@ -248,6 +248,8 @@ export function describeGenerationStoreContract(
         savedUsd: 0,
         images: 2,
         cacheHits: 0,
+        economyImages: 0,
+        economySavedUsd: 0,
         byModel: [
           { model: "m1", usd: 0.039, images: 1 },
           { model: "m2", usd: 0.134, images: 1 },
@@ -259,6 +261,8 @@ export function describeGenerationStoreContract(
         savedUsd: 0.039,
         images: 3,
         cacheHits: 1,
+        economyImages: 0,
+        economySavedUsd: 0,
         byModel: [
           { model: "m1", usd: 0.039, images: 2 },
           { model: "m2", usd: 0.134, images: 1 },
@@ -272,6 +276,8 @@ export function describeGenerationStoreContract(
         savedUsd: 0,
         images: 0,
         cacheHits: 0,
+        economyImages: 0,
+        economySavedUsd: 0,
         byModel: [],
         byQuality: [],
       });
@@ -301,6 +307,45 @@ export function describeGenerationStoreContract(
         { quality: "draft", usd: 0.02, images: 1 },
         { quality: "premium", usd: 0.134, images: 1 },
       ]);
+    });
+
+    it("counts economy images and what their batch price saved, apart from the cache's", async () => {
+      const store = await makeStore();
+      const at = Date.UTC(2026, 10, 4, 9);
+      const economy = makeRecord("eco", at, { tier: "economy" });
+      const standard = makeRecord("eco", at + 1);
+      await store.accept({ records: [economy, standard] });
+      const completedAt = new Date().toISOString();
+      await store.finishGenerations(
+        [
+          {
+            id: economy.id,
+            patch: {
+              status: "completed",
+              completedAt,
+              model: "m1",
+              cost: { usd: 0.0335, savedUsd: 0, economySavedUsd: 0.0335 },
+            },
+          },
+          {
+            id: standard.id,
+            patch: {
+              status: "completed",
+              completedAt,
+              model: "m1",
+              cost: { usd: 0.067, savedUsd: 0 },
+            },
+          },
+        ],
+        { onlyIfStatusIn: ["queued"] },
+      );
+      expect((await store.costTotals("eco", ["2026-11-04"]))["2026-11-04"]).toMatchObject({
+        usd: 0.1005,
+        savedUsd: 0,
+        images: 2,
+        economyImages: 1,
+        economySavedUsd: 0.0335,
+      });
     });
 
     it("keeps the service's hourly operations totals: outcomes, error codes, confidence", async () => {

@@ -29,6 +29,8 @@ function totalsFrom(data: FirebaseFirestore.DocumentData): CostSummary {
     savedUsd: Number(data.saved ?? 0) / 1e6,
     images: Number(data.images ?? 0),
     cacheHits: Number(data.hits ?? 0),
+    economyImages: Number(data.eimages ?? 0),
+    economySavedUsd: Number(data.esaved ?? 0) / 1e6,
     byModel: Object.entries(models)
       .map(([model, m]) => ({
         model,
@@ -158,6 +160,12 @@ export function firestoreGenerationStore({
               saved: FieldValue.increment(toMicros(patch.cost?.savedUsd ?? 0)),
               images: FieldValue.increment(1),
               hits: FieldValue.increment(patch.cached ? 1 : 0),
+              ...(patch.cost?.economySavedUsd === undefined
+                ? {}
+                : {
+                    esaved: FieldValue.increment(toMicros(patch.cost.economySavedUsd)),
+                    eimages: FieldValue.increment(1),
+                  }),
               qualities: {
                 [patch.quality ?? record.quality]: {
                   usd: FieldValue.increment(usd),

@@ -40,11 +40,12 @@ return 1
 //   KEYS: gen, settled, batch, openBatches, outbox, costDay, costWeek, costMonth, opsHour
 //   ARGV: allowed statuses, id, now ms, batch id or '', usd µ$, saved µ$, cached 0/1, model,
 //         completed 0/1, retention s, completedAt JSON, quality, status, error code or '',
-//         confidence bucket or '', operations retention s, then the record's fields
+//         confidence bucket or '', operations retention s, economy saving µ$ or '', then the
+//         record's fields
 const FINISH = `${STATUS_ALLOWED}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if not statusAllowed() then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 17))
+redis.call('HSET', KEYS[1], unpack(ARGV, 18))
 redis.call('HINCRBY', KEYS[9], ARGV[13], 1)
 if ARGV[9] == '1' then
   redis.call('HINCRBY', KEYS[9], 'usd', ARGV[5])
@@ -66,6 +67,10 @@ if ARGV[9] == '1' then
     if ARGV[8] ~= '' then
       redis.call('HINCRBY', KEYS[i], 'usd:' .. ARGV[8], ARGV[5])
       redis.call('HINCRBY', KEYS[i], 'images:' .. ARGV[8], 1)
+    end
+    if ARGV[17] ~= '' then
+      redis.call('HINCRBY', KEYS[i], 'esaved', ARGV[17])
+      redis.call('HINCRBY', KEYS[i], 'eimages', 1)
     end
     redis.call('HINCRBY', KEYS[i], 'qusd:' .. ARGV[12], ARGV[5])
     redis.call('HINCRBY', KEYS[i], 'qimages:' .. ARGV[12], 1)
@@ -126,6 +131,8 @@ function totalsFrom(hash: Record<string, string>): CostSummary {
     savedUsd: Number(hash.saved ?? 0) / 1e6,
     images: Number(hash.images ?? 0),
     cacheHits: Number(hash.hits ?? 0),
+    economyImages: Number(hash.eimages ?? 0),
+    economySavedUsd: Number(hash.esaved ?? 0) / 1e6,
     byModel,
     byQuality,
   };
@@ -284,6 +291,7 @@ export function redisGenerationStore({
           patch.status === "failed" ? (patch.error?.code ?? record.error?.code ?? "UNKNOWN") : "",
           classification ? String(confidenceBucketOf(classification.confidence)) : "",
           OPERATIONS_RETENTION_SECONDS,
+          patch.cost?.economySavedUsd === undefined ? "" : toMicros(patch.cost.economySavedUsd),
           ...fields,
         );
         // What the script writes when it applies: the record as read, with the patch over it.
