@@ -13,19 +13,20 @@ const CostPage = lazy(() => import("./pages/Cost.tsx"));
 const OpsPage = lazy(() => import("./pages/Ops.tsx"));
 
 /**
- * A key in the address (`#/sign-in?key=…`, the link `npm start` prints) is taken once, at load,
- * and removed from the address bar at once, before anything else runs.
+ * A key in the address (`#/sign-in?key=…`, the link `npm start` prints) is taken and removed
+ * from the address bar at once: at load, before anything else runs, and whenever such a link
+ * is opened in a tab that already shows the console.
  */
-const keyFromLink: string | null = (() => {
+function takeKeyFromAddress(): string | null {
   const route = parseHash(window.location.hash);
   const key = route.parts[0] === "sign-in" ? route.query.get("key") : null;
-  if (key !== null) {
-    route.query.delete("key");
-    const rest = route.query.toString();
-    replaceHash(`#/sign-in${rest ? `?${rest}` : ""}`);
-  }
-  return key?.trim() || null;
-})();
+  if (key === null) return null;
+  route.query.delete("key");
+  const rest = route.query.toString();
+  replaceHash(`#/sign-in${rest ? `?${rest}` : ""}`);
+  return key.trim() || null;
+}
+const keyAtLoad = takeKeyFromAddress();
 
 type Auth =
   | { state: "checking" }
@@ -68,14 +69,28 @@ export function App() {
   useEffect(() => {
     if (started.current) return;
     started.current = true;
-    const key = keyFromLink ?? storedKey();
+    const key = keyAtLoad ?? storedKey();
     if (!key) {
       setAuth({ state: "signed-out", error: null });
       return;
     }
     void signIn(key).then((ok) => {
-      if (ok && keyFromLink) navigate("/create");
+      if (ok && keyAtLoad) navigate("/create");
     });
+  }, [signIn]);
+
+  // A sign-in link opened in this tab later: it replaces whoever is signed in.
+  useEffect(() => {
+    const onHash = () => {
+      const key = takeKeyFromAddress();
+      if (!key) return;
+      setAuth({ state: "checking" });
+      void signIn(key).then((ok) => {
+        if (ok) navigate("/create");
+      });
+    };
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
   }, [signIn]);
 
   const page = route.parts[0] ?? "";

@@ -29,9 +29,14 @@ export function dateTime(iso: string | null | undefined): string {
   return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
-/** "classify" → "Classify", "post_process" → "Post-process". */
-export const stageLabel = (stage: string): string =>
-  (stage.charAt(0).toUpperCase() + stage.slice(1)).replace("_", "-");
+/** "classify" → "Classify", "post_process" and "postProcess" → "Post-process". */
+export const stageLabel = (stage: string): string => {
+  const words = stage
+    .replace(/([a-z])([A-Z])/g, "$1_$2")
+    .toLowerCase()
+    .replace(/_/g, "-");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
 
 /** A file name from a prompt: "0007-red-sneaker-on-white.png". */
 export function fileName(index: number, prompt: string, mimeType: string): string {

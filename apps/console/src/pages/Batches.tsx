@@ -400,9 +400,7 @@ function BatchView({
           >
             <Thumb nb={nb} id={t.id} status={t.status} alt={t.prompt} />
             <span className="tile-caption">
-              <span className="tile-prompt">
-                {t.index + 1}. {t.prompt}
-              </span>
+              <span className="tile-prompt">{`${t.index + 1}. ${t.prompt}`}</span>
               {t.error ? (
                 <span className="tile-error">
                   <code>{t.error.code}</code> {t.error.message}
