@@ -15,6 +15,7 @@ import { pinoHttp } from "pino-http";
 import { authenticate, keyResolver } from "./auth.ts";
 import { MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES } from "./body-limits.ts";
 import { BULL_BOARD_PATH, bullBoard } from "./bull-board.ts";
+import { consoleRoutes } from "./console-routes.ts";
 import { errorHandler, notFoundRoute, verifyJsonBody } from "./http-errors.ts";
 import { docsRoutes } from "./openapi/docs-routes.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -59,6 +60,10 @@ export interface AppDeps {
   webhooks: GenerationRouteDeps["webhooks"];
   /** Testing only (FAILPOINT): kills the process at a named step. */
   failpoint?: ((step: string) => void) | undefined;
+  /** MONTHLY_BUDGET_USD, shown beside a user's spend (the worker enforces it). */
+  monthlyBudgetUsd?: number | undefined;
+  /** The built web console served at GET / (default apps/console/dist). */
+  consoleDir?: string | undefined;
   /** How long a rotated-out webhook secret keeps signing (WEBHOOK_SECRET_OVERLAP_HOURS). */
   webhookSecretOverlapSeconds?: number;
   /** Per-key request limit; none when absent (tests). */
@@ -133,6 +138,7 @@ export function createApp(deps: AppDeps): Express {
     res.status(ok ? 200 : 503).json({ status: ok ? "ok" : "unavailable", checks });
   });
   app.use(docsRoutes(deps)); // GET /openapi.json and GET /docs: documentation, no key needed
+  app.use(consoleRoutes(deps.consoleDir)); // GET /: the web console, which signs in itself
 
   // Bull Board authenticates on its own (Basic auth, for browsers), before the Bearer check.
   const resolveKey = keyResolver(deps.apiKeys, deps.store);

@@ -60,6 +60,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     }),
     models: config.models,
     offer: modelOffer(config),
+    monthlyBudgetUsd: config.monthlyBudgetUsd,
     changes: adapters.changes,
     listener: adapters.listener,
     logger,

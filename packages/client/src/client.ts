@@ -8,19 +8,32 @@ import {
 import { type FetchLike, linkSignals, type RequestBody, Transport } from "./http.ts";
 import { follow, type LiveOptions, type LiveTransport } from "./live.ts";
 import {
+  type ApiKeyInfo,
   type BatchAccepted,
   type BatchCancelResult,
   type BatchStatus,
   type BatchSummary,
+  type ClassifyResult,
   type CostReport,
+  type CostSeries,
+  type CostSeriesUnit,
+  type CreatedApiKey,
+  type EnhanceResult,
+  type FeedbackResult,
   GENERATION_EVENTS,
   type GenerateInput,
   type GenerationEventName,
   type GenerationRecord,
   type GenerationStatus,
   type HistoryPage,
+  type Me,
   type ModelsResponse,
+  type OperationsStats,
+  type Preferences,
+  type Quality,
+  type QueueDepths,
   TERMINAL_STATUSES,
+  type TemplateStatsItem,
   type Upload,
   type WebhookTarget,
 } from "./types.ts";
@@ -161,7 +174,29 @@ export interface HistoryOptions extends RequestOptions {
   cursor?: string;
   /** Another user's history (admin key); default "me". */
   userId?: string;
+  /** Only generations with this status. */
+  status?: GenerationStatus | undefined;
+  /** Only generations classified in this domain ("photography", "diagrams", …). */
+  domain?: string | undefined;
+  /** Created on or after this day (YYYY-MM-DD or a Date, UTC). */
+  from?: string | Date | undefined;
+  /** Created on or before this day (YYYY-MM-DD or a Date, UTC). */
+  to?: string | Date | undefined;
 }
+
+export interface CostSeriesOptions extends RequestOptions {
+  /** Periods of a day, an ISO week or a month (default "day"). */
+  by?: CostSeriesUnit;
+  /** How many periods, up to the current one (1–366, default 30). */
+  count?: number;
+  /** End the series at the period holding this day instead of today. */
+  date?: string | Date;
+  userId?: string;
+}
+
+/** A day as the API names it: YYYY-MM-DD (UTC). */
+const dayOf = (date: string | Date | undefined) =>
+  date instanceof Date ? date.toISOString().slice(0, 10) : date;
 
 /** Async-iterates every record of the history, newest first; `.pages()` gives whole pages. */
 export interface HistoryIterable extends AsyncIterable<GenerationRecord> {
@@ -305,6 +340,41 @@ class Generations {
       mimeType:
         response.headers.get("content-type")?.split(";")[0]?.trim() || "application/octet-stream",
     };
+  }
+
+  /**
+   * GET /generation/:id/thumbnail: a WebP at most `size` pixels (128, 256 or 512; default
+   * 256) on its longest side, made once and cached. 409 ConflictError until completed.
+   */
+  async thumbnail(
+    id: string,
+    options: RequestOptions & { size?: 128 | 256 | 512 } = {},
+  ): Promise<DownloadedImage> {
+    const { response, body } = await this.transport.raw({
+      path: `/generation/${encodeId(id)}/thumbnail`,
+      query: { size: options.size },
+      headers: { Accept: "image/*" },
+      signal: options.signal,
+    });
+    return {
+      bytes: new Uint8Array(body ?? new ArrayBuffer(0)),
+      mimeType: response.headers.get("content-type")?.split(";")[0]?.trim() || "image/webp",
+    };
+  }
+
+  /** POST /generation/:id/feedback: thumbs up or down on a completed image (replaces earlier). */
+  async feedback(
+    id: string,
+    input: { rating: "up" | "down"; comment?: string },
+    options: RequestOptions = {},
+  ): Promise<FeedbackResult> {
+    const { data } = await this.transport.json<FeedbackResult>({
+      method: "POST",
+      path: `/generation/${encodeId(id)}/feedback`,
+      json: input,
+      signal: options.signal,
+    });
+    return data;
   }
 
   /**
@@ -514,6 +584,105 @@ class Uploads {
   }
 }
 
+class UserPreferences {
+  constructor(private readonly transport: Transport) {}
+
+  /** GET /user/me/preferences: the defaults your requests fall back on. */
+  async get(options: RequestOptions & { userId?: string } = {}): Promise<Preferences> {
+    const { data } = await this.transport.json<Preferences>({
+      path: `/user/${encodeId(options.userId ?? "me")}/preferences`,
+      signal: options.signal,
+    });
+    return data;
+  }
+
+  /** PUT /user/me/preferences: replaces them whole. */
+  async set(
+    preferences: Preferences,
+    options: RequestOptions & { userId?: string } = {},
+  ): Promise<Preferences> {
+    const { data } = await this.transport.json<Preferences>({
+      method: "PUT",
+      path: `/user/${encodeId(options.userId ?? "me")}/preferences`,
+      json: preferences,
+      signal: options.signal,
+    });
+    return data;
+  }
+}
+
+class AdminKeys {
+  constructor(private readonly transport: Transport) {}
+
+  /** GET /admin/keys: the keys made at run time (never the keys themselves). */
+  async list(options: RequestOptions = {}): Promise<ApiKeyInfo[]> {
+    const { data } = await this.transport.json<{ items: ApiKeyInfo[] }>({
+      path: "/admin/keys",
+      signal: options.signal,
+    });
+    return data.items;
+  }
+
+  /** POST /admin/keys: a new key for `userId`; `key` is shown this once. */
+  async create(
+    input: { userId: string; admin?: boolean },
+    options: RequestOptions = {},
+  ): Promise<CreatedApiKey> {
+    const { data } = await this.transport.json<CreatedApiKey>({
+      method: "POST",
+      path: "/admin/keys",
+      json: input,
+      signal: options.signal,
+    });
+    return data;
+  }
+
+  /** DELETE /admin/keys/:keyId: the key stops working at once. */
+  async revoke(keyId: string, options: RequestOptions = {}): Promise<void> {
+    await this.transport.raw({
+      method: "DELETE",
+      path: `/admin/keys/${encodeId(keyId)}`,
+      signal: options.signal,
+    });
+  }
+}
+
+/** What admin keys may read and do. Other keys get 403 ForbiddenError. */
+class Admin {
+  readonly keys: AdminKeys;
+  constructor(private readonly transport: Transport) {
+    this.keys = new AdminKeys(transport);
+  }
+
+  /** GET /admin/stats: hourly outcomes, error codes and confidence; queues; throughput. */
+  async stats(options: RequestOptions & { hours?: number } = {}): Promise<OperationsStats> {
+    const { data } = await this.transport.json<OperationsStats>({
+      path: "/admin/stats",
+      query: { hours: options.hours },
+      signal: options.signal,
+    });
+    return data;
+  }
+
+  /** GET /queue/status: jobs per state of each queue. */
+  async queues(options: RequestOptions = {}): Promise<QueueDepths> {
+    const { data } = await this.transport.json<{ queues: QueueDepths }>({
+      path: "/queue/status",
+      signal: options.signal,
+    });
+    return data.queues;
+  }
+
+  /** GET /templates/stats: each template variant's images and feedback (the A/B results). */
+  async templateStats(options: RequestOptions = {}): Promise<TemplateStatsItem[]> {
+    const { data } = await this.transport.json<{ items: TemplateStatsItem[] }>({
+      path: "/templates/stats",
+      signal: options.signal,
+    });
+    return data.items;
+  }
+}
+
 /**
  * The NanoBanana API client. Works in browsers and Node (fetch only).
  *
@@ -527,6 +696,9 @@ export class NanoBanana {
   readonly generations: Generations;
   readonly batches: Batches;
   readonly uploads: Uploads;
+  readonly preferences: UserPreferences;
+  /** Operators' calls (admin keys). */
+  readonly admin: Admin;
   readonly baseUrl: string;
   readonly pollIntervalMs: number;
   private readonly transport: Transport;
@@ -559,6 +731,39 @@ export class NanoBanana {
     this.generations = new Generations(this.transport, this);
     this.batches = new Batches(this.transport, this);
     this.uploads = new Uploads(this.transport);
+    this.preferences = new UserPreferences(this.transport);
+    this.admin = new Admin(this.transport);
+  }
+
+  /** GET /me: whose key this is and whether it is an admin's (a cheap way to check a key). */
+  async me(options: RequestOptions = {}): Promise<Me> {
+    const { data } = await this.transport.json<Me>({ path: "/me", signal: options.signal });
+    return data;
+  }
+
+  /** POST /classify: the prompt's domain, subcategory, confidence and alternatives. */
+  async classify(prompt: string, options: RequestOptions = {}): Promise<ClassifyResult> {
+    const { data } = await this.transport.json<ClassifyResult>({
+      method: "POST",
+      path: "/classify",
+      json: { prompt },
+      signal: options.signal,
+    });
+    return data;
+  }
+
+  /** POST /enhance: the specification POST /generate would send for the same request. */
+  async enhance(
+    input: { prompt: string; quality?: Quality; aspectRatio?: GenerateInput["aspectRatio"] },
+    options: RequestOptions = {},
+  ): Promise<EnhanceResult> {
+    const { data } = await this.transport.json<EnhanceResult>({
+      method: "POST",
+      path: "/enhance",
+      json: input,
+      signal: options.signal,
+    });
+    return data;
   }
 
   /**
@@ -680,11 +885,19 @@ export class NanoBanana {
       for (;;) {
         const { data } = await transport.json<HistoryPage>({
           path,
-          query: { limit: options.limit, cursor },
+          query: {
+            limit: options.limit,
+            cursor,
+            status: options.status,
+            domain: options.domain,
+            from: dayOf(options.from),
+            to: dayOf(options.to),
+          },
           signal: options.signal,
         });
         yield data;
-        if (!data.nextCursor || data.items.length === 0) return;
+        // A filtered page may hold few items, even none, and still have more after it.
+        if (!data.nextCursor) return;
         cursor = data.nextCursor;
       }
     }
@@ -700,11 +913,19 @@ export class NanoBanana {
   async cost(
     options: RequestOptions & { date?: string | Date; userId?: string } = {},
   ): Promise<CostReport> {
-    const date =
-      options.date instanceof Date ? options.date.toISOString().slice(0, 10) : options.date;
     const { data } = await this.transport.json<CostReport>({
       path: `/user/${encodeId(options.userId ?? "me")}/cost`,
-      query: { date },
+      query: { date: dayOf(options.date) },
+      signal: options.signal,
+    });
+    return data;
+  }
+
+  /** GET /user/me/cost/series: spend per day, ISO week or month (oldest first) and the budget. */
+  async costSeries(options: CostSeriesOptions = {}): Promise<CostSeries> {
+    const { data } = await this.transport.json<CostSeries>({
+      path: `/user/${encodeId(options.userId ?? "me")}/cost/series`,
+      query: { by: options.by, count: options.count, date: dayOf(options.date) },
       signal: options.signal,
     });
     return data;

@@ -233,7 +233,140 @@ export interface CostReport {
   week: CostPeriod;
   month: CostPeriod;
   byModel: Array<{ model: string; usd: number; images: number }>;
+  /** The month's spend by quality tier. */
+  byQuality: Array<{ quality: string; usd: number; images: number }>;
   cache: { hits: number; savedUsd: number };
+}
+
+export const COST_SERIES_UNITS = ["day", "week", "month"] as const;
+export type CostSeriesUnit = (typeof COST_SERIES_UNITS)[number];
+
+/** One day, ISO week or month of GET /user/:id/cost/series. */
+export interface CostSeriesPeriod extends CostPeriod {
+  /** The period's start (inclusive) and end (exclusive), ISO times. */
+  from: string;
+  to: string;
+  byModel: Array<{ model: string; usd: number; images: number }>;
+  byQuality: Array<{ quality: string; usd: number; images: number }>;
+}
+
+/** GET /user/:id/cost/series: spend per period, oldest first, and the monthly budget. */
+export interface CostSeries {
+  userId: string;
+  currency: "USD";
+  by: CostSeriesUnit;
+  periods: CostSeriesPeriod[];
+  budget: {
+    /** The cap that applies (the lower of the user's and the service's); null when none. */
+    monthlyUsd: number | null;
+    month: string;
+    monthToDateUsd: number;
+  };
+}
+
+/** GET /me: whose key this is. */
+export interface Me {
+  userId: string;
+  admin: boolean;
+  /** A short, non-secret name of the key. */
+  keyId: string;
+}
+
+/** POST /classify. */
+export interface ClassifyResult extends Required<Omit<Classification, "certainty">> {
+  certainty: "subcategory" | "domain" | "none";
+  /** The next most likely labels. */
+  alternatives: Array<{ domain: string; subcategory: string; confidence: number }>;
+  [key: string]: unknown;
+}
+
+/** POST /enhance: the specification POST /generate would send for the same request. */
+export interface EnhanceResult {
+  enhancedPrompt: string;
+  classification: ClassifyResult;
+  template: {
+    id: string;
+    variant: string;
+    version?: number;
+    custom?: boolean;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+/** POST /generation/:id/feedback's answer. */
+export interface FeedbackResult {
+  id: string;
+  template: unknown;
+  feedback: { rating: "up" | "down"; comment: string | null; at: string };
+}
+
+/** A user's defaults (GET/PUT /user/:id/preferences). */
+export interface Preferences {
+  quality?: Quality;
+  aspectRatio?: AspectRatio;
+  imageSize?: ImageSize;
+  format?: ImageFormat;
+  webhook?: WebhookTarget;
+  model?: string;
+  monthlyBudgetUsd?: number;
+}
+
+/** An API key as GET /admin/keys lists it (never the key itself). */
+export interface ApiKeyInfo {
+  keyId: string;
+  userId: string;
+  admin: boolean;
+  createdAt: string;
+  revokedAt?: string | null;
+  [key: string]: unknown;
+}
+
+/** 201 of POST /admin/keys: the key is shown this once. */
+export interface CreatedApiKey {
+  key: string;
+  keyId: string;
+  userId: string;
+  admin: boolean;
+  createdAt: string;
+}
+
+/** One template variant's use and feedback (GET /templates/stats). */
+export interface TemplateStatsItem {
+  template: string;
+  variant: string;
+  generations: number;
+  up: number;
+  down: number;
+  feedbackRate: number | null;
+  upRate: number | null;
+  [key: string]: unknown;
+}
+
+/** Jobs per state of each queue (GET /queue/status). */
+export type QueueDepths = Record<string, Record<string, number>>;
+
+/** One UTC hour of GET /admin/stats. */
+export interface OperationsHour {
+  /** "2026-11-26T02". */
+  hour: string;
+  completed: number;
+  failed: number;
+  canceled: number;
+  cacheHits: number;
+  usd: number;
+  errors: Record<string, number>;
+  /** Generations by classifier confidence, in ten buckets of 0.1. */
+  confidence: number[];
+}
+
+/** GET /admin/stats: the whole service. */
+export interface OperationsStats {
+  hours: OperationsHour[];
+  queues: QueueDepths;
+  /** Jobs finished per minute over the last hour, oldest first. */
+  throughput: { queue: string | null; completed: number[]; failed: number[] };
+  links: { bullBoard: string; metrics: string };
 }
 
 /** One model of GET /models. */

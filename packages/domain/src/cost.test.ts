@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { costWindows, parseIsoDay } from "./cost.ts";
+import {
+  confidenceBucketOf,
+  costSeriesWindows,
+  costWindows,
+  operationsHours,
+  parseIsoDay,
+} from "./cost.ts";
 
 describe("costWindows", () => {
   it("gives the UTC day, ISO week and month around a date", () => {
@@ -55,5 +61,38 @@ describe("parseIsoDay", () => {
     "",
   ])("refuses %j", (text) => {
     expect(parseIsoDay(text)).toBeUndefined();
+  });
+});
+
+describe("costSeriesWindows", () => {
+  const at = new Date("2026-03-31T23:30:00Z");
+  it("lists days, weeks and months up to the date's own, oldest first", () => {
+    expect(costSeriesWindows(at, "day", 3).map((w) => w.period)).toEqual([
+      "2026-03-29",
+      "2026-03-30",
+      "2026-03-31",
+    ]);
+    expect(costSeriesWindows(at, "week", 2).map((w) => w.period)).toEqual(["2026-W13", "2026-W14"]);
+    // From a 31st, across February and a year end: no month skipped or repeated.
+    expect(costSeriesWindows(at, "month", 5).map((w) => w.period)).toEqual([
+      "2025-11",
+      "2025-12",
+      "2026-01",
+      "2026-02",
+      "2026-03",
+    ]);
+  });
+});
+
+describe("operations hours", () => {
+  it("names the hours up to now, oldest first, across midnight", () => {
+    expect(operationsHours(new Date("2026-11-26T01:59:59Z"), 3)).toEqual([
+      "2026-11-25T23",
+      "2026-11-26T00",
+      "2026-11-26T01",
+    ]);
+  });
+  it("buckets confidence by tenths, 1.0 in the top bucket", () => {
+    expect([0, 0.05, 0.1, 0.55, 0.95, 1].map(confidenceBucketOf)).toEqual([0, 0, 1, 5, 9, 9]);
   });
 });

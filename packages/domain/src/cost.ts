@@ -5,6 +5,8 @@ export interface CostSummary {
   images: number;
   cacheHits: number;
   byModel: Array<{ model: string; usd: number; images: number }>;
+  /** The same spend by quality tier (draft, standard, premium). */
+  byQuality: Array<{ quality: string; usd: number; images: number }>;
 }
 
 export interface CostWindow {
@@ -57,6 +59,22 @@ export function costWindows(date: Date): { day: CostWindow; week: CostWindow; mo
   };
 }
 
+export const COST_SERIES_UNITS = ["day", "week", "month"] as const;
+export type CostSeriesUnit = (typeof COST_SERIES_UNITS)[number];
+
+/** The `count` days, ISO weeks or months up to and including the one of `date`, oldest first. */
+export function costSeriesWindows(date: Date, unit: CostSeriesUnit, count: number): CostWindow[] {
+  const noon = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate(), 12);
+  return Array.from({ length: count }, (_, i) => {
+    const back = count - 1 - i;
+    if (unit === "day") return costWindows(new Date(noon - back * DAY_MS)).day;
+    if (unit === "week") return costWindows(new Date(noon - back * 7 * DAY_MS)).week;
+    // The 15th of each month back: never skipped or repeated, whatever the month's length.
+    const mid = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() - back, 15, 12));
+    return costWindows(mid).month;
+  });
+}
+
 export const roundUsd = (usd: number) => Math.round(usd * 1e6) / 1e6;
 
 /** The day, ISO week and month a generation created at `iso` counts towards. */
@@ -64,3 +82,46 @@ export function costPeriodsOf(iso: string): [day: string, week: string, month: s
   const { day, week, month } = costWindows(new Date(iso));
   return [day.period, week.period, month.period];
 }
+
+/**
+ * The service's own totals of one UTC hour ("2026-11-26T02"), by when generations ended:
+ * what the operations page charts (outcomes, error codes, classifier confidence).
+ */
+export interface OperationsTotals {
+  completed: number;
+  failed: number;
+  canceled: number;
+  cacheHits: number;
+  usd: number;
+  /** Failed generations by error code. */
+  errors: Record<string, number>;
+  /** Classifier confidence of the generations that ended, in ten buckets of 0.1 (0.9-1 last). */
+  confidence: number[];
+}
+
+export const CONFIDENCE_BUCKETS = 10;
+
+/** The confidence bucket (0-9) of a classifier confidence in [0, 1]. */
+export const confidenceBucketOf = (confidence: number): number =>
+  Math.min(CONFIDENCE_BUCKETS - 1, Math.max(0, Math.floor(confidence * CONFIDENCE_BUCKETS)));
+
+/** The UTC hour an ISO time falls in, as operations totals name it: "2026-11-26T02". */
+export const operationsHourOf = (iso: string): string => new Date(iso).toISOString().slice(0, 13);
+
+/** The `count` UTC hours up to and including the one of `now`, oldest first. */
+export function operationsHours(now: Date, count: number): string[] {
+  const hour = Math.floor(now.getTime() / 3_600_000) * 3_600_000;
+  return Array.from({ length: count }, (_, i) =>
+    new Date(hour - (count - 1 - i) * 3_600_000).toISOString().slice(0, 13),
+  );
+}
+
+export const emptyOperationsTotals = (): OperationsTotals => ({
+  completed: 0,
+  failed: 0,
+  canceled: 0,
+  cacheHits: 0,
+  usd: 0,
+  errors: {},
+  confidence: Array.from({ length: CONFIDENCE_BUCKETS }, () => 0),
+});

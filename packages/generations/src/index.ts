@@ -12,6 +12,7 @@ export {
 } from "./attempt.ts";
 export { allFinished, type CancelDeps, cancelQueued, settleBatches } from "./cancel.ts";
 export { type CheckDeps, checkRequests } from "./check-requests.ts";
+export { findHistory, HISTORY_SCAN_LIMIT, type HistoryQuery } from "./history.ts";
 export {
   announceChanges,
   type ChangeFeed,

@@ -7,6 +7,7 @@ import type {
   Feedback,
   GenerationRecord,
   GenerationStatus,
+  OperationsTotals,
   Preferences,
   TemplateStats,
   TemplateUse,
@@ -102,7 +103,7 @@ export interface GenerationStore {
   /**
    * Moves records to a terminal status, each in one atomic step with what follows from it:
    * the item counts as settled in its batch, a completed image adds to its owner's cost
-   * totals, and a record with a webhook is put in the outbox. Each applies only while the
+   * totals, every ending counts in the service's operations totals, and a record with a webhook is put in the outbox. Each applies only while the
    * record's status is in `onlyIfStatusIn`; returns the records that moved, as they are now.
    */
   finishGenerations(
@@ -115,6 +116,13 @@ export interface GenerationStore {
    * time the generations were created: O(periods), whatever the number of records.
    */
   costTotals(userId: string, periods: readonly string[]): Promise<Record<string, CostTotals>>;
+
+  /**
+   * The whole service's totals for each UTC hour named ("2026-11-26T02"), by when the
+   * generations ended (kept by finishGenerations in the same step): outcomes, error codes,
+   * classifier confidence. O(hours).
+   */
+  operationsTotals(hours: readonly string[]): Promise<Record<string, OperationsTotals>>;
 
   getBatch(id: string): Promise<BatchRecord | null>;
   /**

@@ -2,13 +2,16 @@ import {
   BATCH_ID,
   batchRequestSchema,
   customTemplateSchema,
+  DOMAINS,
   feedbackSchema,
   GENERATION_ID,
+  GENERATION_STATUSES,
   generateBodySchema,
   preferencesSchema,
   USER_ID,
 } from "@nanobanana/domain";
 import { REFERENCE_LIMITS } from "@nanobanana/references";
+import { THUMBNAIL_SIZES } from "@nanobanana/thumbnails";
 import { MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES } from "../body-limits.ts";
 import { MAX_JSON_DEPTH } from "../http-errors.ts";
 import { newKeyBody } from "../routes/admin.ts";
@@ -161,6 +164,15 @@ const intQuery = (
   schema: { type: "integer", minimum: bounds.min, maximum: bounds.max, default: bounds.default },
 });
 
+/** A query parameter holding a real day, YYYY-MM-DD (UTC). */
+const dayQuery = (name: string, description: string) => ({
+  name,
+  in: "query",
+  required: false,
+  description,
+  schema: { type: "string", format: "date", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
+});
+
 const param = (name: string) => ({ $ref: `#/components/parameters/${name}` });
 
 /** A Server-Sent Events answer: `what` it streams, and when the stream ends. */
@@ -239,6 +251,23 @@ export function buildOpenApiDocument(options: OpenApiOptions): Json {
             content: json({ type: "object" }),
           },
         },
+      }),
+    },
+    "/": {
+      get: operation({
+        operationId: "getConsole",
+        tag: "Service",
+        summary: "The web console: create, batches, gallery, cost, operations",
+        description:
+          "Signs in in the browser with an API key (kept for the tab only). Its files are under `/assets/`.",
+        auth: "public",
+        responses: {
+          200: {
+            description: "An HTML page.",
+            content: { "text/html": { schema: { type: "string" } } },
+          },
+        },
+        errors: [404],
       }),
     },
     "/docs": {
@@ -385,6 +414,45 @@ export function buildOpenApiDocument(options: OpenApiOptions): Json {
         errors: [400, 404],
       }),
     },
+    "/generation/{id}/thumbnail": {
+      get: operation({
+        operationId: "getGenerationThumbnail",
+        tag: "Generations",
+        summary: "A small WebP of a completed generation's image, for galleries",
+        description:
+          "At most `size` pixels on its longest side, never enlarged; made on first request and kept beside the image.",
+        parameters: [
+          generationId,
+          {
+            name: "size",
+            in: "query",
+            required: false,
+            description: "Longest side in pixels.",
+            schema: { type: "string", enum: THUMBNAIL_SIZES.map(String), default: "256" },
+          },
+          {
+            name: "If-None-Match",
+            in: "header",
+            required: false,
+            description: "The `ETag` of a copy you hold: `304` if it is still this thumbnail.",
+            schema: { type: "string" },
+          },
+        ],
+        responses: {
+          200: {
+            description: "The WebP bytes (cacheable for a year: an id and size never change).",
+            headers: {
+              ETag: { description: "Image sha256 and size.", schema: { type: "string" } },
+            },
+            content: {
+              "image/webp": { schema: { type: "string", contentMediaType: "image/webp" } },
+            },
+          },
+          304: { description: "Not modified." },
+        },
+        errors: [400, 404, 409],
+      }),
+    },
     "/generation/{id}/image": {
       get: operation({
         operationId: "getGenerationImage",
@@ -527,7 +595,25 @@ export function buildOpenApiDocument(options: OpenApiOptions): Json {
             description: "`nextCursor` of the previous page.",
             schema: { type: "string", maxLength: 64 },
           },
+          {
+            name: "status",
+            in: "query",
+            required: false,
+            description: "Only generations with this status.",
+            schema: { type: "string", enum: [...GENERATION_STATUSES] },
+          },
+          {
+            name: "domain",
+            in: "query",
+            required: false,
+            description: "Only generations classified in this domain.",
+            schema: { type: "string", enum: [...DOMAINS] },
+          },
+          dayQuery("from", "Created on or after this day (UTC)."),
+          dayQuery("to", "Created on or before this day (UTC)."),
         ],
+        description:
+          "With filters, one page reads at most 1000 generations: it may hold fewer than `limit`, even none, with a `nextCursor` to read on. Stop when `nextCursor` is null.",
         responses: { 200: ok("History", "A page of the history.") },
         errors: [400, 403],
       }),
@@ -549,6 +635,35 @@ export function buildOpenApiDocument(options: OpenApiOptions): Json {
         ],
         responses: { 200: ok("Cost", "Totals over completed generations.") },
         errors: [400, 403],
+      }),
+    },
+    "/user/{id}/cost/series": {
+      get: operation({
+        operationId: "getCostSeries",
+        tag: "Users",
+        summary: "Spend per day, ISO week or month, by model and quality tier, with the budget",
+        parameters: [
+          userId,
+          {
+            name: "by",
+            in: "query",
+            required: false,
+            description: "The period (default day).",
+            schema: { type: "string", enum: ["day", "week", "month"], default: "day" },
+          },
+          intQuery("count", { min: 1, max: 366, default: 30 }, "Periods, up to the current one."),
+          dayQuery("date", "The last period is the one holding this day; default today."),
+        ],
+        responses: { 200: ok("CostSeries", "The periods, oldest first.") },
+        errors: [400, 403],
+      }),
+    },
+    "/me": {
+      get: operation({
+        operationId: "getMe",
+        tag: "Users",
+        summary: "Whose key this is, and whether it is an admin's",
+        responses: { 200: ok("Me", "The key's user.") },
       }),
     },
     "/user/{id}/preferences": {
@@ -669,6 +784,18 @@ export function buildOpenApiDocument(options: OpenApiOptions): Json {
           },
         },
         errors: [403],
+      }),
+    },
+    "/admin/stats": {
+      get: operation({
+        operationId: "getOperationsStats",
+        tag: "Admin",
+        summary: "The whole service: hourly outcomes, error codes, confidence; queues; throughput",
+        description:
+          "Read from Redis, so it covers every API and worker process (unlike `/metrics`, which is one process's).",
+        parameters: [intQuery("hours", { min: 1, max: 168, default: 24 }, "UTC hours, up to now.")],
+        responses: { 200: ok("OperationsStats", "The figures.") },
+        errors: [400, 403],
       }),
     },
     "/templates/stats": {

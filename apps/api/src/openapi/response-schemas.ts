@@ -239,9 +239,48 @@ export const cost = named(
     byModel: z
       .array(z.object({ model: z.string(), usd: z.number(), images: z.int() }))
       .meta({ description: "Over the month." }),
+    byQuality: z
+      .array(z.object({ quality: z.string(), usd: z.number(), images: z.int() }))
+      .meta({ description: "Over the month, by quality tier." }),
     cache: z
       .object({ hits: z.int(), savedUsd: z.number() })
       .meta({ description: "Over the month." }),
+  }),
+);
+
+export const costSeries = named(
+  "CostSeries",
+  z.object({
+    userId: z.string(),
+    currency: z.literal("USD"),
+    by: z.enum(["day", "week", "month"]),
+    periods: z
+      .array(
+        costPeriod.extend({
+          from: isoTime.meta({ description: "The period's start (inclusive)." }),
+          to: isoTime.meta({ description: "The period's end (exclusive)." }),
+          byModel: z.array(z.object({ model: z.string(), usd: z.number(), images: z.int() })),
+          byQuality: z.array(z.object({ quality: z.string(), usd: z.number(), images: z.int() })),
+        }),
+      )
+      .meta({ description: "Oldest first; the last holds `date` (default today)." }),
+    budget: z.object({
+      monthlyUsd: z
+        .number()
+        .nullable()
+        .meta({ description: "The cap that applies: the lower of yours and the service's." }),
+      month: z.string(),
+      monthToDateUsd: z.number(),
+    }),
+  }),
+);
+
+export const me = named(
+  "Me",
+  z.object({
+    userId: z.string(),
+    admin: z.boolean(),
+    keyId: z.string().meta({ description: "A short, non-secret name of the key." }),
   }),
 );
 
@@ -367,6 +406,39 @@ export const queueStatus = named(
     queues: z
       .record(z.string(), z.record(z.string(), z.int()))
       .meta({ description: "Per queue, the number of jobs in each state." }),
+  }),
+);
+
+export const operationsStats = named(
+  "OperationsStats",
+  z.object({
+    hours: z
+      .array(
+        z.object({
+          hour: z.string().meta({ description: 'A UTC hour: "2026-11-26T02".' }),
+          completed: z.int(),
+          failed: z.int(),
+          canceled: z.int(),
+          cacheHits: z.int(),
+          usd: z.number(),
+          errors: z
+            .record(z.string(), z.int())
+            .meta({ description: "Failed generations by error code." }),
+          confidence: z
+            .array(z.int())
+            .meta({ description: "Generations by classifier confidence, ten buckets of 0.1." }),
+        }),
+      )
+      .meta({ description: "By when generations ended, oldest first." }),
+    queues: z.record(z.string(), z.record(z.string(), z.int())),
+    throughput: z.object({
+      queue: z.string().nullable(),
+      completed: z
+        .array(z.int())
+        .meta({ description: "Jobs per minute, the last 60, oldest first." }),
+      failed: z.array(z.int()),
+    }),
+    links: z.object({ bullBoard: z.string(), metrics: z.string() }),
   }),
 );
 

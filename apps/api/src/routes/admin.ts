@@ -1,12 +1,13 @@
-import { newApiKeyRecord, USER_ID } from "@nanobanana/domain";
+import { newApiKeyRecord, operationsHours, USER_ID } from "@nanobanana/domain";
 import { forbidden, notFound } from "@nanobanana/errors";
 import { getMetrics, register } from "@nanobanana/metrics";
 import type { Producer } from "@nanobanana/queue";
-import type { ApiKeyStore, TemplateStore } from "@nanobanana/store";
+import type { ApiKeyStore, GenerationStore, TemplateStore } from "@nanobanana/store";
 import { type Request, Router } from "express";
 import { z } from "zod";
 import { callerOf } from "../auth.ts";
-import { parseBody } from "../http-errors.ts";
+import { BULL_BOARD_PATH } from "../bull-board.ts";
+import { parseBody, queryInt } from "../http-errors.ts";
 
 const requireAdmin = (req: Request) => {
   if (!callerOf(req).admin) throw forbidden("this needs an admin key");
@@ -18,9 +19,18 @@ export const newKeyBody = z.strictObject({
   admin: z.boolean().default(false),
 });
 
+export const statsQuery = z.strictObject({
+  hours: queryInt("hours", { min: 1, max: 168, default: 24 }),
+});
+
+/** Minutes of throughput GET /admin/stats returns (BullMQ keeps the per-minute counts). */
+const THROUGHPUT_MINUTES = 60;
+
 export function adminRoutes(deps: {
   producers: ReadonlyArray<Producer<never>["queue"]>;
-  store: ApiKeyStore & Pick<TemplateStore, "templateStats">;
+  store: ApiKeyStore &
+    Pick<TemplateStore, "templateStats"> &
+    Pick<GenerationStore, "operationsTotals">;
 }): Router {
   const router = Router();
   const depths = async () => {
@@ -81,6 +91,38 @@ export function adminRoutes(deps: {
   router.get("/queue/status", async (req, res) => {
     requireAdmin(req);
     res.set("Cache-Control", "no-store").json({ queues: await depths() });
+  });
+
+  /**
+   * The whole service at a glance, from Redis (not one process's counters): each hour's
+   * outcomes, error codes and classifier confidence; the queues now; jobs finished per minute.
+   */
+  router.get("/admin/stats", async (req, res) => {
+    requireAdmin(req);
+    const { hours } = parseBody(statsQuery, { ...req.query });
+    const names = operationsHours(new Date(), hours);
+    const generation = deps.producers[0];
+    const [totals, queues, completed, failed] = await Promise.all([
+      deps.store.operationsTotals(names),
+      depths(),
+      generation?.getMetrics("completed", 0, THROUGHPUT_MINUTES - 1),
+      generation?.getMetrics("failed", 0, THROUGHPUT_MINUTES - 1),
+    ]);
+    // BullMQ lists the newest minute first, and only as far back as it has counted.
+    const perMinute = (data: number[] | undefined) => {
+      const counts = [...(data ?? [])].slice(0, THROUGHPUT_MINUTES).reverse();
+      return [...Array(THROUGHPUT_MINUTES - counts.length).fill(0), ...counts];
+    };
+    res.set("Cache-Control", "no-store").json({
+      hours: names.map((hour) => ({ hour, ...totals[hour] })),
+      queues,
+      throughput: {
+        queue: generation?.name ?? null,
+        completed: perMinute(completed?.data),
+        failed: perMinute(failed?.data),
+      },
+      links: { bullBoard: BULL_BOARD_PATH, metrics: "/metrics" },
+    });
   });
 
   router.get("/metrics", async (req, res) => {

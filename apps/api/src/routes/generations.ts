@@ -24,7 +24,9 @@ import type { Logger } from "@nanobanana/logger";
 import type { generationQueue, Producer } from "@nanobanana/queue";
 import { uploadKeyFor } from "@nanobanana/references";
 import type { Store } from "@nanobanana/store";
+import { THUMBNAIL_SIZES, thumbnailFor } from "@nanobanana/thumbnails";
 import { type Request, Router } from "express";
+import { z } from "zod";
 import { callerOf } from "../auth.ts";
 import { parseBody } from "../http-errors.ts";
 import { respondIdempotently } from "../idempotency.ts";
@@ -96,6 +98,14 @@ export async function loadOwnedGeneration(
   }
   return record;
 }
+
+const SIZE_MESSAGE = `size must be one of ${THUMBNAIL_SIZES.join(", ")} (pixels, longest side)`;
+export const thumbnailQuery = z.strictObject({
+  size: z
+    .enum(THUMBNAIL_SIZES.map(String) as ["128", "256", "512"], { error: SIZE_MESSAGE })
+    .default("256")
+    .transform((size) => Number(size) as (typeof THUMBNAIL_SIZES)[number]),
+});
 
 export function generationRoutes(deps: GenerationRouteDeps): Router {
   const router = Router();
@@ -193,7 +203,8 @@ export function generationRoutes(deps: GenerationRouteDeps): Router {
     res.json({ id: record.id, template: record.template, feedback });
   });
 
-  router.get("/generation/:id/image", async (req, res) => {
+  /** The completed image of `:id`, or the 409 that says why there is none yet. */
+  const loadImage = async (req: Request) => {
     const record = await loadOwned(req);
     if (record.status !== "completed" || !record.image) {
       throw new AppError(
@@ -203,18 +214,43 @@ export function generationRoutes(deps: GenerationRouteDeps): Router {
           : `generation ${record.id} is ${record.status}; poll its status until it is completed`,
       );
     }
-    const etag = `"${record.image.sha256}"`;
+    return { record, image: record.image };
+  };
+
+  router.get("/generation/:id/thumbnail", async (req, res) => {
+    const { size } = parseBody(thumbnailQuery, { ...req.query });
+    const { record, image } = await loadImage(req);
+    const etag = `"${image.sha256}-${size}"`;
+    if (req.get("if-none-match") === etag) {
+      res.status(304).end();
+      return;
+    }
+    const thumbnail = await thumbnailFor(deps.blobs, image, size);
+    if (!thumbnail) throw notFound(`the image of ${record.id} is no longer stored`);
+    res
+      .set({
+        "Content-Type": thumbnail.contentType,
+        ETag: etag,
+        // The same id and size always name the same bytes.
+        "Cache-Control": "private, max-age=31536000, immutable",
+      })
+      .send(thumbnail.bytes);
+  });
+
+  router.get("/generation/:id/image", async (req, res) => {
+    const { record, image } = await loadImage(req);
+    const etag = `"${image.sha256}"`;
     if (req.get("if-none-match") === etag) {
       res.status(304).end();
       return;
     }
     // Where the store can sign a URL (GCS), the client fetches the bytes from it directly.
-    const signed = await deps.blobs.signedUrl(record.image.key);
+    const signed = await deps.blobs.signedUrl(image.key);
     if (signed) {
       res.set("Cache-Control", "private, no-store").redirect(302, signed);
       return;
     }
-    const blob = await deps.blobs.get(record.image.key);
+    const blob = await deps.blobs.get(image.key);
     if (!blob) throw notFound(`the image of ${record.id} is no longer stored`);
     res.set({
       "Content-Type": blob.contentType,

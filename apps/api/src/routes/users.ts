@@ -1,48 +1,96 @@
 import {
+  COST_SERIES_UNITS,
   type CustomTemplate,
+  costSeriesWindows,
   costWindows,
   customTemplateSchema,
+  DOMAINS,
+  GENERATION_STATUSES,
   parseIsoDay,
   preferencesSchema,
   presentGeneration,
+  roundUsd,
 } from "@nanobanana/domain";
 import { invalidRequest, notFound } from "@nanobanana/errors";
-import { checkRequests } from "@nanobanana/generations";
+import { checkRequests, findHistory } from "@nanobanana/generations";
 import { Router } from "express";
 import { z } from "zod";
-import { resolveUserId } from "../auth.ts";
+import { callerOf, resolveUserId } from "../auth.ts";
 import { parseBody, queryInt } from "../http-errors.ts";
 import { baseUrlOf, type GenerationRouteDeps } from "./generations.ts";
 
-const historyQuery = z.strictObject({
-  limit: queryInt("limit", { min: 1, max: 100, default: 20 }),
-  cursor: z.string().max(64).optional(),
+/** A real day written YYYY-MM-DD, read as noon UTC; "2026-02-31" is refused, not read as March 3. */
+const isoDay = (name: string) => {
+  const message = `${name} must be a real day as YYYY-MM-DD`;
+  return z.string({ error: message }).transform((text, ctx) => {
+    const day = parseIsoDay(text);
+    if (!day) ctx.addIssue({ code: "custom", message });
+    return day ?? z.NEVER;
+  });
+};
+
+const DAY_MS = 86_400_000;
+const startOfDay = (noon: Date) => new Date(noon.getTime() - DAY_MS / 2);
+
+export const historyQuery = z
+  .strictObject({
+    limit: queryInt("limit", { min: 1, max: 100, default: 20 }),
+    cursor: z.string().max(64).optional(),
+    status: z
+      .enum(GENERATION_STATUSES, {
+        error: `status must be one of ${GENERATION_STATUSES.join(", ")}`,
+      })
+      .optional(),
+    domain: z
+      .enum(DOMAINS as [string, ...string[]], {
+        error: `domain must be one of ${DOMAINS.join(", ")}`,
+      })
+      .optional(),
+    /** Created on or after this day (UTC). */
+    from: isoDay("from").optional(),
+    /** Created on or before this day (UTC). */
+    to: isoDay("to").optional(),
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: "from must not be after to" });
+
+const costQuery = z.strictObject({ date: isoDay("date").optional() });
+
+export const costSeriesQuery = z.strictObject({
+  by: z
+    .enum(COST_SERIES_UNITS, { error: `by must be one of ${COST_SERIES_UNITS.join(", ")}` })
+    .default("day"),
+  count: queryInt("count", { min: 1, max: 366, default: 30 }),
+  /** The last period is the one holding this day (default today). */
+  date: isoDay("date").optional(),
 });
 
-const DATE_MESSAGE = "date must be a real day as YYYY-MM-DD";
-const costQuery = z.strictObject({
-  // Noon UTC of that day; "2026-02-31" is refused, not read as March 3.
-  date: z
-    .string({ error: DATE_MESSAGE })
-    .transform((text, ctx) => {
-      const day = parseIsoDay(text);
-      if (!day) ctx.addIssue({ code: "custom", message: DATE_MESSAGE });
-      return day ?? z.NEVER;
-    })
-    .optional(),
-});
+const NO_SPEND = { usd: 0, savedUsd: 0, images: 0, cacheHits: 0, byModel: [], byQuality: [] };
 
 /** A user's own things: history (newest first, cursor-paginated) and cost. */
 export function userRoutes(
-  deps: Pick<GenerationRouteDeps, "store" | "publicUrl" | "models" | "webhooks">,
+  deps: Pick<GenerationRouteDeps, "store" | "publicUrl" | "models" | "webhooks"> & {
+    /** MONTHLY_BUDGET_USD: the service's cap on each user's monthly spend, if any. */
+    monthlyBudgetUsd?: number | undefined;
+  },
 ): Router {
   const router = Router();
+  /** Who the key belongs to: what a console or CLI shows after signing in. */
+  router.get("/me", (req, res) => {
+    const { userId, admin, keyId } = callerOf(req);
+    res.set("Cache-Control", "no-store").json({ userId, admin, keyId });
+  });
+
   router.get("/user/:id/history", async (req, res) => {
     const userId = resolveUserId(req, String(req.params.id));
     const query = parseBody(historyQuery, { ...req.query });
-    const page = await deps.store.listHistory(userId, {
+    const page = await findHistory(deps.store, userId, {
       limit: query.limit,
-      ...(query.cursor ? { cursor: query.cursor } : {}),
+      cursor: query.cursor,
+      status: query.status,
+      domain: query.domain as Parameters<typeof findHistory>[2]["domain"],
+      from: query.from && startOfDay(query.from),
+      // "to" names a day: everything created before the next one.
+      to: query.to && new Date(startOfDay(query.to).getTime() + DAY_MS),
     });
     const baseUrl = baseUrlOf(req, deps.publicUrl);
     res.json({
@@ -59,17 +107,45 @@ export function userRoutes(
     const totals = await deps.store.costTotals(userId, periods);
     const [day, week, month] = periods.map((period) => ({
       period,
-      ...(totals[period] ?? { usd: 0, savedUsd: 0, images: 0, cacheHits: 0, byModel: [] }),
+      ...(totals[period] ?? NO_SPEND),
     }));
     res.json({
       userId,
       currency: "USD",
-      day: { ...day, byModel: undefined },
-      week: { ...week, byModel: undefined },
-      month: { ...month, byModel: undefined },
+      day: { ...day, byModel: undefined, byQuality: undefined },
+      week: { ...week, byModel: undefined, byQuality: undefined },
+      month: { ...month, byModel: undefined, byQuality: undefined },
       // By model and cache savings over the month.
       byModel: month?.byModel ?? [],
+      byQuality: month?.byQuality ?? [],
       cache: { hits: month?.cacheHits ?? 0, savedUsd: month?.savedUsd ?? 0 },
+    });
+  });
+
+  router.get("/user/:id/cost/series", async (req, res) => {
+    const userId = resolveUserId(req, String(req.params.id));
+    const query = parseBody(costSeriesQuery, { ...req.query });
+    const date = query.date ?? new Date();
+    const windows = costSeriesWindows(date, query.by, query.count);
+    const month = costWindows(date).month.period;
+    const [totals, preferences] = await Promise.all([
+      deps.store.costTotals(userId, [...windows.map((w) => w.period), month]),
+      deps.store.getPreferences(userId),
+    ]);
+    // The cap that applies is the lower of the user's own and the service's.
+    const caps = [preferences.monthlyBudgetUsd, deps.monthlyBudgetUsd].filter(
+      (cap): cap is number => cap !== undefined,
+    );
+    res.set("Cache-Control", "no-store").json({
+      userId,
+      currency: "USD",
+      by: query.by,
+      periods: windows.map((w) => ({ ...w, ...(totals[w.period] ?? NO_SPEND) })),
+      budget: {
+        monthlyUsd: caps.length > 0 ? Math.min(...caps) : null,
+        month,
+        monthToDateUsd: roundUsd(totals[month]?.usd ?? 0),
+      },
     });
   });
 

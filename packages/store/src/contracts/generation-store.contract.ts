@@ -252,6 +252,7 @@ export function describeGenerationStoreContract(
           { model: "m1", usd: 0.039, images: 1 },
           { model: "m2", usd: 0.134, images: 1 },
         ],
+        byQuality: [{ quality: "standard", usd: 0.173, images: 2 }],
       });
       expect(totals["2026-W45"]).toEqual({
         usd: 0.173,
@@ -262,6 +263,7 @@ export function describeGenerationStoreContract(
           { model: "m1", usd: 0.039, images: 2 },
           { model: "m2", usd: 0.134, images: 1 },
         ],
+        byQuality: [{ quality: "standard", usd: 0.173, images: 3 }],
       });
       expect(totals["2026-11"]).toEqual(totals["2026-W45"]);
       expect(totals["2026-10"]).toMatchObject({ usd: 5, images: 1 });
@@ -271,7 +273,102 @@ export function describeGenerationStoreContract(
         images: 0,
         cacheHits: 0,
         byModel: [],
+        byQuality: [],
       });
+    });
+
+    it("counts by quality tier what each image cost", async () => {
+      const store = await makeStore();
+      const at = Date.UTC(2026, 10, 3, 9);
+      const draft = makeRecord("ola", at, { quality: "draft" });
+      const premium = makeRecord("ola", at + 1, { quality: "premium" });
+      await store.accept({ records: [draft, premium] });
+      const done = (usd: number) => ({
+        status: "completed" as const,
+        completedAt: new Date().toISOString(),
+        model: "m1",
+        cached: false,
+        cost: { usd, savedUsd: 0 },
+      });
+      await store.finishGenerations(
+        [
+          { id: draft.id, patch: done(0.02) },
+          { id: premium.id, patch: done(0.134) },
+        ],
+        { onlyIfStatusIn: ["queued"] },
+      );
+      expect((await store.costTotals("ola", ["2026-11-03"]))["2026-11-03"]?.byQuality).toEqual([
+        { quality: "draft", usd: 0.02, images: 1 },
+        { quality: "premium", usd: 0.134, images: 1 },
+      ]);
+    });
+
+    it("keeps the service's hourly operations totals: outcomes, error codes, confidence", async () => {
+      const store = await makeStore();
+      // Hours far from any other test's, so totals shared by the whole store start empty.
+      const hour = `20${30 + Math.floor(Math.random() * 60)}-01-0${1 + Math.floor(Math.random() * 9)}T05`;
+      const at = `${hour}:10:00.000Z`;
+      const nextHour = `${hour.slice(0, 11)}06`;
+      const classified = (confidence: number) => ({
+        classification: { domain: "photography", subcategory: "product", confidence },
+      });
+      const records = [
+        makeRecord("ops1", Date.now(), classified(0.95)),
+        makeRecord("ops1", Date.now(), classified(0.42)),
+        makeRecord("ops2", Date.now(), classified(1)),
+        makeRecord("ops2", Date.now()),
+        makeRecord("ops2", Date.now()),
+      ];
+      await store.accept({ records });
+      const [a, b, c, d, e] = records.map((r) => r.id) as [string, string, string, string, string];
+      const failed = (code: string) => ({
+        status: "failed" as const,
+        completedAt: at,
+        error: { code, message: "no", retryable: false },
+      });
+      await store.finishGenerations(
+        [
+          {
+            id: a,
+            patch: {
+              status: "completed",
+              completedAt: at,
+              model: "m1",
+              cached: false,
+              cost: { usd: 0.039, savedUsd: 0 },
+            },
+          },
+          {
+            id: b,
+            patch: {
+              status: "completed",
+              completedAt: at,
+              model: "m1",
+              cached: true,
+              cost: { usd: 0, savedUsd: 0.039 },
+            },
+          },
+          { id: c, patch: failed("SAFETY_BLOCKED") },
+          { id: d, patch: failed("SAFETY_BLOCKED") },
+          { id: e, patch: { status: "canceled", completedAt: `${nextHour}:00:00.000Z` } },
+        ],
+        { onlyIfStatusIn: ["queued"] },
+      );
+      // Finishing again counts nothing.
+      await store.finishGenerations([{ id: c, patch: failed("PROVIDER_ERROR") }], {
+        onlyIfStatusIn: ["queued", "processing"],
+      });
+      const totals = await store.operationsTotals([hour, nextHour]);
+      expect(totals[hour]).toEqual({
+        completed: 2,
+        failed: 2,
+        canceled: 0,
+        cacheHits: 1,
+        usd: 0.039,
+        errors: { SAFETY_BLOCKED: 2 },
+        confidence: [0, 0, 0, 0, 1, 0, 0, 0, 0, 2],
+      });
+      expect(totals[nextHour]).toMatchObject({ completed: 0, canceled: 1, errors: {} });
     });
   });
 }

@@ -1,9 +1,14 @@
 import { FieldPath, FieldValue } from "@google-cloud/firestore";
 import {
   type BatchRecord,
+  CONFIDENCE_BUCKETS,
   type CostSummary,
+  confidenceBucketOf,
   costPeriodsOf,
+  emptyOperationsTotals,
   type GenerationRecord,
+  type OperationsTotals,
+  operationsHourOf,
 } from "@nanobanana/domain";
 import { invalidRequest } from "@nanobanana/errors";
 import type { GenerationStore, Page } from "../store.ts";
@@ -14,8 +19,11 @@ const ID_CURSOR = /^gen_[0-9a-z]{26}$/;
 // Money is counted in whole micro-dollars, so totals never drift as floats would.
 const toMicros = (usd: number) => Math.round(usd * 1e6);
 
+type Counts = Record<string, { usd?: number; images?: number }>;
+
 function totalsFrom(data: FirebaseFirestore.DocumentData): CostSummary {
-  const models = (data.models ?? {}) as Record<string, { usd?: number; images?: number }>;
+  const models = (data.models ?? {}) as Counts;
+  const qualities = (data.qualities ?? {}) as Counts;
   return {
     usd: Number(data.usd ?? 0) / 1e6,
     savedUsd: Number(data.saved ?? 0) / 1e6,
@@ -29,7 +37,39 @@ function totalsFrom(data: FirebaseFirestore.DocumentData): CostSummary {
       }))
       .filter((m) => m.images > 0)
       .sort((a, b) => a.model.localeCompare(b.model)),
+    byQuality: Object.entries(qualities)
+      .map(([quality, q]) => ({
+        quality,
+        usd: Number(q.usd ?? 0) / 1e6,
+        images: Number(q.images ?? 0),
+      }))
+      .filter((q) => q.images > 0)
+      .sort((a, b) => a.quality.localeCompare(b.quality)),
   };
+}
+
+/**
+ * Every generation that ends writes its hour's operations totals: spread over this many
+ * documents (by id), so a busy hour stays under Firestore's per-document write rate.
+ */
+const OPERATIONS_SHARDS = 8;
+const OPERATIONS_RETENTION_MS = 35 * 86_400_000;
+const shardOf = (id: string) =>
+  [...id.slice(-4)].reduce((sum, c) => sum + c.charCodeAt(0), 0) % OPERATIONS_SHARDS;
+
+function addOperations(into: OperationsTotals, data: FirebaseFirestore.DocumentData): void {
+  into.completed += Number(data.completed ?? 0);
+  into.failed += Number(data.failed ?? 0);
+  into.canceled += Number(data.canceled ?? 0);
+  into.cacheHits += Number(data.hits ?? 0);
+  into.usd += Number(data.usd ?? 0) / 1e6;
+  for (const [code, n] of Object.entries((data.errors ?? {}) as Record<string, number>)) {
+    into.errors[code] = (into.errors[code] ?? 0) + Number(n);
+  }
+  const confidence = (data.confidence ?? {}) as Record<string, number>;
+  for (let b = 0; b < CONFIDENCE_BUCKETS; b++) {
+    into.confidence[b] = (into.confidence[b] ?? 0) + Number(confidence[String(b)] ?? 0);
+  }
 }
 
 /**
@@ -42,7 +82,8 @@ export function firestoreGenerationStore({
   retentionSeconds,
   expireAt,
 }: FirestoreContext): GenerationStore {
-  const { pendingEnqueues, outbox, costDoc, generations, batches, idemDoc } = collections;
+  const { pendingEnqueues, outbox, costDoc, generations, batches, idemDoc, operations } =
+    collections;
   return {
     async accept({ records, batch, idempotency }) {
       const acceptanceId = batch?.id ?? records[0]?.id;
@@ -117,6 +158,12 @@ export function firestoreGenerationStore({
               saved: FieldValue.increment(toMicros(patch.cost?.savedUsd ?? 0)),
               images: FieldValue.increment(1),
               hits: FieldValue.increment(patch.cached ? 1 : 0),
+              qualities: {
+                [patch.quality ?? record.quality]: {
+                  usd: FieldValue.increment(usd),
+                  images: FieldValue.increment(1),
+                },
+              },
               ...(patch.model
                 ? {
                     models: {
@@ -133,6 +180,38 @@ export function firestoreGenerationStore({
               tx.set(costDoc(record.userId, period), add, { merge: true });
             }
           }
+          const classification = patch.classification ?? record.classification;
+          const completed = patch.status === "completed";
+          tx.set(
+            operations.doc(`${operationsHourOf(patch.completedAt)}~${shardOf(id)}`),
+            {
+              [patch.status]: FieldValue.increment(1),
+              ...(completed
+                ? {
+                    usd: FieldValue.increment(toMicros(patch.cost?.usd ?? 0)),
+                    hits: FieldValue.increment(patch.cached ? 1 : 0),
+                  }
+                : {}),
+              ...(patch.status === "failed"
+                ? {
+                    errors: {
+                      [patch.error?.code ?? record.error?.code ?? "UNKNOWN"]:
+                        FieldValue.increment(1),
+                    },
+                  }
+                : {}),
+              ...(classification
+                ? {
+                    confidence: {
+                      [String(confidenceBucketOf(classification.confidence))]:
+                        FieldValue.increment(1),
+                    },
+                  }
+                : {}),
+              expireAt: new Date(Date.now() + OPERATIONS_RETENTION_MS),
+            },
+            { merge: true },
+          );
           return { ...record, ...fields } as GenerationRecord;
         });
       };
@@ -167,6 +246,24 @@ export function firestoreGenerationStore({
       const snaps = await db.getAll(...periods.map((period) => costDoc(userId, period)));
       return Object.fromEntries(
         periods.map((period, i) => [period, totalsFrom(snaps[i]?.data() ?? {})]),
+      );
+    },
+
+    async operationsTotals(hours) {
+      if (hours.length === 0) return {};
+      const refs = hours.flatMap((hour) =>
+        Array.from({ length: OPERATIONS_SHARDS }, (_, shard) => operations.doc(`${hour}~${shard}`)),
+      );
+      const snaps = await db.getAll(...refs);
+      return Object.fromEntries(
+        hours.map((hour, h) => {
+          const totals = emptyOperationsTotals();
+          for (let shard = 0; shard < OPERATIONS_SHARDS; shard++) {
+            addOperations(totals, snaps[h * OPERATIONS_SHARDS + shard]?.data() ?? {});
+          }
+          totals.usd = Math.round(totals.usd * 1e6) / 1e6;
+          return [hour, totals];
+        }),
       );
     },
 

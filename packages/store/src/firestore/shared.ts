@@ -13,11 +13,13 @@ const DEFAULT_RETENTION_SECONDS = 90 * 86_400;
  *   cache/{key}, cacheLocks/{key}        cache entries and leases, each with expiresAt
  *   apiKeys/{sha256}                     API keys made at run time, by hash only
  *   costTotals/{userId}~{period}         running totals (µ$) of a day, ISO week or month
+ *   operations/{hour}~{shard}            the service's outcomes of one UTC hour, in shards
  *   pendingEnqueues/{acceptanceId}       acceptances whose jobs are not yet confirmed enqueued
  *   outbox/{subjectId}                   generations and batches whose webhooks may be unsent
  *
  * Write limits (about one sustained write per second per document): apart from a user's cost
- * totals (written once per completed image: see infra/firestore.md), every document here is
+ * totals (written once per completed image: see infra/firestore.md) and the service's hourly
+ * operations totals (spread over OPERATIONS_SHARDS documents an hour for that reason), every document here is
  * written a handful of times in its life, never once per request of a busy user; batch
  * completion counts one small document per item instead of incrementing one counter. The
  * expiresAt fields are for TTL policies (infra/firestore.md); reads check expiry themselves,
@@ -32,6 +34,7 @@ export function firestoreCollections(db: Firestore) {
     outbox: db.collection("outbox"),
     costTotals,
     costDoc: (userId: string, period: string) => costTotals.doc(`${userId}~${period}`),
+    operations: db.collection("operations"),
     generations: db.collection("generations"),
     batches: db.collection("batches"),
     idempotency,

@@ -1,9 +1,13 @@
 import {
   type BatchRecord,
+  CONFIDENCE_BUCKETS,
   type CostSummary,
+  confidenceBucketOf,
   costPeriodsOf,
   type GenerationRecord,
   idFloor,
+  type OperationsTotals,
+  operationsHourOf,
 } from "@nanobanana/domain";
 import { invalidRequest } from "@nanobanana/errors";
 import type { GenerationStore, Page } from "../store.ts";
@@ -31,15 +35,24 @@ return 1
 
 // A record's move to a terminal status and everything that follows from it, in one step:
 // the batch's settled set (and the batch's completion when it was the last item), the cost
-// totals of its day, week and month, and the outbox. Returns 0 (not applied), 1, or 2 when
-// it also completed its batch.
-//   KEYS: gen, settled, batch, openBatches, outbox, costDay, costWeek, costMonth
+// totals of its day, week and month, the service's operations totals of the hour, and the
+// outbox. Returns 0 (not applied), 1, or 2 when it also completed its batch.
+//   KEYS: gen, settled, batch, openBatches, outbox, costDay, costWeek, costMonth, opsHour
 //   ARGV: allowed statuses, id, now ms, batch id or '', usd µ$, saved µ$, cached 0/1, model,
-//         completed 0/1, retention s, completedAt JSON, then the record's fields
+//         completed 0/1, retention s, completedAt JSON, quality, status, error code or '',
+//         confidence bucket or '', operations retention s, then the record's fields
 const FINISH = `${STATUS_ALLOWED}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if not statusAllowed() then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 12))
+redis.call('HSET', KEYS[1], unpack(ARGV, 17))
+redis.call('HINCRBY', KEYS[9], ARGV[13], 1)
+if ARGV[9] == '1' then
+  redis.call('HINCRBY', KEYS[9], 'usd', ARGV[5])
+  if ARGV[7] == '1' then redis.call('HINCRBY', KEYS[9], 'hits', 1) end
+end
+if ARGV[14] ~= '' then redis.call('HINCRBY', KEYS[9], 'error:' .. ARGV[14], 1) end
+if ARGV[15] ~= '' then redis.call('HINCRBY', KEYS[9], 'conf:' .. ARGV[15], 1) end
+redis.call('EXPIRE', KEYS[9], ARGV[16])
 local webhook = redis.call('HGET', KEYS[1], 'webhook')
 -- A canceled generation has no event of its own; only its batch's completion may.
 local notifiable = redis.call('HGET', KEYS[1], 'status') ~= '"canceled"'
@@ -54,6 +67,8 @@ if ARGV[9] == '1' then
       redis.call('HINCRBY', KEYS[i], 'usd:' .. ARGV[8], ARGV[5])
       redis.call('HINCRBY', KEYS[i], 'images:' .. ARGV[8], 1)
     end
+    redis.call('HINCRBY', KEYS[i], 'qusd:' .. ARGV[12], ARGV[5])
+    redis.call('HINCRBY', KEYS[i], 'qimages:' .. ARGV[12], 1)
     redis.call('EXPIRE', KEYS[i], ARGV[10])
   end
 end
@@ -97,14 +112,47 @@ function totalsFrom(hash: Record<string, string>): CostSummary {
     })
     .filter((m) => m.images > 0)
     .sort((a, b) => a.model.localeCompare(b.model));
+  const byQuality = Object.keys(hash)
+    .filter((field) => field.startsWith("qimages:"))
+    .map((field) => {
+      const quality = field.slice("qimages:".length);
+      const usd = Number(hash[`qusd:${quality}`] ?? 0) / 1e6;
+      return { quality, usd, images: Number(hash[field]) };
+    })
+    .filter((q) => q.images > 0)
+    .sort((a, b) => a.quality.localeCompare(b.quality));
   return {
     usd: Number(hash.usd ?? 0) / 1e6,
     savedUsd: Number(hash.saved ?? 0) / 1e6,
     images: Number(hash.images ?? 0),
     cacheHits: Number(hash.hits ?? 0),
     byModel,
+    byQuality,
   };
 }
+
+function operationsFrom(hash: Record<string, string>): OperationsTotals {
+  const confidence = Array.from({ length: CONFIDENCE_BUCKETS }, (_, b) =>
+    Number(hash[`conf:${b}`] ?? 0),
+  );
+  const errors = Object.fromEntries(
+    Object.entries(hash)
+      .filter(([field]) => field.startsWith("error:"))
+      .map(([field, n]) => [field.slice("error:".length), Number(n)]),
+  );
+  return {
+    completed: Number(hash.completed ?? 0),
+    failed: Number(hash.failed ?? 0),
+    canceled: Number(hash.canceled ?? 0),
+    cacheHits: Number(hash.hits ?? 0),
+    usd: Number(hash.usd ?? 0) / 1e6,
+    errors,
+    confidence,
+  };
+}
+
+/** Hourly operations totals are kept this long. */
+const OPERATIONS_RETENTION_SECONDS = 35 * 86_400;
 
 const ID_CURSOR = /^gen_[0-9a-z]{26}$/;
 
@@ -206,9 +254,10 @@ export function redisGenerationStore({
         const batchId = record.batchId ?? "";
         const stamped = { ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() };
         const fields = encode(stamped);
+        const classification = patch.classification ?? record.classification;
         pipeline.eval(
           FINISH,
-          8,
+          9,
           k.gen(id),
           k.settled(batchId),
           k.batch(batchId),
@@ -217,6 +266,7 @@ export function redisGenerationStore({
           k.cost(record.userId, day),
           k.cost(record.userId, week),
           k.cost(record.userId, month),
+          k.operations(operationsHourOf(patch.completedAt)),
           allowed,
           id,
           now,
@@ -229,6 +279,11 @@ export function redisGenerationStore({
           // Month totals outlive the records they count by a month.
           retentionSeconds + 31 * 86_400,
           JSON.stringify(patch.completedAt),
+          patch.quality ?? record.quality,
+          patch.status,
+          patch.status === "failed" ? (patch.error?.code ?? record.error?.code ?? "UNKNOWN") : "",
+          classification ? String(confidenceBucketOf(classification.confidence)) : "",
+          OPERATIONS_RETENTION_SECONDS,
           ...fields,
         );
         // What the script writes when it applies: the record as read, with the patch over it.
@@ -251,6 +306,19 @@ export function redisGenerationStore({
           const [error, hash] = results[i] ?? [];
           if (error) throw error;
           return [period, totalsFrom((hash ?? {}) as Record<string, string>)];
+        }),
+      );
+    },
+
+    async operationsTotals(hours) {
+      const pipeline = redis.pipeline();
+      for (const hour of hours) pipeline.hgetall(k.operations(hour));
+      const results = (await pipeline.exec()) ?? [];
+      return Object.fromEntries(
+        hours.map((hour, i) => {
+          const [error, hash] = results[i] ?? [];
+          if (error) throw error;
+          return [hour, operationsFrom((hash ?? {}) as Record<string, string>)];
         }),
       );
     },

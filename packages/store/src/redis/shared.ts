@@ -16,6 +16,7 @@ const DEFAULT_RETENTION_SECONDS = 90 * 86_400;
  *   delivery:{id}             hash; user:{userId}:deliveries (zset by time); subject:{id}:deliveries (list)
  *   cache:{key}               string JSON CacheEntry with a TTL; cache:{key}:lock, the owner's id
  *   user:{userId}:cost:{period}  running totals (µ$) of a day, ISO week or month
+ *   ops:{hour}                the service's outcomes, error codes and confidence of one UTC hour
  *   accepted:unenqueued       zset of acceptances whose jobs are not yet confirmed enqueued
  *   batches:open              zset of batches without completedAt; outbox, zset of ids to notify
  * Records, batches and deliveries expire after the retention; the indexes are trimmed to it.
@@ -26,6 +27,7 @@ export function redisKeys(prefix: string) {
     openBatches: `${prefix}:batches:open`,
     outbox: `${prefix}:outbox`,
     cost: (userId: string, period: string) => `${prefix}:user:${userId}:cost:${period}`,
+    operations: (hour: string) => `${prefix}:ops:${hour}`,
     gen: (id: string) => `${prefix}:gen:${id}`,
     history: (userId: string) => `${prefix}:user:${userId}:gens`,
     batch: (id: string) => `${prefix}:batch:${id}`,
