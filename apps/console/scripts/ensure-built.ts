@@ -122,12 +122,22 @@ async function withLock<T>(work: () => Promise<T>): Promise<T> {
 async function buildInto(outDir: string): Promise<void> {
   // Vite is loaded only when a build is due: a start with a current build never pays for it.
   const { build } = await import("vite");
-  await build({
-    configFile: join(CONSOLE_DIR, "vite.config.ts"),
-    root: CONSOLE_DIR,
-    logLevel: "warn",
-    build: { outDir, emptyOutDir: true },
-  });
+  // Vite and the React plugin read NODE_ENV to choose production JSX and React's production
+  // build; under a test runner it is "test". The build is always a production one.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await build({
+      configFile: join(CONSOLE_DIR, "vite.config.ts"),
+      root: CONSOLE_DIR,
+      mode: "production",
+      logLevel: "warn",
+      build: { outDir, emptyOutDir: true },
+    });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
 }
 
 export interface EnsureOptions {

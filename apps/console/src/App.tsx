@@ -1,3 +1,4 @@
+import type { Me, NanoBanana as Sdk } from "@nanobanana/client";
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { BatchesPage } from "./pages/Batches.tsx";
 import { CreatePage } from "./pages/Create.tsx";
@@ -5,7 +6,6 @@ import { GalleryPage } from "./pages/Gallery.tsx";
 import { GenerationPage } from "./pages/Generation.tsx";
 import { SignInPage } from "./pages/SignIn.tsx";
 import { navigate, parseHash, replaceHash, useRoute } from "./router.tsx";
-import type { Me, Sdk } from "./sdk.ts";
 import { clientFor, type Session, SessionContext, storedKey, storeKey } from "./session.tsx";
 
 // The chart pages load on demand: Chart.js stays out of the first page's JavaScript.

@@ -29,6 +29,19 @@ export function dateTime(iso: string | null | undefined): string {
   return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
+/** "Nov 26, 02:23": a short date and time for tiles. */
+export function shortDateTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(undefined, {
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+}
+
 /** "classify" → "Classify", "post_process" and "postProcess" → "Post-process". */
 export const stageLabel = (stage: string): string => {
   const words = stage

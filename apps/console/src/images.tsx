@@ -1,5 +1,5 @@
+import type { NanoBanana as Sdk } from "@nanobanana/client";
 import { useEffect, useState } from "react";
-import type { Sdk } from "./sdk.ts";
 
 /**
  * Images come through the SDK (they need the API key, so no plain <img src>) and are shown from

@@ -28,6 +28,13 @@ export function parseHash(hash: string): Route {
   return { parts, query };
 }
 
+/** The fragment shown before the current one ("" at load). */
+let previous = "";
+window.addEventListener("hashchange", (event) => {
+  previous = new URL(event.oldURL).hash;
+});
+export const previousHash = (): string => previous;
+
 export function useRoute(): Route {
   const [route, setRoute] = useState(() => parseHash(window.location.hash));
   useEffect(() => {

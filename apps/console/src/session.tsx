@@ -1,12 +1,11 @@
-import { NanoBanana } from "@nanobanana/client";
+import { type Me, NanoBanana } from "@nanobanana/client";
 import { createContext, useContext } from "react";
-import { asSdk, type Me, type Sdk } from "./sdk.ts";
 
 /** The key lives in sessionStorage only: it goes when the tab does. */
 const STORAGE_KEY = "nanobanana.console.apiKey";
 
 export interface Session {
-  nb: Sdk;
+  nb: NanoBanana;
   me: Me;
   signOut: () => void;
 }
@@ -19,8 +18,8 @@ export function useSession(): Session {
   return session;
 }
 
-export function clientFor(apiKey: string): Sdk {
-  return asSdk(new NanoBanana({ apiKey, baseUrl: window.location.origin }));
+export function clientFor(apiKey: string): NanoBanana {
+  return new NanoBanana({ apiKey, baseUrl: window.location.origin });
 }
 
 export const storedKey = (): string | null => {

@@ -1,6 +1,6 @@
+import type { NanoBanana as Sdk } from "@nanobanana/client";
 import { explain } from "../errors.ts";
 import { useThumbnail } from "../images.tsx";
-import type { Sdk } from "../sdk.ts";
 
 /** A generation's thumbnail, or what stands in for it while it is not drawn. */
 export function Thumb({

@@ -3,6 +3,7 @@ import type {
   GenerateInput,
   GenerationRecord,
   GenerationStatus,
+  NanoBanana as Sdk,
 } from "@nanobanana/client";
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import { ErrorNote } from "../components/ErrorNote.tsx";
@@ -12,7 +13,6 @@ import { isAbort } from "../errors.ts";
 import { fileName, usd } from "../format.ts";
 import { saveFile } from "../images.tsx";
 import { formatOf, type ParsedBatch, parseBatch } from "../parse-batch.ts";
-import type { Sdk } from "../sdk.ts";
 import { useSession } from "../session.tsx";
 import { zipImages } from "../zip.ts";
 

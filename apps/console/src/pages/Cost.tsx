@@ -1,3 +1,4 @@
+import type { CostSeries, CostSeriesPeriod } from "@nanobanana/client";
 import type { ChartConfiguration } from "chart.js";
 import { useEffect, useMemo, useState } from "react";
 import { ChartView, colour, money } from "../charts.tsx";
@@ -5,7 +6,6 @@ import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Toggle } from "../components/Fields.tsx";
 import { isAbort } from "../errors.ts";
 import { percent, usd } from "../format.ts";
-import type { CostSeries, CostSeriesPeriod } from "../sdk.ts";
 import { useSession } from "../session.tsx";
 
 type By = "day" | "week" | "month";
@@ -58,6 +58,16 @@ export default function CostPage() {
       backgroundColor: colour(i),
       stack: "spend",
     }));
+    // Images on their own axis: the chart says something even where the images were free.
+    datasets.push({
+      type: "line",
+      label: "Images",
+      data: periods.map((p) => p.images),
+      borderColor: "#7a8a99",
+      backgroundColor: "#7a8a99",
+      pointRadius: 2,
+      yAxisID: "images",
+    } as unknown as ChartConfiguration<"bar">["data"]["datasets"][number]);
     if (by === "month" && budget?.monthlyUsd) {
       datasets.push({
         type: "line",
@@ -78,10 +88,24 @@ export default function CostPage() {
         scales: {
           x: { stacked: true },
           y: { stacked: true, beginAtZero: true, ticks: { callback: money } },
+          images: {
+            position: "right",
+            beginAtZero: true,
+            grid: { drawOnChartArea: false },
+            ticks: { precision: 0 },
+            title: { display: true, text: "images" },
+          },
         },
         plugins: {
           legend: { position: "bottom" },
-          tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${usd(c.parsed.y)}` } },
+          tooltip: {
+            callbacks: {
+              label: (c) =>
+                c.dataset.label === "Images"
+                  ? `Images: ${c.parsed.y}`
+                  : `${c.dataset.label}: ${usd(c.parsed.y)}`,
+            },
+          },
         },
       },
     };

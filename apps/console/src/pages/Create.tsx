@@ -1,6 +1,8 @@
 import {
   ASPECT_RATIOS,
   type AspectRatio,
+  type ClassifyResult,
+  type EnhanceResult,
   type GenerateInput,
   type GenerationRecord,
   type GenerationUpdate,
@@ -11,6 +13,7 @@ import {
   type ModelsResponse,
   QUALITIES,
   type Quality,
+  type NanoBanana as Sdk,
 } from "@nanobanana/client";
 import { useEffect, useId, useRef, useState } from "react";
 import { ErrorNote } from "../components/ErrorNote.tsx";
@@ -19,7 +22,6 @@ import { RecordFacts } from "../components/RecordFacts.tsx";
 import { isAbort } from "../errors.ts";
 import { fileName, percent, stageLabel, usd } from "../format.ts";
 import { saveFile, useFullImage } from "../images.tsx";
-import type { ClassifyResult, EnhanceResult, Sdk } from "../sdk.ts";
 import { useSession } from "../session.tsx";
 
 const STAGES = [
@@ -397,6 +399,11 @@ function Preview({
     );
   }
   const c = classification.value;
+  // The chosen label may lead the list; the service names the probability `score` or `confidence`.
+  const others = (c?.alternatives ?? [])
+    .filter((a) => a.domain !== c?.domain || a.subcategory !== c?.subcategory)
+    .map((a) => ({ ...a, p: a.confidence ?? (a as { score?: number }).score }));
+  const words = brief.value?.words as { in: number; out: number } | undefined;
   return (
     <div className="panel preview" aria-busy={classification.loading || brief.loading}>
       <section aria-labelledby="classification-heading">
@@ -419,14 +426,13 @@ function Preview({
             <div className="meter" aria-hidden="true">
               <span style={{ width: `${Math.round(c.confidence * 100)}%` }} />
             </div>
-            {c.alternatives.length > 1 ? (
+            {others.length > 0 ? (
               <>
                 <h3>Alternatives</h3>
                 <ul className="alternatives">
-                  {c.alternatives.slice(1).map((a) => (
+                  {others.map((a) => (
                     <li key={`${a.domain}.${a.subcategory}`}>
-                      {a.domain} / {a.subcategory}{" "}
-                      <span className="muted">{percent(a.confidence ?? a.score)}</span>
+                      {a.domain} / {a.subcategory} <span className="muted">{percent(a.p)}</span>
                     </li>
                   ))}
                 </ul>
@@ -449,9 +455,7 @@ function Preview({
             <p className="muted small">
               template {brief.value.template.id}
               {brief.value.template.variant ? ` (variant ${brief.value.template.variant})` : ""}
-              {brief.value.words
-                ? ` · ${brief.value.words.in} → ${brief.value.words.out} words`
-                : ""}
+              {words ? ` · ${words.in} → ${words.out} words` : ""}
             </p>
           </>
         ) : null}

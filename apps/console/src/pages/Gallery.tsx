@@ -2,6 +2,7 @@ import {
   GENERATION_STATUSES,
   type GenerationRecord,
   type GenerationStatus,
+  type HistoryOptions,
   type HistoryPage,
 } from "@nanobanana/client";
 import { useCallback, useEffect, useRef, useState } from "react";
@@ -10,9 +11,8 @@ import { InputField, SelectField } from "../components/Fields.tsx";
 import { Thumb } from "../components/Thumb.tsx";
 import { VirtualGrid } from "../components/VirtualGrid.tsx";
 import { isAbort } from "../errors.ts";
-import { dateTime } from "../format.ts";
-import type { Route } from "../router.tsx";
-import type { HistoryFilters } from "../sdk.ts";
+import { shortDateTime } from "../format.ts";
+import { previousHash, type Route } from "../router.tsx";
 import { useSession } from "../session.tsx";
 
 const DOMAINS = ["photography", "diagrams", "art", "products"];
@@ -25,7 +25,10 @@ interface Filters {
   to: string;
 }
 
-/** What the grid had, kept while the console is open, so Back from a record is instant. */
+/**
+ * What the grid had when it was left, so coming back from a record opened from it is instant
+ * and keeps the place; any other way in lists afresh (and shows what is new).
+ */
 interface Listing {
   key: string;
   items: GenerationRecord[];
@@ -34,11 +37,13 @@ interface Listing {
   scrollY: number;
 }
 let kept: Listing | null = null;
+/** The filters the gallery was last shown with. */
+let lastKey: string | null = null;
 
 /** The gallery with the filters it was last shown with. */
 export function galleryHref(): string {
   const query = new URLSearchParams();
-  const filters = kept ? (JSON.parse(kept.key) as Record<string, string>) : {};
+  const filters = lastKey ? (JSON.parse(lastKey) as Record<string, string>) : {};
   for (const [k, v] of Object.entries(filters)) if (v) query.set(k, v);
   const q = query.toString();
   return `#/gallery${q ? `?${q}` : ""}`;
@@ -55,7 +60,9 @@ export function GalleryPage({ route }: { route: Route }) {
     to: route.query.get("to") ?? "",
   };
   const key = JSON.stringify(filters);
-  const restored = kept?.key === key ? kept : null;
+  // Back from a record shows the grid as it was; any other way in starts afresh.
+  const restored = kept?.key === key && previousHash().startsWith("#/gallery/") ? kept : null;
+  lastKey = key;
   const [items, setItems] = useState<GenerationRecord[]>(restored?.items ?? []);
   const [done, setDone] = useState(restored?.done ?? false);
   const [loading, setLoading] = useState(false);
@@ -106,7 +113,7 @@ export function GalleryPage({ route }: { route: Route }) {
       return;
     }
     // No abort on the way out: the listing is kept for Back, and a stale answer is ignored.
-    const options: HistoryFilters = { limit: PAGE_SIZE };
+    const options: HistoryOptions = { limit: PAGE_SIZE };
     if (filters.status) options.status = filters.status as GenerationStatus;
     if (filters.domain) options.domain = filters.domain;
     // Days as the API takes them (YYYY-MM-DD, both ends included).
@@ -195,7 +202,7 @@ export function GalleryPage({ route }: { route: Route }) {
             <span className="tile-caption">
               <span className="tile-prompt">{r.prompt}</span>
               <span className="tile-meta muted small">
-                {r.classification?.domain ?? r.status} · {dateTime(r.createdAt)}
+                {r.classification?.domain ?? r.status} · {shortDateTime(r.createdAt)}
               </span>
             </span>
           </a>

@@ -1,3 +1,10 @@
+import type {
+  OperationsStats as AdminStats,
+  ApiKeyInfo,
+  CreatedApiKey as CreatedKey,
+  NanoBanana as Sdk,
+  TemplateStatsItem as TemplateStat,
+} from "@nanobanana/client";
 import type { ChartConfiguration } from "chart.js";
 import { useCallback, useEffect, useId, useMemo, useState } from "react";
 import { ChartView, colour } from "../charts.tsx";
@@ -5,7 +12,6 @@ import { ErrorNote } from "../components/ErrorNote.tsx";
 import { InputField } from "../components/Fields.tsx";
 import { isAbort } from "../errors.ts";
 import { dateTime, percent } from "../format.ts";
-import type { AdminStats, ApiKeyInfo, CreatedKey, Sdk, TemplateStat } from "../sdk.ts";
 import { useSession } from "../session.tsx";
 
 const SAMPLE_MS = 5000;
@@ -32,6 +38,7 @@ const timeLabel = (at: number) =>
   });
 
 export default function OpsPage() {
+  const [links, setLinks] = useState({ bullBoard: "/admin/queues", metrics: "/metrics" });
   const { nb } = useSession();
   const [stats, setStats] = useState<AdminStats | null>(null);
   const [samples, setSamples] = useState<Sample[]>([]);
@@ -44,6 +51,7 @@ export default function OpsPage() {
       try {
         const s = await nb.admin.stats({ hours: 24, signal: controller.signal });
         setStats(s);
+        if (s.links) setLinks(s.links);
         setError(null);
         const depth = Object.fromEntries(
           Object.entries(s.queues).map(([queue, states]) => [queue, backlogOf(states)]),
@@ -74,13 +82,13 @@ export default function OpsPage() {
         </div>
         <ul className="links">
           <li>
-            <a href="/admin/queues" target="_blank" rel="noopener">
+            <a href={links.bullBoard} target="_blank" rel="noopener">
               Bull Board
             </a>
             <span className="muted small"> (user: any, password: your admin key)</span>
           </li>
           <li>
-            <a href="/metrics" target="_blank" rel="noopener">
+            <a href={links.metrics} target="_blank" rel="noopener">
               Prometheus metrics
             </a>
           </li>
@@ -177,6 +185,7 @@ function StatsView({ stats, samples }: { stats: AdminStats; samples: Sample[] })
             backgroundColor: "rgba(47, 111, 94, 0.15)",
             fill: true,
             spanGaps: true,
+            pointRadius: 3,
             tension: 0.2,
           },
         ],
@@ -306,11 +315,18 @@ function StatsView({ stats, samples }: { stats: AdminStats; samples: Sample[] })
           />
         </div>
         <div className="panel">
-          <ChartView
-            config={errorsConfig}
-            caption="Error codes (24 h)"
-            label={`Bar chart of errors by code: ${errorTotals.map(([c, n]) => `${c} ${n}`).join(", ") || "none"}.`}
-          />
+          {errorTotals.length > 0 ? (
+            <ChartView
+              config={errorsConfig}
+              caption="Error codes (24 h)"
+              label={`Bar chart of errors by code: ${errorTotals.map(([c, n]) => `${c} ${n}`).join(", ")}.`}
+            />
+          ) : (
+            <figure className="chart">
+              <figcaption>Error codes (24 h)</figcaption>
+              <p className="chart-empty">No errors in the last 24 hours.</p>
+            </figure>
+          )}
         </div>
         <div className="panel">
           <ChartView
@@ -319,7 +335,7 @@ function StatsView({ stats, samples }: { stats: AdminStats; samples: Sample[] })
             label="Histogram of the classifier's confidence, in tenths."
           />
         </div>
-        <div className="panel table-wrap">
+        <div className="panel table-wrap chart-wide">
           <table className="table">
             <caption>Queues now</caption>
             <thead>
@@ -479,7 +495,8 @@ function Keys({ nb }: { nb: Sdk }) {
           required
           pattern="[A-Za-z0-9_.\-]{1,64}"
           autoComplete="off"
-          hint="1–64 letters, digits, _ . -"
+          placeholder="alice"
+          title="1–64 letters, digits, _ . -"
         />
         <div className="field field-check">
           <input
