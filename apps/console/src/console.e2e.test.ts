@@ -97,9 +97,19 @@ describe.skipIf(!haveChromium)("the web console", () => {
   const expected: RegExp[] = [];
   const requested: string[] = [];
 
-  const shot = async (name: string) => {
+  /** Saves the page (from its top, or from `from`'s top) when CONSOLE_SCREENSHOTS=1. */
+  const shot = async (name: string, from?: Locator) => {
     if (!SHOTS) return;
     mkdirSync(SHOTS, { recursive: true });
+    if (from) {
+      await from.evaluate((el) =>
+        (el as unknown as { scrollIntoView(o: object): void }).scrollIntoView({ block: "start" }),
+      );
+    } else {
+      await page.evaluate(() =>
+        (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0),
+      );
+    }
     await page.screenshot({ path: join(SHOTS, `${name}.png`) });
   };
   const checkProblems = () => {
@@ -219,7 +229,7 @@ describe.skipIf(!haveChromium)("the web console", () => {
     const download = page.waitForEvent("download");
     await page.getByRole("button", { name: "Download" }).click();
     expect((await download).suggestedFilename()).toMatch(/^0001-a-red-sneaker-on-white\.png$/);
-    await shot("create");
+    await shot("create", page.getByRole("region", { name: prompt }));
     checkProblems();
   });
 
@@ -246,7 +256,7 @@ describe.skipIf(!haveChromium)("the web console", () => {
     const download = page.waitForEvent("download");
     await page.getByRole("button", { name: "Download all" }).click();
     expect((await download).suggestedFilename()).toMatch(/^nanobanana-bat_.*\.zip$/);
-    await shot("batches");
+    await shot("batches", page.getByRole("region", { name: /^Batch bat_/ }));
     checkProblems();
   }, 180_000);
 

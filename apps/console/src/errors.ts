@@ -4,13 +4,17 @@
  * codes a person can do something about.
  */
 export interface Explained {
+  /** The hint, or a general "Something went wrong." */
   title: string;
+  /** What a person can do about it, when the code says. */
+  hint: string | null;
+  /** The API's (or the client's) own message. */
   detail: string;
   code: string | null;
 }
 
 const HINTS: Record<string, string> = {
-  UNAUTHORIZED: "The API key was not accepted. Sign in again with a valid key.",
+  UNAUTHORIZED: "Check the key, or sign in again with a valid one.",
   FORBIDDEN: "This needs an admin key.",
   NOT_FOUND: "It does not exist, or it is not yours.",
   RATE_LIMITED: "Too many requests in a minute. Wait a moment and try again.",
@@ -40,7 +44,7 @@ export function explain(error: unknown): Explained {
         ? e.message
         : String(error);
   const hint = code ? HINTS[code] : undefined;
-  return { title: hint ?? "Something went wrong.", detail: message, code };
+  return { title: hint ?? "Something went wrong.", hint: hint ?? null, detail: message, code };
 }
 
 export const isAbort = (error: unknown): boolean => {

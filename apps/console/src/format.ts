@@ -6,8 +6,12 @@ export function usd(n: number | null | undefined): string {
   return `$${n.toFixed(2)}`;
 }
 
-export const percent = (n: number | null | undefined, digits = 0): string =>
-  n === null || n === undefined || Number.isNaN(n) ? "—" : `${(n * 100).toFixed(digits)}%`;
+export function percent(n: number | null | undefined, digits = 0): string {
+  if (n === null || n === undefined || Number.isNaN(n)) return "—";
+  const smallest = 10 ** -digits / 100;
+  if (n > 0 && n < smallest / 2) return `<${smallest * 100}%`;
+  return `${(n * 100).toFixed(digits)}%`;
+}
 
 export function ms(n: number | null | undefined): string {
   if (n === null || n === undefined) return "—";
@@ -58,6 +62,7 @@ export function fileName(index: number, prompt: string, mimeType: string): strin
     prompt
       .toLowerCase()
       .normalize("NFKD")
+      .replace(/[\u0300-\u036f]/g, "")
       .replace(/[^a-z0-9]+/g, "-")
       .replace(/^-+|-+$/g, "")
       .slice(0, 40)

@@ -46,7 +46,9 @@ export function VirtualGrid<T>({
     return () => observer.disconnect();
   }, []);
 
-  const columns = Math.max(1, Math.floor((width + gap) / (minTileWidth + gap)));
+  // Two columns on a phone rather than one wide tile.
+  const tileMin = width > 0 && width < 560 ? Math.min(minTileWidth, 140) : minTileWidth;
+  const columns = Math.max(1, Math.floor((width + gap) / (tileMin + gap)));
   const tileWidth = width > 0 ? (width - gap * (columns - 1)) / columns : minTileWidth;
   const rowHeight = Math.round(tileWidth + captionHeight + gap);
   const rows = Math.ceil(items.length / columns);

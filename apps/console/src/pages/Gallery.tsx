@@ -201,8 +201,13 @@ export function GalleryPage({ route }: { route: Route }) {
             <Thumb nb={nb} id={r.id} status={r.status} alt={r.prompt} />
             <span className="tile-caption">
               <span className="tile-prompt">{r.prompt}</span>
-              <span className="tile-meta muted small">
-                {r.classification?.domain ?? r.status} · {shortDateTime(r.createdAt)}
+              <span className="tile-meta muted">
+                {r.status === "completed" ? (
+                  <span>{r.classification?.domain ?? ""}</span>
+                ) : (
+                  <span className={`status status-${r.status}`}>{r.status}</span>
+                )}
+                <span>{shortDateTime(r.createdAt)}</span>
               </span>
             </span>
           </a>
