@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { testRedisUrl, uniquePrefix, waitFor } from "@nanobanana/testing";
+import { unzipSync } from "fflate";
 import {
   type Browser,
   type BrowserContext,
@@ -10,6 +11,7 @@ import {
   type Locator,
   type Page,
 } from "playwright-core";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureConsoleBuilt } from "../scripts/ensure-built.ts";
 
@@ -217,6 +219,17 @@ describe.skipIf(!haveChromium)("the web console", () => {
     await page.getByTestId("brief").waitFor();
     expect(await page.getByTestId("brief").textContent()).toContain(prompt);
 
+    // A reference image goes up as soon as it is chosen.
+    const reference = await sharp({
+      create: { width: 64, height: 48, channels: 3, background: "#d22" },
+    })
+      .png()
+      .toBuffer();
+    await page
+      .getByLabel("Reference images")
+      .setInputFiles({ name: "swatch.png", mimeType: "image/png", buffer: reference });
+    await page.getByText("uploaded", { exact: true }).waitFor();
+
     await page.getByLabel("Quality").selectOption("premium");
     await page.getByRole("button", { name: "Generate" }).click();
     const image = page.getByRole("img", { name: `Generated: ${prompt}` });
@@ -233,29 +246,50 @@ describe.skipIf(!haveChromium)("the web console", () => {
     checkProblems();
   });
 
-  it("runs a 20-item batch: the grid fills in and the progress reaches 20/20", async () => {
+  it("runs a 20-item batch from a JSONL file: the grid fills in, a failure says why, 20/20", async () => {
     await go("#/batches");
-    const prompts = Array.from({ length: 20 }, (_, i) =>
-      i % 2
-        ? `flowchart of step ${i + 1} of the refund process`
-        : `a ${i + 1}-colour mug on a desk`,
+    const items = Array.from({ length: 20 }, (_, i) =>
+      i === 6
+        ? // Refused at once by the reference fetcher: a failure with its code on the record.
+          { prompt: "a 7-colour mug on a desk", images: ["https://127.0.0.1/nope.png"] }
+        : i % 2
+          ? { prompt: `flowchart of step ${i + 1} of the refund process` }
+          : { prompt: `a ${i + 1}-colour mug on a desk`, quality: "draft" },
     );
-    await page.getByLabel("Prompts", { exact: true }).fill(prompts.join("\n"));
+    await page.getByLabel("Prompts file").setInputFiles({
+      name: "catalogue.jsonl",
+      mimeType: "application/x-ndjson",
+      buffer: Buffer.from(items.map((item) => JSON.stringify(item)).join("\n")),
+    });
+    await page.getByText("catalogue.jsonl: 20 prompts").waitFor();
     await page.getByRole("button", { name: "Start batch" }).click();
     const progress = page.getByRole("progressbar", { name: "Batch progress" });
     await progress.waitFor();
     expect(await progress.getAttribute("aria-valuemax")).toBe("20");
     await page.locator('[role="progressbar"][aria-valuenow="20"]').waitFor({ timeout: 120_000 });
     await page.getByTestId("batch-progress").filter({ hasText: "20/20" }).waitFor();
-    const items = page.getByRole("list", { name: "Batch items" }).getByRole("listitem");
-    await waitFor(async () => ((await items.count()) === 20 ? true : undefined), {
-      what: "20 tiles",
-    });
-    // Every tile's thumbnail drawn.
-    await loaded(page.getByRole("list", { name: "Batch items" }).locator("img.thumb"), 20);
+    const grid = page.getByRole("list", { name: "Batch items" });
+    await waitFor(
+      async () => ((await grid.getByRole("listitem").count()) === 20 ? true : undefined),
+      {
+        what: "20 tiles",
+      },
+    );
+    // Every drawn tile's thumbnail shows; the failed one says why.
+    await loaded(grid.locator("img.thumb"), 19);
+    const failed = grid.getByRole("listitem").filter({ hasText: "INVALID_REQUEST" });
+    await failed.waitFor();
+    expect(await failed.textContent()).toMatch(/7\. a 7-colour mug.*INVALID_REQUEST.*loopback/);
+    await page.getByText("19 completed").waitFor();
+    await page.getByText("1 failed").waitFor();
+
     const download = page.waitForEvent("download");
     await page.getByRole("button", { name: "Download all" }).click();
-    expect((await download).suggestedFilename()).toMatch(/^nanobanana-bat_.*\.zip$/);
+    const zip = await download;
+    expect(zip.suggestedFilename()).toMatch(/^nanobanana-bat_.*\.zip$/);
+    const files = unzipSync(new Uint8Array(readFileSync(await zip.path())));
+    expect(Object.keys(files)).toHaveLength(19);
+    expect(Object.keys(files)[0]).toBe("0001-a-1-colour-mug-on-a-desk.png");
     await shot("batches", page.getByRole("region", { name: /^Batch bat_/ }));
     checkProblems();
   }, 180_000);
@@ -288,6 +322,7 @@ describe.skipIf(!haveChromium)("the web console", () => {
     await page.getByRole("link", { name: /a red sneaker on white/ }).click();
     await page.getByRole("heading", { name: "a red sneaker on white", level: 1 }).waitFor();
     await page.getByRole("heading", { name: "Brief" }).waitFor();
+    await page.getByRole("heading", { name: "Reference images" }).waitFor();
     await page.getByRole("img", { name: "Generated: a red sneaker on white" }).waitFor();
     expect(await page.getByRole("button", { name: "Thumbs up" }).getAttribute("aria-pressed")).toBe(
       "true",
@@ -336,11 +371,11 @@ describe.skipIf(!haveChromium)("the web console", () => {
     await row.waitFor();
     const today = new Date().toISOString().slice(0, 10);
     // The sketch draws for free (its cost is $0 whatever MODEL_PRICES says): today's row counts
-    // the 21 images, at $0.00.
+    // the 20 images drawn (the failed one is none), at $0.00.
     const cells = await waitFor(
       async () => {
         const texts = await row.locator("th, td").allTextContents();
-        return texts[0] === today && Number(texts[1]) >= 21 ? texts : undefined;
+        return texts[0] === today && Number(texts[1]) >= 20 ? texts : undefined;
       },
       { what: "today's images in the table", timeoutMs: 20_000 },
     );
