@@ -243,6 +243,14 @@ describe.skipIf(!haveChromium)("the web console", () => {
     await page.getByRole("button", { name: "Download" }).click();
     expect((await download).suggestedFilename()).toMatch(/^0001-a-red-sneaker-on-white\.png$/);
     await shot("create", page.getByRole("region", { name: prompt }));
+
+    // The same request again in another tier: a new run, drawn as a draft.
+    await page.getByLabel("Another tier").selectOption("draft");
+    await page.getByRole("button", { name: "Again with another tier" }).click();
+    await page.getByText(/^draft · 1:1 · 1K · png$/).waitFor();
+    await page.getByRole("status").filter({ hasText: "Completed" }).waitFor();
+    await loaded(page.getByRole("img", { name: `Generated: ${prompt}` }), 1);
+    expect(await page.getByLabel("Quality").inputValue()).toBe("draft");
     checkProblems();
   });
 
@@ -319,7 +327,11 @@ describe.skipIf(!haveChromium)("the web console", () => {
     await waitFor(async () => ((await tiles.count()) >= 21 ? true : undefined), {
       what: "all images again",
     });
-    await page.getByRole("link", { name: /a red sneaker on white/ }).click();
+    // The premium one, drawn first (the draft came after it).
+    await page
+      .getByRole("link", { name: /a red sneaker on white/ })
+      .last()
+      .click();
     await page.getByRole("heading", { name: "a red sneaker on white", level: 1 }).waitFor();
     await page.getByRole("heading", { name: "Brief" }).waitFor();
     await page.getByRole("heading", { name: "Reference images" }).waitFor();
