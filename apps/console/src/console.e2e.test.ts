@@ -219,17 +219,6 @@ describe.skipIf(!haveChromium)("the web console", () => {
     await page.getByTestId("brief").waitFor();
     expect(await page.getByTestId("brief").textContent()).toContain(prompt);
 
-    // A reference image goes up as soon as it is chosen.
-    const reference = await sharp({
-      create: { width: 64, height: 48, channels: 3, background: "#d22" },
-    })
-      .png()
-      .toBuffer();
-    await page
-      .getByLabel("Reference images")
-      .setInputFiles({ name: "swatch.png", mimeType: "image/png", buffer: reference });
-    await page.getByText("uploaded", { exact: true }).waitFor();
-
     await page.getByLabel("Quality").selectOption("premium");
     await page.getByRole("button", { name: "Generate" }).click();
     const image = page.getByRole("img", { name: `Generated: ${prompt}` });
@@ -251,6 +240,20 @@ describe.skipIf(!haveChromium)("the web console", () => {
     await page.getByRole("status").filter({ hasText: "Completed" }).waitFor();
     await loaded(page.getByRole("img", { name: `Generated: ${prompt}` }), 1);
     expect(await page.getByLabel("Quality").inputValue()).toBe("draft");
+
+    // A reference image goes up as soon as it is chosen, and goes with the next request.
+    const reference = await sharp({
+      create: { width: 64, height: 48, channels: 3, background: "#d22" },
+    })
+      .png()
+      .toBuffer();
+    await page
+      .getByLabel("Reference images")
+      .setInputFiles({ name: "swatch.png", mimeType: "image/png", buffer: reference });
+    await page.getByText("uploaded", { exact: true }).waitFor();
+    await page.getByRole("button", { name: "Generate" }).click();
+    await page.getByRole("status").filter({ hasText: "Completed" }).waitFor();
+    await loaded(page.getByRole("img", { name: `Generated: ${prompt}` }), 1);
     checkProblems();
   });
 
@@ -327,14 +330,16 @@ describe.skipIf(!haveChromium)("the web console", () => {
     await waitFor(async () => ((await tiles.count()) >= 21 ? true : undefined), {
       what: "all images again",
     });
-    // The premium one, drawn first (the draft came after it).
-    await page
-      .getByRole("link", { name: /a red sneaker on white/ })
-      .last()
-      .click();
+    // The newest red sneaker went with a reference image.
+    const sneakers = page.getByRole("link", { name: /a red sneaker on white/ });
+    await sneakers.first().click();
     await page.getByRole("heading", { name: "a red sneaker on white", level: 1 }).waitFor();
     await page.getByRole("heading", { name: "Brief" }).waitFor();
     await page.getByRole("heading", { name: "Reference images" }).waitFor();
+    // Back to the grid as it was, and the premium one, drawn first, liked.
+    await page.getByRole("link", { name: "← Gallery" }).click();
+    await sneakers.last().click();
+    await page.getByRole("heading", { name: "a red sneaker on white", level: 1 }).waitFor();
     await page.getByRole("img", { name: "Generated: a red sneaker on white" }).waitFor();
     expect(await page.getByRole("button", { name: "Thumbs up" }).getAttribute("aria-pressed")).toBe(
       "true",
