@@ -61,6 +61,80 @@ export interface ImageProvider {
   generate(request: ImageRequest, options?: GenerateOptions): Promise<ImageResult>;
   /** Asks the maker whether each model exists (at start); absent where there is nothing to ask. */
   checkModels?(models: readonly string[]): Promise<ModelCheck[]>;
+  /**
+   * The maker's batch mode (the economy tier): many requests as one job, drawn within a day
+   * at the model's batch price. Absent where the maker has none.
+   */
+  batch?: BatchDrawing;
+}
+
+/** One request of a provider batch job; `key` ties its answer back (a generation id). */
+export interface BatchImageRequest extends ImageRequest {
+  key: string;
+}
+
+/** A provider batch job as this service remembers it (kept in the Store, crash-safe). */
+export interface BatchJobRef {
+  /** The maker's name for the job ("batches/123…"). */
+  id: string;
+  model: string;
+  /** Our own name for it (also its display name at the maker), unique per submission. */
+  name: string;
+  submittedAt: string;
+}
+
+/** Where a batch job is, in the maker's words mapped onto ours. */
+export type BatchJobState =
+  | "pending"
+  | "running"
+  | "succeeded"
+  | "failed"
+  | "cancelled"
+  | "expired";
+
+/** One request's answer inside a succeeded job: an image (at the batch price) or an error. */
+export type BatchItemResult =
+  | { key: string; ok: true; image: ImageResult }
+  | {
+      key: string;
+      ok: false;
+      /** SAFETY_BLOCKED, PROVIDER_ERROR, … as `generate` would have failed. */
+      code: string;
+      message: string;
+      retryable: boolean;
+    };
+
+export interface BatchJobStatus {
+  state: BatchJobState;
+  /** Once succeeded: one per request (a request the maker did not answer is an error). */
+  results?: BatchItemResult[];
+  /** What the maker said of a failed, cancelled or expired job. */
+  message?: string;
+}
+
+export interface BatchDrawing {
+  /**
+   * Submits the requests (one model, one size) as one job named `name`. Requests over the
+   * maker's inline limit go as a file. The job's images cost the model's batch price.
+   */
+  submit(
+    model: string,
+    requests: readonly BatchImageRequest[],
+    options: { name: string; signal?: AbortSignal },
+  ): Promise<BatchJobRef>;
+  /** The job's state and, once it succeeded, every request's answer. */
+  check(
+    job: BatchJobRef,
+    requests: readonly BatchImageRequest[],
+    options?: { signal?: AbortSignal },
+  ): Promise<BatchJobStatus>;
+  /** Asks the maker to stop the job (nothing happens to one already ended). */
+  cancel(job: BatchJobRef): Promise<void>;
+  /**
+   * The job submitted under `name`, if the maker has one: after a crash between submitting
+   * and remembering, the job is found instead of submitted (and paid for) twice.
+   */
+  find(name: string, model: string): Promise<BatchJobRef | null>;
 }
 
 export interface ModelCheck {

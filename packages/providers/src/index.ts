@@ -5,6 +5,12 @@ export {
 } from "./gemini/gemini-provider.ts";
 export { interpretResponse, SAFETY_REASONS } from "./gemini/interpret.ts";
 export {
+  type BatchDrawing,
+  type BatchImageRequest,
+  type BatchItemResult,
+  type BatchJobRef,
+  type BatchJobState,
+  type BatchJobStatus,
   dimensionsFor,
   type ImageProvider,
   type ImageRequest,

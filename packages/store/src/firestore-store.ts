@@ -1,6 +1,7 @@
 import type { Firestore } from "@google-cloud/firestore";
 import { firestoreApiKeyStore } from "./firestore/api-key-store.ts";
 import { firestoreCacheStore } from "./firestore/cache-store.ts";
+import { firestoreEconomyStore } from "./firestore/economy-store.ts";
 import { firestoreGenerationStore } from "./firestore/generation-store.ts";
 import { firestoreIdempotencyStore } from "./firestore/idempotency-store.ts";
 import { firestorePreferenceStore } from "./firestore/preference-store.ts";
@@ -24,6 +25,7 @@ export function createFirestoreStore(db: Firestore, options: StoreOptions = {}):
     ...firestoreTemplateStore(ctx),
     ...firestoreWebhookStore(ctx),
     ...firestoreCacheStore(ctx),
+    ...firestoreEconomyStore(ctx),
     async ping() {
       await db.collection("health").doc("ping").get();
     },

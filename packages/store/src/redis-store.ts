@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { redisApiKeyStore } from "./redis/api-key-store.ts";
 import { redisCacheStore } from "./redis/cache-store.ts";
+import { redisEconomyStore } from "./redis/economy-store.ts";
 import { redisGenerationStore } from "./redis/generation-store.ts";
 import { redisIdempotencyStore } from "./redis/idempotency-store.ts";
 import { redisPreferenceStore } from "./redis/preference-store.ts";
@@ -21,6 +22,7 @@ export function createRedisStore(redis: Redis, prefix: string, options: StoreOpt
     ...redisTemplateStore(ctx),
     ...redisWebhookStore(ctx),
     ...redisCacheStore(ctx),
+    ...redisEconomyStore(ctx),
     async ping() {
       await redis.ping();
     },

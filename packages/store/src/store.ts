@@ -7,6 +7,7 @@ import type {
   Feedback,
   GenerationRecord,
   GenerationStatus,
+  ImageSize,
   OperationsTotals,
   Preferences,
   TemplateStats,
@@ -247,7 +248,8 @@ export interface Store
     PreferenceStore,
     TemplateStore,
     WebhookStore,
-    CacheStore {
+    CacheStore,
+    EconomyStore {
   readonly name: string;
   ping(): Promise<void>;
 }
@@ -257,3 +259,53 @@ export const compareStats = (a: TemplateStats, b: TemplateStats) =>
   a.template === b.template
     ? a.variant.localeCompare(b.variant)
     : a.template.localeCompare(b.template);
+
+/**
+ * An economy batch job: the generations gathered from one window and submitted to the
+ * maker's batch mode as one job. Kept from before the maker hears of it, so a crash at any
+ * step is finished by the next try instead of losing (or double-paying) the images.
+ */
+export interface ProviderJobRecord {
+  /** Our name for it (eco_…), also its display name at the maker. */
+  name: string;
+  /** The window it was gathered from: "{model}/{imageSize}". */
+  window: string;
+  model: string;
+  imageSize: ImageSize;
+  /** The generations it draws, oldest first. */
+  ids: string[];
+  /** submitting: taken from the window, not yet known to be at the maker; then submitted; ended. */
+  state: "submitting" | "submitted" | "ended";
+  /** The maker's job, once submitted. */
+  ref: { id: string; name: string; model: string; submittedAt: string } | null;
+  /** How the maker's job ended: succeeded, failed, cancelled or expired. */
+  outcome: string | null;
+  /** Times its state has been asked for (the poller backs off with it). */
+  checks: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Economy images waiting to be gathered into a batch job, and those jobs. */
+export interface EconomyStore {
+  /** Adds a generation to a window's waiting list (once); answers how many wait there now. */
+  joinEconomyWindow(window: string, generationId: string): Promise<number>;
+  /**
+   * Takes up to `max` of the window's waiting generations, oldest first, into a new job record
+   * (state "submitting"), in one step: each is taken once. Null when none were waiting.
+   */
+  takeEconomyWindow(
+    window: string,
+    max: number,
+    job: Omit<ProviderJobRecord, "ids" | "window">,
+  ): Promise<ProviderJobRecord | null>;
+  /** Windows where generations wait (a crash may have lost the job that would gather them). */
+  economyWindows(): Promise<string[]>;
+  getProviderJob(name: string): Promise<ProviderJobRecord | null>;
+  updateProviderJob(
+    name: string,
+    patch: Partial<Omit<ProviderJobRecord, "name" | "ids" | "window" | "createdAt">>,
+  ): Promise<void>;
+  /** Names of jobs not yet ended, oldest first. */
+  openProviderJobs(limit: number): Promise<string[]>;
+}

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Store } from "../store.ts";
 import { describeApiKeyStoreContract } from "./api-key-store.contract.ts";
 import { describeCacheStoreContract } from "./cache-store.contract.ts";
+import { describeEconomyStoreContract } from "./economy-store.contract.ts";
 import type { MakeStore } from "./fixtures.ts";
 import { describeGenerationStoreContract } from "./generation-store.contract.ts";
 import { describeIdempotencyStoreContract } from "./idempotency-store.contract.ts";
@@ -18,6 +19,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore<Store>)
   describeTemplateStoreContract(name, makeStore);
   describeWebhookStoreContract(name, makeStore);
   describeCacheStoreContract(name, makeStore);
+  describeEconomyStoreContract(name, makeStore);
 
   describe(`Store contract: ${name}`, () => {
     it("answers ping", async () => {

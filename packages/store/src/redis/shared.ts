@@ -16,6 +16,8 @@ const DEFAULT_RETENTION_SECONDS = 90 * 86_400;
  *   delivery:{id}             hash; user:{userId}:deliveries (zset by time); subject:{id}:deliveries (list)
  *   cache:{key}               string JSON CacheEntry with a TTL; cache:{key}:lock, the owner's id
  *   user:{userId}:cost:{period}  running totals (µ$) of a day, ISO week or month
+ *   eco:window:{window}       list of economy generations waiting to be gathered; eco:windows, set
+ *   eco:job:{name}            hash of an economy batch job; eco:jobs:open, zset of unended ones
  *   ops:{hour}                the service's outcomes, error codes and confidence of one UTC hour
  *   accepted:unenqueued       zset of acceptances whose jobs are not yet confirmed enqueued
  *   batches:open              zset of batches without completedAt; outbox, zset of ids to notify
@@ -28,6 +30,10 @@ export function redisKeys(prefix: string) {
     outbox: `${prefix}:outbox`,
     cost: (userId: string, period: string) => `${prefix}:user:${userId}:cost:${period}`,
     operations: (hour: string) => `${prefix}:ops:${hour}`,
+    economyWindow: (window: string) => `${prefix}:eco:window:${window}`,
+    economyWindows: `${prefix}:eco:windows`,
+    providerJob: (name: string) => `${prefix}:eco:job:${name}`,
+    openProviderJobs: `${prefix}:eco:jobs:open`,
     gen: (id: string) => `${prefix}:gen:${id}`,
     history: (userId: string) => `${prefix}:user:${userId}:gens`,
     batch: (id: string) => `${prefix}:batch:${id}`,
