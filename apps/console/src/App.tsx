@@ -1,12 +1,20 @@
 import type { Me, NanoBanana as Sdk } from "@nanobanana/client";
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { forgetImages } from "./images.tsx";
 import { BatchesPage } from "./pages/Batches.tsx";
 import { CreatePage } from "./pages/Create.tsx";
 import { GalleryPage } from "./pages/Gallery.tsx";
 import { GenerationPage } from "./pages/Generation.tsx";
 import { SignInPage } from "./pages/SignIn.tsx";
 import { navigate, parseHash, replaceHash, useRoute } from "./router.tsx";
-import { clientFor, type Session, SessionContext, storedKey, storeKey } from "./session.tsx";
+import {
+  clientFor,
+  forgetSession,
+  type Session,
+  SessionContext,
+  storedKey,
+  storeKey,
+} from "./session.tsx";
 
 // The chart pages load on demand: Chart.js stays out of the first page's JavaScript.
 const CostPage = lazy(() => import("./pages/Cost.tsx"));
@@ -61,7 +69,8 @@ export function App() {
   }, []);
 
   const signOut = useCallback(() => {
-    storeKey(null);
+    forgetSession();
+    forgetImages();
     setAuth({ state: "signed-out", error: null });
     navigate("/sign-in");
   }, []);
@@ -84,6 +93,8 @@ export function App() {
     const onHash = () => {
       const key = takeKeyFromAddress();
       if (!key) return;
+      forgetSession();
+      forgetImages();
       setAuth({ state: "checking" });
       void signIn(key).then((ok) => {
         if (ok) navigate("/create");

@@ -302,6 +302,12 @@ describe.skipIf(!haveChromium)("the web console", () => {
     expect(Object.keys(files)).toHaveLength(19);
     expect(Object.keys(files)[0]).toBe("0001-a-1-colour-mug-on-a-desk.png");
     await shot("batches", page.getByRole("region", { name: /^Batch bat_/ }));
+
+    // The tab's last batch is there again when the page comes back.
+    await go("#/create");
+    await go("#/batches");
+    await page.getByTestId("batch-progress").filter({ hasText: "20/20" }).waitFor();
+    await loaded(grid.locator("img.thumb"), 19);
     checkProblems();
   }, 180_000);
 

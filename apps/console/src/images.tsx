@@ -56,6 +56,12 @@ function evict() {
   }
 }
 
+/** Drops every cached thumbnail (signing out). */
+export function forgetImages(): void {
+  for (const entry of cache.values()) if (entry.url) URL.revokeObjectURL(entry.url);
+  cache.clear();
+}
+
 export const blobUrl = (bytes: Uint8Array, mimeType: string): string =>
   URL.createObjectURL(new Blob([bytes.slice().buffer as ArrayBuffer], { type: mimeType }));
 

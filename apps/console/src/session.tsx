@@ -30,6 +30,17 @@ export const storedKey = (): string | null => {
   }
 };
 
+/** Signing out forgets everything this tab kept for the console (key, last batch). */
+export function forgetSession(): void {
+  try {
+    for (const name of Object.keys(window.sessionStorage)) {
+      if (name.startsWith("nanobanana.console.")) window.sessionStorage.removeItem(name);
+    }
+  } catch {
+    // Storage refused: nothing was kept.
+  }
+}
+
 export const storeKey = (key: string | null): void => {
   try {
     if (key === null) window.sessionStorage.removeItem(STORAGE_KEY);

@@ -17,6 +17,23 @@ import { useSession } from "../session.tsx";
 import { zipImages } from "../zip.ts";
 
 const MAX_ITEMS = 1000;
+const LAST_BATCH = "nanobanana.console.lastBatch";
+
+const rememberedBatch = (): string | null => {
+  try {
+    return window.sessionStorage.getItem(LAST_BATCH);
+  } catch {
+    return null;
+  }
+};
+const rememberBatch = (batchId: string | null): void => {
+  try {
+    if (batchId) window.sessionStorage.setItem(LAST_BATCH, batchId);
+    else window.sessionStorage.removeItem(LAST_BATCH);
+  } catch {
+    // No storage: the batch is shown while the page is.
+  }
+};
 
 interface Tile {
   index: number;
@@ -48,7 +65,32 @@ export function BatchesPage() {
   const [over, setOver] = useState(false);
   const follow = useRef<AbortController | null>(null);
 
-  useEffect(() => () => follow.current?.abort(), []);
+  // The tab's last batch comes back when the page does (the batch went on meanwhile).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once, when the page opens
+  useEffect(() => {
+    const batchId = rememberedBatch();
+    const controller = new AbortController();
+    follow.current = controller;
+    if (batchId) {
+      (async () => {
+        const records: GenerationRecord[] = [];
+        for await (const r of nb.batches.items(batchId, { signal: controller.signal })) {
+          records.push(r);
+        }
+        await followBatch(
+          batchId,
+          records.map((r) => r.id),
+          records.map((r) => r.prompt),
+          controller,
+        );
+      })().catch((error: unknown) => {
+        // Gone (expired, or another key's): forget it quietly; anything else is shown.
+        if ((error as { code?: string }).code === "NOT_FOUND") rememberBatch(null);
+        else if (!isAbort(error)) setStartError(error);
+      });
+    }
+    return () => controller.abort();
+  }, []);
 
   const parsed = useMemo(() => file?.parsed ?? parseBatch(text, "text"), [file, text]);
   const tooMany = parsed.items.length > MAX_ITEMS;
@@ -95,17 +137,31 @@ export function BatchesPage() {
       return;
     }
     setStarting(false);
-    const { batchId, ids } = accepted;
+    rememberBatch(accepted.batchId);
+    await followBatch(
+      accepted.batchId,
+      accepted.ids,
+      items.map((i) => i.prompt),
+      controller,
+    );
+  };
+
+  /** Shows a batch and follows it until it ends: counts live, the tiles re-read as they change. */
+  const followBatch = async (
+    batchId: string,
+    ids: string[],
+    prompts: string[],
+    controller: AbortController,
+  ) => {
     setBatch({
       batchId,
       ids,
-      prompts: items.map((i) => i.prompt),
+      prompts,
       summary: null,
       records: new Map(),
       done: false,
       error: null,
     });
-
     let last = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let reading: Promise<void> = Promise.resolve();
