@@ -112,6 +112,7 @@ describe.skipIf(!haveChromium)("the web console", () => {
         (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0),
       );
     }
+    await page.mouse.move(0, 0); // no hover effects in the picture
     await page.screenshot({ path: join(SHOTS, `${name}.png`) });
   };
   const checkProblems = () => {
