@@ -3,16 +3,31 @@
  *   npm run fake:gemini [-- PORT]            # prints its URL (default port 8090)
  *   PROVIDER=gemini GEMINI_API_KEY=any GEMINI_BASE_URL=<url> npm start
  * Put a marker such as [gemini:rate-limited-once] in a prompt to pick an answer.
+ * FAKE_GEMINI_BATCH_DELAY_MS sets how long a batch job takes (default 2000).
  */
-import { SCENARIOS, startFakeGemini } from "@nanobanana/testing/fake-gemini";
+import { BATCH_SCENARIOS, SCENARIOS, startFakeGemini } from "@nanobanana/testing/fake-gemini";
 
+// Read like the service's own settings, from the environment as a whole.
+const { FAKE_GEMINI_BATCH_DELAY_MS: delaySetting } = process.env;
+const batchDelayMs = Number(delaySetting ?? 2_000);
+if (!Number.isFinite(batchDelayMs) || batchDelayMs < 0) {
+  process.stderr.write(
+    `FAKE_GEMINI_BATCH_DELAY_MS must be a number of milliseconds, not "${delaySetting}"\n`,
+  );
+  process.exit(2);
+}
 const fake = await startFakeGemini({
   port: Number(process.argv[2] ?? 8090),
+  batchDelayMs,
   log: (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
 });
-const lines = Object.entries(SCENARIOS).map(([name, what]) => `  [gemini:${name}]  ${what}`);
+const list = (scenarios: Record<string, string>) =>
+  Object.entries(scenarios)
+    .map(([name, what]) => `  [gemini:${name}]  ${what}`)
+    .join("\n");
 process.stdout.write(
-  `Fake Gemini API on ${fake.url}\nScenarios (put the marker in a prompt):\n${lines.join("\n")}\n`,
+  `Fake Gemini API on ${fake.url}\nScenarios (put the marker in a prompt):\n${list(SCENARIOS)}\n` +
+    `Batch jobs take ${batchDelayMs} ms (FAKE_GEMINI_BATCH_DELAY_MS); each request is answered as above, and these act on a whole job:\n${list(BATCH_SCENARIOS)}\n`,
 );
 process.on("SIGINT", () => void fake.close().then(() => process.exit(0)));
 process.on("SIGTERM", () => void fake.close().then(() => process.exit(0)));

@@ -5,7 +5,12 @@ import { AppError } from "@nanobanana/errors";
 import type { Logger } from "@nanobanana/logger";
 import type { ImageProvider, ImageRequest, ImageResult } from "../image-provider.ts";
 import type { ModelRateLimiter } from "../rate-limit.ts";
+import { describe, parseRetryAfter, TRANSIENT_STATUS } from "./api-errors.ts";
+import { createGeminiBatch, GEMINI_BATCH_INLINE_LIMIT_BYTES } from "./gemini-batch.ts";
 import { interpretResponse } from "./interpret.ts";
+import { imageContentRequest } from "./request.ts";
+
+export { parseRetryAfter };
 
 export interface GeminiProviderOptions {
   apiKey?: string | undefined;
@@ -24,13 +29,15 @@ export interface GeminiProviderOptions {
   retryBaseMs: number;
   /** USD for one image of a model at a size. */
   priceOf: (model: string, imageSize: ImageSize) => number;
+  /** USD for one image of a model at a size in Batch Mode; half of priceOf when absent. */
+  batchPriceOf?: ((model: string, imageSize: ImageSize) => number) | undefined;
+  /** Batch requests whose create call would be larger than this go as a JSONL file (20 MB). */
+  batchInlineLimitBytes?: number | undefined;
   rateLimiter?: ModelRateLimiter;
   logger?: Logger;
   random?: () => number;
 }
 
-// 408, 429 and 5xx may succeed later; every other status is the request's own fault.
-const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 // A Retry-After longer than this is not waited out inside a job: the job fails retryably
 // and BullMQ's backoff takes over, so a worker slot is not held for minutes.
 const MAX_INLINE_WAIT_MS = 30_000;
@@ -45,32 +52,6 @@ class TransientError extends Error {
   ) {
     super(message);
   }
-}
-
-/** Retry-After is seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-function describe(error: unknown): string {
-  if (error instanceof ApiError) {
-    // The SDK puts Google's whole JSON error body in the message; the sentence inside is what helps.
-    try {
-      const body = JSON.parse(error.message) as { error?: { message?: string; status?: string } };
-      if (body.error?.message) return `${body.error.status ?? "ERROR"}: ${body.error.message}`;
-    } catch {
-      // not JSON: fall through to the message as it is
-    }
-  }
-  if (error instanceof Error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return cause?.code ? `${error.message} (${cause.code})` : error.message;
-  }
-  return String(error);
 }
 
 /**
@@ -105,18 +86,13 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
       return response;
     };
     try {
-      const references = (request.references ?? []).map((r) => ({
-        inlineData: { mimeType: r.mimeType, data: r.bytes.toString("base64") },
-      }));
+      // The same request batch mode sends: the brief, then the reference images in order.
+      const { contents, generationConfig } = imageContentRequest(request);
       const response = await client.models.generateContent({
         model,
-        // Reference images go in as inline parts after the brief, in the request's order.
-        contents: references.length
-          ? [{ role: "user", parts: [{ text: request.prompt }, ...references] }]
-          : request.prompt,
+        contents,
         config: {
-          responseModalities: ["TEXT", "IMAGE"],
-          imageConfig: { aspectRatio: request.aspectRatio, imageSize: request.imageSize ?? "1K" },
+          ...generationConfig,
           httpOptions: {
             fetch: capturingFetch,
             timeout: options.timeoutMs,
@@ -156,10 +132,25 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
     return Math.round(exp / 2 + (random() * exp) / 2); // "equal jitter"
   };
 
+  // Batch Mode with an API key only: on Vertex AI a batch reads and writes Cloud Storage or
+  // BigQuery, which this provider is not given.
+  const batch = options.vertex
+    ? undefined
+    : createGeminiBatch({
+        client,
+        batchPriceOf:
+          options.batchPriceOf ??
+          ((model, size) => Math.round((options.priceOf(model, size) / 2) * 1e6) / 1e6),
+        inlineLimitBytes: options.batchInlineLimitBytes ?? GEMINI_BATCH_INLINE_LIMIT_BYTES,
+        rateLimiter: options.rateLimiter,
+        logger: log,
+      });
+
   return {
     name: "gemini",
     models: options.models,
     defaultModel: options.model,
+    ...(batch ? { batch } : {}),
     async checkModels(models) {
       return Promise.all(
         models.map(async (model) => {

@@ -1,7 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AppError } from "@nanobanana/errors";
 import sharp from "sharp";
 import {
+  type BatchDrawing,
+  type BatchItemResult,
+  type BatchJobStatus,
   dimensionsFor,
   type ImageProvider,
   type ImageRequest,
@@ -18,6 +22,8 @@ export const SKETCH_MODEL = "sketch-v1";
 export interface SketchOptions {
   /** Simulated model latency, for load tests. */
   delayMs?: number;
+  /** How long a batch job runs before its images are drawn (0: done at the first check). */
+  batchDelayMs?: number;
 }
 
 /**
@@ -41,6 +47,102 @@ export function sketchSvg(
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">${scene}${sketchBadge(w, h)}</svg>`;
 }
 
+/** Renders a request: the scene, with any reference images framed in. */
+async function renderSketch(request: ImageRequest): Promise<Buffer> {
+  const scene = sharp(Buffer.from(sketchSvg(request)));
+  const references = request.references ?? [];
+  // With references, each is framed into the scene (the first as the subject); without,
+  // the scene alone, exactly as it always was.
+  if (references.length > 0) {
+    const { width, height } = dimensionsFor(request.aspectRatio, request.imageSize);
+    scene.composite(await referenceOverlays(references, width, height));
+  }
+  return scene.png().toBuffer();
+}
+
+const sketchNote = (request: ImageRequest) => {
+  const count = request.references?.length ?? 0;
+  return count > 0
+    ? `Drawn offline by the sketch renderer with ${count} reference image${count === 1 ? "" : "s"} framed in; not model output.`
+    : "Drawn offline by the sketch renderer; not model output.";
+};
+
+/** A prompt marker that makes the sketch's batch mode fail as Gemini's can ([sketch:…]). */
+const hasMarker = (request: ImageRequest, marker: string) =>
+  request.prompt.includes(`[sketch:${marker}]`) || request.subject.includes(`[sketch:${marker}]`);
+
+const SKETCH_BATCH_ID = /^sketch-batches\/(\d+)-[0-9a-f]+$/;
+
+/**
+ * The sketch's batch mode, for trying the economy tier offline. It keeps nothing in memory:
+ * the job's id carries when it was submitted, so any worker (or one restarted after a crash)
+ * can check it. A job runs until `batchDelayMs` after that, then every request is drawn as
+ * `generate` draws it, free. `[sketch:batch-expire]` in any request makes the job expire;
+ * `[sketch:item-refused]` makes that request's answer a refusal (SAFETY_BLOCKED).
+ */
+function sketchBatch(batchDelayMs: number): BatchDrawing {
+  return {
+    async submit(model, requests, { name, signal }) {
+      signal?.throwIfAborted();
+      if (requests.length === 0)
+        throw new AppError("INVALID_REQUEST", "a batch job needs at least one request");
+      const now = Date.now();
+      return {
+        id: `sketch-batches/${now}-${randomBytes(6).toString("hex")}`,
+        model,
+        name,
+        submittedAt: new Date(now).toISOString(),
+      };
+    },
+    async check(job, requests, { signal } = {}): Promise<BatchJobStatus> {
+      signal?.throwIfAborted();
+      const submittedMs = Number(job.id.match(SKETCH_BATCH_ID)?.[1] ?? Number.NaN);
+      if (!Number.isFinite(submittedMs))
+        throw new AppError("PROVIDER_ERROR", `"${job.id}" is not a sketch batch job id`);
+      if (Date.now() < submittedMs + batchDelayMs) return { state: "running" };
+      if (requests.some((r) => hasMarker(r, "batch-expire")))
+        return {
+          state: "expired",
+          message: `sketch batch job ${job.id} expired ([sketch:batch-expire])`,
+        };
+      const results: BatchItemResult[] = [];
+      for (const request of requests) {
+        signal?.throwIfAborted();
+        if (hasMarker(request, "item-refused")) {
+          results.push({
+            key: request.key,
+            ok: false,
+            code: "SAFETY_BLOCKED",
+            message: `${SKETCH_MODEL} would not draw this ([sketch:item-refused]). Rephrase the prompt and submit again.`,
+            retryable: false,
+          });
+          continue;
+        }
+        results.push({
+          key: request.key,
+          ok: true,
+          image: {
+            bytes: await renderSketch(request),
+            mimeType: "image/png",
+            provider: "sketch",
+            model: SKETCH_MODEL,
+            costUsd: 0,
+            note: sketchNote(request),
+            calls: 1,
+          },
+        });
+      }
+      return { state: "succeeded", results };
+    },
+    // Nothing runs anywhere to be stopped: a job is only its id.
+    async cancel() {},
+    // Nothing is remembered by name: a submit lost in a crash is simply submitted again.
+    async find() {
+      return null;
+    },
+  };
+}
+
 /**
  * The offline provider: draws a real, deterministic picture of the right kind with sharp.
  * Clearly labelled "SKETCH" and free; what `npm start` uses when no Gemini key is set.
@@ -50,6 +152,7 @@ export function createSketchProvider(options: SketchOptions = {}): ImageProvider
     name: "sketch",
     models: [SKETCH_MODEL],
     defaultModel: SKETCH_MODEL,
+    batch: sketchBatch(options.batchDelayMs ?? 0),
     async generate(request, { signal, maxCalls } = {}): Promise<ImageResult> {
       signal?.throwIfAborted();
       if (maxCalls !== undefined && maxCalls < 1) {
@@ -60,15 +163,7 @@ export function createSketchProvider(options: SketchOptions = {}): ImageProvider
         );
       }
       if (options.delayMs) await sleep(options.delayMs, undefined, { signal });
-      const scene = sharp(Buffer.from(sketchSvg(request)));
-      const references = request.references ?? [];
-      // With references, each is framed into the scene (the first as the subject); without,
-      // the scene alone, exactly as it always was.
-      if (references.length > 0) {
-        const { width, height } = dimensionsFor(request.aspectRatio, request.imageSize);
-        scene.composite(await referenceOverlays(references, width, height));
-      }
-      const bytes = await scene.png().toBuffer();
+      const bytes = await renderSketch(request);
       // Rendering cannot be interrupted; a caller who gave up while it ran gets no image.
       signal?.throwIfAborted();
       return {
@@ -77,10 +172,7 @@ export function createSketchProvider(options: SketchOptions = {}): ImageProvider
         provider: "sketch",
         model: SKETCH_MODEL,
         costUsd: 0,
-        note:
-          references.length > 0
-            ? `Drawn offline by the sketch renderer with ${references.length} reference image${references.length === 1 ? "" : "s"} framed in; not model output.`
-            : "Drawn offline by the sketch renderer; not model output.",
+        note: sketchNote(request),
         calls: 1,
       };
     },
