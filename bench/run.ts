@@ -19,6 +19,7 @@ import { startWorker } from "@nanobanana/worker";
 import { Queue } from "bullmq";
 import express from "express";
 import { Redis } from "ioredis";
+import { consoleFigures } from "./console-size.ts";
 
 // Timed first, before the stack and its load fill the heap: the classifier runs on every request.
 const corpusPrompts = [...readCorpus("train"), ...readCorpus("test")].map((e) => e.prompt);
@@ -338,6 +339,8 @@ rows.push([
   `classifyPrompt, mean over ${corpusPrompts.length} corpus prompts × ${passes}, warm (target < 50 µs)`,
   `${classifyUs.toFixed(1)} µs`,
 ]);
+
+rows.push(...(await consoleFigures()));
 
 const table = ["| figure | value |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join(
   "\n",

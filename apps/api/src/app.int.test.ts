@@ -734,6 +734,28 @@ describe("rate limit", () => {
       ],
     ).toBe("1");
     await request(limited).get("/health").expect(200);
+    // Image downloads have their own, ten times larger budget: ALICE, out of requests, can
+    // still browse her images (a 404 for this id, but past the limiter).
+    const image = await request(limited)
+      .get("/generation/gen_01m8zzzzzzzzzzzzzzzzzzzzzz/thumbnail")
+      .set(as(ALICE));
+    expect(image.status).toBe(404);
+    expect(image.headers["ratelimit-limit"]).toBe("30");
+  });
+});
+
+describe("GET /metrics in a browser", () => {
+  it("takes an admin key as the Basic auth password, and asks for one", async () => {
+    const basic = (key: string) => ({
+      Authorization: `Basic ${Buffer.from(`admin:${key}`).toString("base64")}`,
+    });
+    const asked = await request(app).get("/metrics");
+    expect(asked.status).toBe(401);
+    expect(asked.headers["www-authenticate"]).toMatch(/^Basic realm=/);
+    const ok = await request(app).get("/metrics").set(basic(ADMIN));
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain("nanobanana_http_requests_total");
+    expect((await request(app).get("/metrics").set(basic(ALICE))).status).toBe(403);
   });
 });
 

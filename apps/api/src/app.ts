@@ -144,11 +144,26 @@ export function createApp(deps: AppDeps): Express {
 
   // Bull Board authenticates on its own (Basic auth, for browsers), before the Bearer check.
   const resolveKey = keyResolver(deps.apiKeys, deps.store);
-  const board = bullBoard(
-    [deps.producer.queue, deps.webhookProducer.queue],
-    async (hash) => (await resolveKey(hash))?.admin === true,
-  );
+  const queues = [
+    deps.producer.queue,
+    ...(deps.economyProducer ? [deps.economyProducer.queue] : []),
+    deps.webhookProducer.queue,
+  ];
+  const board = bullBoard(queues, async (hash) => (await resolveKey(hash))?.admin === true);
   app.use(BULL_BOARD_PATH, board.auth, board.router);
+  // GET /metrics opens in a browser too (the console links to it): there, like Bull Board, it
+  // takes the admin key as the Basic auth password, and a 401 asks the browser for it.
+  app.use("/metrics", (req, res, next) => {
+    const basic = req.get("authorization")?.match(/^Basic\s+(\S+)$/i)?.[1];
+    if (basic) {
+      const password = Buffer.from(basic, "base64").toString().split(":").slice(1).join(":");
+      req.headers.authorization = `Bearer ${password}`;
+    }
+    if (basic || !req.get("authorization")) {
+      res.set("WWW-Authenticate", 'Basic realm="NanoBanana admin", charset="UTF-8"');
+    }
+    next();
+  });
   app.use(authenticate(resolveKey));
   if (deps.rateLimit) app.use(deps.rateLimit);
   // The parser that runs first wins; the general one skips a body already read.
@@ -197,7 +212,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(
     adminRoutes({
-      producers: [deps.producer.queue, deps.webhookProducer.queue],
+      producers: queues,
       store: deps.store,
     }),
   );

@@ -5,10 +5,15 @@ import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { callerOf } from "./auth.ts";
 
+const IMAGE_READ = /^\/generation\/[^/]+\/(image|thumbnail)$/;
+const IMAGE_READS_FACTOR = 10;
+
 /**
  * RATE_LIMIT requests per minute per API key, counted in Redis so every API instance shares
  * the budget (BullMQ's limiter is per queue, so fairness between keys belongs here). A batch
- * is one request. Answers carry RateLimit-* headers; a refusal is 429 with Retry-After.
+ * is one request. Image and thumbnail downloads count apart, ten times as many (a gallery
+ * shows dozens at once, each cached for a year once fetched), so browsing never uses up the
+ * budget for creating. Answers carry RateLimit-* headers; a refusal is 429 with Retry-After.
  * If Redis cannot count, the request goes through: the enqueue that follows answers 503.
  */
 export function rateLimitPerKey(
@@ -21,17 +26,25 @@ export function rateLimitPerKey(
     points: options.perMinute,
     duration: 60,
   });
-  const headers = (res: Parameters<RequestHandler>[1], r: RateLimiterRes) => {
+  const imageReads = new RateLimiterRedis({
+    storeClient: redis,
+    keyPrefix: `${options.prefix}:rl:images`,
+    points: options.perMinute * IMAGE_READS_FACTOR,
+    duration: 60,
+  });
+  const headers = (res: Parameters<RequestHandler>[1], r: RateLimiterRes, limit: number) => {
     res.set({
-      "RateLimit-Limit": String(options.perMinute),
+      "RateLimit-Limit": String(limit),
       "RateLimit-Remaining": String(Math.max(0, r.remainingPoints)),
       "RateLimit-Reset": String(Math.ceil(r.msBeforeNext / 1000)),
     });
   };
   return async (req, res, next) => {
     const { keyId } = callerOf(req);
+    const image = req.method === "GET" && IMAGE_READ.test(req.path);
+    const limit = image ? options.perMinute * IMAGE_READS_FACTOR : options.perMinute;
     try {
-      headers(res, await limiter.consume(keyId));
+      headers(res, await (image ? imageReads : limiter).consume(keyId), limit);
       next();
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) {
@@ -42,12 +55,12 @@ export function rateLimitPerKey(
         next();
         return;
       }
-      headers(res, rejection);
+      headers(res, rejection, limit);
       res.set("Retry-After", String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))));
       next(
         new AppError(
           "RATE_LIMITED",
-          `more than ${options.perMinute} requests in a minute for this key; retry after the Retry-After seconds`,
+          `more than ${limit} ${image ? "image downloads" : "requests"} in a minute for this key; retry after the Retry-After seconds`,
         ),
       );
     }

@@ -62,6 +62,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     models: config.models,
     offer: modelOffer(config),
     monthlyBudgetUsd: config.monthlyBudgetUsd,
+    consoleDir: config.consoleDir,
     changes: adapters.changes,
     listener: adapters.listener,
     logger,

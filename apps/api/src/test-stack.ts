@@ -68,7 +68,13 @@ export function apiUnderTest(options: {
           },
           logger,
         ),
-        { connection: workerRedis, prefix, concurrency: 2 },
+        // Jobs finished per minute, as the worker records them in production.
+        {
+          connection: workerRedis,
+          prefix,
+          concurrency: 2,
+          worker: { metrics: { maxDataPoints: 60 } },
+        },
       )
     : undefined;
   const deps: AppDeps = {

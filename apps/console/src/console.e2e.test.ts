@@ -55,6 +55,8 @@ async function startService(dataDir: string): Promise<Service> {
       KEY_PREFIX: uniquePrefix("console"),
       PROVIDER: "sketch",
       MONTHLY_BUDGET_USD: "5",
+      // A price for the sketch, so the cost page has spend to show.
+      MODEL_PRICES: '{"sketch-v1":0.01}',
       LOG_LEVEL: "warn",
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -394,8 +396,8 @@ describe.skipIf(!haveChromium)("the web console", () => {
     const row = costRow();
     await row.waitFor();
     const today = new Date().toISOString().slice(0, 10);
-    // The sketch draws for free (its cost is $0 whatever MODEL_PRICES says): today's row counts
-    // the 20 images drawn (the failed one is none), at $0.00.
+    // Today's row counts the images drawn so far (20 of the batch, the failed one is none, and
+    // those of the create page), each at the sketch's $0.01 set in MODEL_PRICES.
     const cells = await waitFor(
       async () => {
         const texts = await row.locator("th, td").allTextContents();
@@ -403,7 +405,7 @@ describe.skipIf(!haveChromium)("the web console", () => {
       },
       { what: "today's images in the table", timeoutMs: 20_000 },
     );
-    expect(cells[2]).toBe("$0.00");
+    expect(cells[2]).toBe(`$${(Number(cells[1]) * 0.01).toFixed(2)}`);
     expect(await page.locator("canvas").count()).toBe(3);
     await page.getByRole("button", { name: "Month" }).click();
     await page.getByRole("table", { name: /Cost per month/ }).waitFor();

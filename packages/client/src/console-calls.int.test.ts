@@ -151,6 +151,9 @@ describe("operations", () => {
     expect(now?.confidence.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3);
     expect(Object.keys(stats.queues)).toContain(stats.throughput.queue);
     expect(stats.throughput.completed).toHaveLength(60);
+    // The images drawn moments ago count in the minute under way (or the one just ended).
+    const [previous = 0, current = 0] = stats.throughput.completed.slice(-2);
+    expect(previous + current).toBeGreaterThanOrEqual(3);
     expect(stats.links.bullBoard).toBe("/admin/queues");
     const templates = await admin.admin.templateStats();
     expect(templates.some((t) => t.up >= 1)).toBe(true);

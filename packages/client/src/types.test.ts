@@ -1,3 +1,4 @@
+import type { classifyPrompt } from "@nanobanana/classifier";
 import * as domain from "@nanobanana/domain";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
@@ -104,5 +105,18 @@ describe("the records", () => {
       "references",
     ];
     for (const key of keys) expect(shown).toHaveProperty(key);
+  });
+});
+
+describe("the console's calls", () => {
+  it("POST /classify's answer is what the classifier returns", () => {
+    expectTypeOf<ReturnType<typeof classifyPrompt>>().toExtend<client.ClassifyResult>();
+  });
+  it("a cost period and an operations hour are the store's totals", () => {
+    expectTypeOf<domain.CostSummary>().toExtend<
+      Omit<client.CostSeriesPeriod, "period" | "from" | "to">
+    >();
+    expectTypeOf<domain.OperationsTotals & { hour: string }>().toExtend<client.OperationsHour>();
+    expectTypeOf<domain.Preferences>().toExtend<client.Preferences>();
   });
 });

@@ -297,11 +297,20 @@ export interface Me {
 }
 
 /** POST /classify. */
-export interface ClassifyResult extends Required<Omit<Classification, "certainty">> {
+export interface ClassifyResult {
+  domain: string;
+  subcategory: string;
+  /** Probability of the chosen label among all 16. */
+  confidence: number;
   certainty: "subcategory" | "domain" | "none";
-  /** The next most likely labels. */
-  alternatives: Array<{ domain: string; subcategory: string; confidence: number }>;
-  [key: string]: unknown;
+  /** The best labels, most likely first (the chosen one included), with probabilities. */
+  alternatives: Array<{ domain: string; subcategory: string; score: number }>;
+  /** Probability per domain; sums to 1. */
+  scores: Record<string, number>;
+  /** Lexicon terms and rules that matched, strongest first. */
+  evidence: unknown[];
+  /** Words read as typos of known words. */
+  corrections: Array<{ from: string; to: string }>;
 }
 
 /** POST /enhance: the specification POST /generate would send for the same request. */

@@ -224,6 +224,8 @@ const envSchema = z.object({
     .regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 of a-z 0-9 -")
     .default("nb"),
   DATA_DIR: z.string().min(1).default("./.data"),
+  // The built web console the API serves at / (default apps/console/dist beside the sources).
+  CONSOLE_DIR: z.string().min(1).optional(),
   API_KEYS: apiKeysSchema,
   STORE: z.enum(["redis", "firestore"], { error: "must be redis or firestore" }).default("redis"),
   FIRESTORE_PROJECT_ID: z.string().optional(),
@@ -443,6 +445,7 @@ const configSchema = envSchema
       redisUrl: e.REDIS_URL,
       keyPrefix: e.KEY_PREFIX,
       dataDir: resolve(e.DATA_DIR),
+      consoleDir: e.CONSOLE_DIR === undefined ? undefined : resolve(e.CONSOLE_DIR),
       apiKeys: e.API_KEYS,
       store: e.STORE,
       /** Set when store is firestore. */

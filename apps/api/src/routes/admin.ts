@@ -3,6 +3,7 @@ import { forbidden, notFound } from "@nanobanana/errors";
 import { getMetrics, register } from "@nanobanana/metrics";
 import type { Producer } from "@nanobanana/queue";
 import type { ApiKeyStore, GenerationStore, TemplateStore } from "@nanobanana/store";
+import type { Queue } from "bullmq";
 import { type Request, Router } from "express";
 import { z } from "zod";
 import { callerOf } from "../auth.ts";
@@ -108,18 +109,20 @@ export function adminRoutes(deps: {
       generation?.getMetrics("completed", 0, THROUGHPUT_MINUTES - 1),
       generation?.getMetrics("failed", 0, THROUGHPUT_MINUTES - 1),
     ]);
-    // BullMQ lists the newest minute first, and only as far back as it has counted.
-    const perMinute = (data: number[] | undefined) => {
-      const counts = [...(data ?? [])].slice(0, THROUGHPUT_MINUTES).reverse();
-      return [...Array(THROUGHPUT_MINUTES - counts.length).fill(0), ...counts];
+    // BullMQ lists the finished minutes newest first, as far back as it has counted; the
+    // minute under way is what its running count has gained since the last of them.
+    const perMinute = (metrics: Awaited<ReturnType<Queue["getMetrics"]>> | undefined) => {
+      const done = [...(metrics?.data ?? [])].slice(0, THROUGHPUT_MINUTES - 1).reverse();
+      const now = Math.max(0, (metrics?.meta.count ?? 0) - (metrics?.meta.prevCount ?? 0));
+      return [...Array(THROUGHPUT_MINUTES - 1 - done.length).fill(0), ...done, now];
     };
     res.set("Cache-Control", "no-store").json({
       hours: names.map((hour) => ({ hour, ...totals[hour] })),
       queues,
       throughput: {
         queue: generation?.name ?? null,
-        completed: perMinute(completed?.data),
-        failed: perMinute(failed?.data),
+        completed: perMinute(completed),
+        failed: perMinute(failed),
       },
       links: { bullBoard: BULL_BOARD_PATH, metrics: "/metrics" },
     });

@@ -399,10 +399,10 @@ function Preview({
     );
   }
   const c = classification.value;
-  // The chosen label may lead the list; the service names the probability `score` or `confidence`.
+  // The list leads with the chosen label; the others are what it could also be.
   const others = (c?.alternatives ?? [])
     .filter((a) => a.domain !== c?.domain || a.subcategory !== c?.subcategory)
-    .map((a) => ({ ...a, p: a.confidence ?? (a as { score?: number }).score }));
+    .map((a) => ({ ...a, p: a.score }));
   const words = brief.value?.words as { in: number; out: number } | undefined;
   return (
     <div className="panel preview" aria-busy={classification.loading || brief.loading}>
