@@ -43,7 +43,11 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     blobs,
     producer: producers.generation,
     webhookProducer: producers.webhooks,
-    economyProducer: producers.economy,
+    // The economy tier needs the provider's batch mode: the sketch's, or Gemini's with an API
+    // key (Vertex AI's batch jobs read and write Cloud Storage instead).
+    ...(config.provider === "sketch" || !config.gemini?.vertex
+      ? { economyProducer: producers.economy }
+      : {}),
     apiKeys: config.apiKeys,
     batchMaxItems: config.batchMaxItems,
     idempotencyTtlSeconds: config.idempotencyTtlSeconds,

@@ -57,6 +57,10 @@ async function startService(dataDir: string): Promise<Service> {
       MONTHLY_BUDGET_USD: "5",
       // A price for the sketch, so the cost page has spend to show.
       MODEL_PRICES: '{"sketch-v1":0.01}',
+      // The economy tier in seconds, not minutes.
+      ECONOMY_WINDOW_MS: "500",
+      ECONOMY_POLL_MS: "200",
+      SKETCH_BATCH_DELAY_MS: "800",
       LOG_LEVEL: "warn",
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -437,6 +441,29 @@ describe.skipIf(!haveChromium)("the web console", () => {
     expect(await page.getByRole("link", { name: "Operations" }).count()).toBe(0);
     await go("#/ops");
     await page.getByText("Operations needs an admin key").waitFor();
+    checkProblems();
+  });
+
+  it("runs a batch at the economy tier: its items finish at half the price", async () => {
+    await go("#/batches");
+    await page
+      .getByLabel("Prompts", { exact: true })
+      .fill("a paper crane\na paper boat\na paper plane");
+    await page.getByLabel("Tier").selectOption("economy");
+    await page.getByRole("button", { name: "Start batch" }).click();
+    await page.locator('[role="progressbar"][aria-valuenow="3"]').waitFor({ timeout: 60_000 });
+    await page.getByText("3 completed").waitFor();
+    await page.getByText("0 submitted").waitFor();
+    await go("#/cost");
+    // Bob's first images: three at the sketch's batch price of $0.005.
+    const cells = await waitFor(
+      async () => {
+        const texts = await costRow().locator("th, td").allTextContents();
+        return texts[1] === "3" ? texts : undefined;
+      },
+      { what: "bob's three economy images in the cost table", timeoutMs: 20_000 },
+    );
+    expect(cells[2]).toBe("$0.0150");
     checkProblems();
   });
 });

@@ -4,7 +4,9 @@ import { fileName, ms, percent, stageLabel, usd } from "./format.ts";
 describe("formatting", () => {
   it("money, shares and times read plainly", () => {
     expect(usd(0)).toBe("$0.00");
-    expect(usd(0.134)).toBe("$0.13");
+    expect(usd(0.134)).toBe("$0.1340");
+    expect(usd(0.0335)).toBe("$0.0335");
+    expect(usd(13.4)).toBe("$13.40");
     expect(usd(0.0045)).toBe("$0.0045");
     expect(usd(null)).toBe("—");
     expect(percent(0.892)).toBe("89%");

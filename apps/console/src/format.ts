@@ -2,8 +2,9 @@
 export function usd(n: number | null | undefined): string {
   if (n === null || n === undefined || Number.isNaN(n)) return "—";
   if (n === 0) return "$0.00";
-  if (Math.abs(n) < 0.01) return `$${n.toFixed(4)}`;
-  return `$${n.toFixed(2)}`;
+  // Whole cents as cents; image prices ($0.134, $0.0335) to the tenth of a cent they have.
+  const wholeCents = Math.abs(Math.round(n * 1e4) % 100) === 0;
+  return `$${n.toFixed(wholeCents ? 2 : 4)}`;
 }
 
 export function percent(n: number | null | undefined, digits = 0): string {

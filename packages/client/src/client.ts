@@ -135,6 +135,11 @@ export interface BatchEvent {
 export interface BatchCreateOptions extends RequestOptions {
   /** A URL, or {url, events}: applies to every item that names none. */
   webhook?: WebhookTarget | undefined;
+  /** economy: every item that names no tier goes at half price, within a day. */
+  tier?: GenerateInput["tier"];
+  /** Economy: finished by this ISO time, else `onDeadline` (for items that name none). */
+  deadline?: string | undefined;
+  onDeadline?: GenerateInput["onDeadline"];
   /** Default: a random UUID. The same key and items answer the same batch again. */
   idempotencyKey?: string | undefined;
 }
@@ -454,7 +459,13 @@ class Batches {
     const { data, response } = await this.transport.json<BatchAccepted>({
       method: "POST",
       path: "/generate-batch",
-      json: { items, ...(options.webhook === undefined ? {} : { webhook: options.webhook }) },
+      json: {
+        items,
+        ...(options.webhook === undefined ? {} : { webhook: options.webhook }),
+        ...(options.tier === undefined ? {} : { tier: options.tier }),
+        ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+        ...(options.onDeadline === undefined ? {} : { onDeadline: options.onDeadline }),
+      },
       idempotencyKey,
       signal: options.signal,
     });
@@ -853,6 +864,9 @@ export class NanoBanana {
         idempotencyKey,
         signal: scope.signal,
         ...(options.webhook === undefined ? {} : { webhook: options.webhook }),
+        ...(options.tier === undefined ? {} : { tier: options.tier }),
+        ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+        ...(options.onDeadline === undefined ? {} : { onDeadline: options.onDeadline }),
       });
       batchId = accepted.batchId;
       options.onAccepted?.(accepted);

@@ -4,9 +4,11 @@ import type {
   GenerationRecord,
   GenerationStatus,
   NanoBanana as Sdk,
+  Tier,
 } from "@nanobanana/client";
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import { ErrorNote } from "../components/ErrorNote.tsx";
+import { SelectField } from "../components/Fields.tsx";
 import { Thumb } from "../components/Thumb.tsx";
 import { VirtualGrid } from "../components/VirtualGrid.tsx";
 import { isAbort } from "../errors.ts";
@@ -57,6 +59,7 @@ export function BatchesPage() {
   const { nb } = useSession();
   const id = useId();
   const [text, setText] = useState("");
+  const [tier, setTier] = useState<Tier>("standard");
   const [file, setFile] = useState<{ name: string; parsed: ParsedBatch } | null>(null);
   const [fileError, setFileError] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
@@ -130,7 +133,7 @@ export function BatchesPage() {
     setStartError(null);
     let accepted: { batchId: string; ids: string[] };
     try {
-      accepted = await nb.batches.create(items, { signal: controller.signal });
+      accepted = await nb.batches.create(items, { signal: controller.signal, tier });
     } catch (error) {
       if (!isAbort(error)) setStartError(error);
       setStarting(false);
@@ -287,6 +290,16 @@ export function BatchesPage() {
             {parsed.items.length} items: a batch takes at most {MAX_ITEMS}.
           </p>
         ) : null}
+        <SelectField
+          label="Tier"
+          value={tier}
+          onChange={(v) => setTier(v as Tier)}
+          options={[
+            { value: "standard", label: "Standard: drawn now" },
+            { value: "economy", label: "Economy: half price, within a day" },
+          ]}
+          hint="Economy goes to the model maker's batch mode; items wait as Submitted."
+        />
         <div className="actions">
           <button
             type="submit"
@@ -428,11 +441,13 @@ function BatchView({
       </div>
       {counts ? (
         <ul className="counts" aria-label="Items by status">
-          {(["queued", "processing", "completed", "failed", "canceled"] as const).map((s) => (
-            <li key={s} className={`status status-${s}`}>
-              {counts[s]} {s}
-            </li>
-          ))}
+          {(["queued", "submitted", "processing", "completed", "failed", "canceled"] as const).map(
+            (s) => (
+              <li key={s} className={`status status-${s}`}>
+                {counts[s]} {s}
+              </li>
+            ),
+          )}
         </ul>
       ) : null}
       {zipping ? (

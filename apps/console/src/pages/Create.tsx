@@ -14,6 +14,7 @@ import {
   QUALITIES,
   type Quality,
   type NanoBanana as Sdk,
+  type Tier,
 } from "@nanobanana/client";
 import { useEffect, useId, useRef, useState } from "react";
 import { ErrorNote } from "../components/ErrorNote.tsx";
@@ -104,6 +105,7 @@ export function CreatePage() {
   const id = useId();
   const [prompt, setPrompt] = useState("");
   const [quality, setQuality] = useState<Quality>("standard");
+  const [tier, setTier] = useState<Tier>("standard");
   const [aspectRatio, setAspectRatio] = useState<AspectRatio>("1:1");
   const [imageSize, setImageSize] = useState<ImageSize>("1K");
   const [format, setFormat] = useState<ImageFormat>("png");
@@ -201,6 +203,7 @@ export function CreatePage() {
 
   const currentInput = (q: Quality = quality): GenerateInput => {
     const input: GenerateInput = { prompt: trimmed, quality: q, aspectRatio, imageSize, format };
+    if (tier === "economy") input.tier = "economy";
     if (model) input.model = model;
     const ids = references.flatMap((r) => (r.uploadId ? [r.uploadId] : []));
     if (ids.length > 0) input.images = ids;
@@ -279,6 +282,15 @@ export function CreatePage() {
                 value: q,
                 label: q[0]?.toUpperCase() + q.slice(1),
               }))}
+            />
+            <SelectField
+              label="Tier"
+              value={tier}
+              onChange={(v) => setTier(v as Tier)}
+              options={[
+                { value: "standard", label: "Standard: now" },
+                { value: "economy", label: "Economy: half price, within a day" },
+              ]}
             />
             <SelectField
               label="Aspect ratio"
@@ -552,7 +564,10 @@ function RunView({
   useEffect(() => {
     if (!others.includes(another)) setAnother(others[0] ?? "draft");
   }, [another, others]);
-  const stageIndex = (s: string) => STAGES.indexOf(s as (typeof STAGES)[number]);
+  // An economy image waits at the maker (submitted) where a standard one is drawn (generate).
+  const stages: readonly string[] =
+    run.input.tier === "economy" ? STAGES.map((s) => (s === "generate" ? "submitted" : s)) : STAGES;
+  const stageIndex = (s: string) => stages.indexOf(s);
   const status =
     run.state === "completed"
       ? "Completed"
@@ -570,7 +585,7 @@ function RunView({
         </p>
       </div>
       <ol className="stages" aria-label="Stages">
-        {STAGES.map((s) => {
+        {stages.map((s) => {
           const current = run.state === "running" && run.current === s;
           const failedHere = run.state === "failed" && run.current === s;
           // Fast stages may be reported together: every stage before the latest one is done.
