@@ -219,6 +219,11 @@ describe.skipIf(!haveChromium)("the web console", () => {
 
   it("creates: shows the classification as you type, generates, and shows the image", async () => {
     await go("#/create");
+    // Too long is said, not cut: what was pasted stays and Generate waits for a shorter one.
+    await page.getByLabel("Prompt").fill("a".repeat(2001));
+    await page.getByText("prompts are at most 2000 characters").waitFor();
+    expect(await page.getByRole("button", { name: "Generate" }).isDisabled()).toBe(true);
+    expect((await page.getByLabel("Prompt").inputValue()).length).toBe(2001);
     const prompt = "a red sneaker on white";
     await page.getByLabel("Prompt").fill(prompt);
     const classification = page.getByTestId("classification");
@@ -391,6 +396,15 @@ describe.skipIf(!haveChromium)("the web console", () => {
     );
     expect(Number((await footer.textContent())?.split(" ")[0])).toBeGreaterThanOrEqual(1021);
     expect(await grid.count()).toBeLessThan(120);
+
+    // Diagrams are older than the 1000 canceled (unclassified) items: the first filtered page
+    // the API answers is empty, and the gallery reads on to them.
+    await go("#/gallery?domain=diagrams");
+    const diagrams = page.getByRole("list", { name: "Your images" }).getByRole("listitem");
+    await waitFor(async () => ((await diagrams.count()) >= 10 ? true : undefined), {
+      what: "the diagrams behind 1000 newer items",
+      timeoutMs: 30_000,
+    });
     checkProblems();
   }, 180_000);
 
@@ -431,6 +445,11 @@ describe.skipIf(!haveChromium)("the web console", () => {
     const bobKey = (await secret.textContent())?.trim() ?? "";
     expect(bobKey).toMatch(/^nb_/);
     await page.getByRole("cell", { name: "bob", exact: true }).waitFor();
+    // On a phone the page fits its width (the keys table scrolls inside its own box).
+    await page.setViewportSize({ width: 375, height: 812 });
+    const pageWidth = await page.evaluate<number>("document.documentElement.scrollWidth");
+    expect(pageWidth).toBeLessThanOrEqual(375);
+    await page.setViewportSize({ width: 1280, height: 800 });
     await shot("operations");
 
     await page.getByRole("button", { name: "Sign out" }).click();

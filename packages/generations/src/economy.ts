@@ -68,6 +68,20 @@ export interface EconomyDeps extends EconomySettings {
 }
 
 const MAX_POLL_MS = 5 * 60_000;
+
+/**
+ * One record per picture: records with the same cache key (identical requests) are drawn
+ * once, by the first of them; the others are its followers.
+ */
+function leadersOf(records: readonly GenerationRecord[]): GenerationRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => {
+    if (!r.useCache || !r.cacheKey) return true;
+    if (seen.has(r.cacheKey)) return false;
+    seen.add(r.cacheKey);
+    return true;
+  });
+}
 /** BullMQ job ids may not hold ":"; windows hold "/" and ".". */
 const jobIdOf = (...parts: Array<string | number>) =>
   parts.map((p) => String(p).replace(/[^a-zA-Z0-9_-]/g, "_")).join("-");
@@ -246,7 +260,9 @@ export function economyLifecycle(deps: EconomyDeps) {
         await store.updateProviderJob(name, { state: "ended", outcome: "empty" });
         return "every image had gone";
       }
-      const ref = (await deps.drawer.find(job)) ?? (await deps.drawer.submit(job, records));
+      // Identical requests in one job are drawn once: the rest complete from its cache entry.
+      const ref =
+        (await deps.drawer.find(job)) ?? (await deps.drawer.submit(job, leadersOf(records)));
       await store.updateProviderJob(name, { state: "submitted", ref });
       const submitted: GenerationPatch = {
         status: "submitted",
@@ -273,7 +289,7 @@ export function economyLifecycle(deps: EconomyDeps) {
         await store.updateProviderJob(name, { state: "ended", outcome: "cancelled" });
         return "cancelled";
       }
-      const status = await deps.drawer.check(job, waiting);
+      const status = await deps.drawer.check(job, leadersOf(waiting));
       if (status.state === "pending" || status.state === "running") {
         const checks = job.checks + 1;
         await store.updateProviderJob(name, { checks });
@@ -282,7 +298,9 @@ export function economyLifecycle(deps: EconomyDeps) {
       }
       if (status.state === "succeeded") {
         const results = new Map((status.results ?? []).map((r) => [r.id, r]));
-        for (const record of waiting) {
+        const leaders = leadersOf(waiting);
+        const followers = waiting.filter((r) => !leaders.includes(r));
+        for (const record of leaders) {
           const result: EconomyItemResult = results.get(record.id) ?? {
             id: record.id,
             ok: false,
@@ -296,6 +314,22 @@ export function economyLifecycle(deps: EconomyDeps) {
             // One image's trouble (a failed upload) must not hold up the others: re-run it.
             await rerunAtStandard(record, `storing it failed (${toAppError(error).message})`);
           }
+        }
+        // Each follower goes back to the queue: its leader's image, in the cache now, completes
+        // it as a cache hit (cost 0); had the leader failed, it is drawn as the leader was.
+        for (const record of followers) {
+          const moved = await store.updateGeneration(
+            record.id,
+            { status: "queued", stage: "queued", providerJob: null },
+            { onlyIfStatusIn: ["submitted"] },
+          );
+          if (!moved) continue;
+          await deps.generation.enqueue(
+            "generate",
+            { generationId: record.id, userId: record.userId },
+            { jobId: `${record.id}-from-cache` },
+          );
+          await announceChanges(deps.notify, [record]);
         }
       } else {
         const why = `the batch job ${status.state}${status.message ? `: ${status.message}` : ""}`;

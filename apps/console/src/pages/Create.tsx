@@ -117,6 +117,7 @@ export function CreatePage() {
   const runController = useRef<AbortController | null>(null);
 
   const trimmed = prompt.trim();
+  const tooLong = prompt.length > 2000;
   const classification = useDebounced<ClassifyResult>(trimmed.length > 0, [trimmed], (signal) =>
     nb.classify(trimmed, { signal }),
   );
@@ -254,7 +255,7 @@ export function CreatePage() {
           className="panel create-form"
           onSubmit={(e) => {
             e.preventDefault();
-            if (trimmed && !uploading) generate(currentInput());
+            if (trimmed && !tooLong && !uploading) generate(currentInput());
           }}
         >
           <div className="field">
@@ -262,8 +263,9 @@ export function CreatePage() {
             <textarea
               id={`${id}-prompt`}
               rows={4}
-              maxLength={2000}
               value={prompt}
+              aria-invalid={tooLong || undefined}
+              aria-describedby={`${id}-prompt-hint`}
               placeholder="a red sneaker on white, soft shadow"
               onChange={(e) => setPrompt(e.target.value)}
               onKeyDown={(e) => {
@@ -271,7 +273,18 @@ export function CreatePage() {
                   e.currentTarget.form?.requestSubmit();
               }}
             />
-            <span className="hint">{prompt.length}/2000 · Ctrl+Enter generates</span>
+            {/* Not cut at 2000 silently: what was pasted stays, and it says what to do. */}
+            <span
+              id={`${id}-prompt-hint`}
+              className={tooLong ? "hint error-text" : "hint"}
+              role={tooLong ? "alert" : undefined}
+            >
+              {tooLong
+                ? `${prompt.length}/2000: prompts are at most 2000 characters; shorten it to generate`
+                : !trimmed && prompt.length > 0
+                  ? "Type a prompt: spaces alone are not one"
+                  : `${prompt.length}/2000 · Ctrl+Enter generates`}
+            </span>
           </div>
           <div className="field-row">
             <SelectField
@@ -347,7 +360,7 @@ export function CreatePage() {
             <button
               type="submit"
               className="button button-primary"
-              disabled={!trimmed || uploading || run.state === "running"}
+              disabled={!trimmed || tooLong || uploading || run.state === "running"}
             >
               Generate
             </button>

@@ -85,13 +85,24 @@ export function GalleryPage({ route }: { route: Route }) {
     busy.current = true;
     setLoading(true);
     try {
-      const next = await iterator.next();
+      let next = await iterator.next();
+      // A filtered page may be empty and still have more after it (the API reads a bounded
+      // stretch of history a page): read on until something matches or the history ends.
+      while (
+        !next.done &&
+        next.value.items.length === 0 &&
+        next.value.nextCursor &&
+        pages.current === iterator
+      ) {
+        next = await iterator.next();
+      }
       if (pages.current !== iterator) return;
       if (next.done) {
         setDone(true);
       } else {
-        setItems((old) => [...old, ...next.value.items]);
-        if (!next.value.nextCursor || next.value.items.length === 0) setDone(true);
+        const page = next.value;
+        setItems((old) => [...old, ...page.items]);
+        if (!page.nextCursor) setDone(true);
       }
     } catch (e) {
       if (pages.current === iterator && !isAbort(e)) {
