@@ -70,7 +70,7 @@ interface Rec {
   status: string;
   tier: string;
   model: string;
-  cost: { usd: number; economySavedUsd?: number };
+  cost: { usd: number; savedUsd: number; economySavedUsd?: number };
   providerJob: { id: string } | null;
 }
 
@@ -136,4 +136,22 @@ describe("the economy tier through Gemini Batch Mode", () => {
     expect(cost.economy).toEqual({ images: 200, savedUsd: 6.7 });
     expect(cost.month).toMatchObject({ images: 400, usd: 20.1 });
   }, 180_000);
+
+  it("draws identical requests in one job once; the others complete from its cache entry", async () => {
+    const jobs = fake.batches.length;
+    const same = await runBatch({
+      tier: "economy",
+      items: Array.from({ length: 5 }, () => ({ prompt: "a brass compass on a map" })),
+    });
+    expect(same.every((r) => r.status === "completed")).toBe(true);
+    expect(fake.batches.length - jobs).toBe(1);
+    expect(fake.batches.at(-1)?.requestCount).toBe(1);
+    // One paid at the batch price (half the model's standard one); four served by its image,
+    // at no cost, each saving what the one paid.
+    const paid = same.filter((r) => r.cost.usd > 0);
+    expect(paid).toHaveLength(1);
+    expect(paid[0]?.cost.economySavedUsd).toBe(paid[0]?.cost.usd);
+    const served = same.filter((r) => r.cost.usd === 0);
+    expect(served.map((r) => r.cost.savedUsd)).toEqual(served.map(() => paid[0]?.cost.usd));
+  }, 120_000);
 });
