@@ -83,6 +83,8 @@ const KNOWN_MOUNTS: Record<string, string> = {
     "Bull Board: a browser UI (HTTP Basic auth, admin key), with its own pages and XHR routes; not part of the API",
   "/assets": "the web console's bundled files (content-hashed names), served as they are",
   "/generate-batch": "the larger JSON body parser of POST /generate-batch",
+  "/metrics":
+    "lets GET /metrics (documented) take the admin key as a Basic auth password, for browsers",
   "/uploads": "the larger JSON body parser of POST /uploads",
 };
 
