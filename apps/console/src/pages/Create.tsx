@@ -13,6 +13,7 @@ import {
   type ModelsResponse,
   QUALITIES,
   type Quality,
+  STAGES as SDK_STAGES,
   type NanoBanana as Sdk,
   type Tier,
 } from "@nanobanana/client";
@@ -25,16 +26,8 @@ import { fileName, percent, stageLabel, usd } from "../format.ts";
 import { saveFile, useFullImage } from "../images.tsx";
 import { useSession } from "../session.tsx";
 
-const STAGES = [
-  "queued",
-  "classify",
-  "enhance",
-  "cache",
-  "generate",
-  "post_process",
-  "upload",
-  "completed",
-] as const;
+/** The stages a run shows: the pipeline's (the SDK's list), ending in "completed". */
+const STAGES: readonly string[] = [...SDK_STAGES.filter((s) => s !== "done"), "completed"];
 
 const MAX_REFERENCES = 14;
 const REFERENCE_TYPES = "image/png,image/jpeg,image/webp,image/heic,image/heif";

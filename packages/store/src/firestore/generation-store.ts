@@ -21,6 +21,14 @@ const toMicros = (usd: number) => Math.round(usd * 1e6);
 
 type Counts = Record<string, { usd?: number; images?: number }>;
 
+/** Spend per model or per tier, from a map of `{name: {usd, images}}` (µ$). */
+function breakdown(counts: Counts) {
+  return Object.entries(counts)
+    .map(([name, c]) => ({ name, usd: Number(c.usd ?? 0) / 1e6, images: Number(c.images ?? 0) }))
+    .filter((b) => b.images > 0)
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
 function totalsFrom(data: FirebaseFirestore.DocumentData): CostSummary {
   const models = (data.models ?? {}) as Counts;
   const qualities = (data.qualities ?? {}) as Counts;
@@ -31,22 +39,8 @@ function totalsFrom(data: FirebaseFirestore.DocumentData): CostSummary {
     cacheHits: Number(data.hits ?? 0),
     economyImages: Number(data.eimages ?? 0),
     economySavedUsd: Number(data.esaved ?? 0) / 1e6,
-    byModel: Object.entries(models)
-      .map(([model, m]) => ({
-        model,
-        usd: Number(m.usd ?? 0) / 1e6,
-        images: Number(m.images ?? 0),
-      }))
-      .filter((m) => m.images > 0)
-      .sort((a, b) => a.model.localeCompare(b.model)),
-    byQuality: Object.entries(qualities)
-      .map(([quality, q]) => ({
-        quality,
-        usd: Number(q.usd ?? 0) / 1e6,
-        images: Number(q.images ?? 0),
-      }))
-      .filter((q) => q.images > 0)
-      .sort((a, b) => a.quality.localeCompare(b.quality)),
+    byModel: breakdown(models).map(({ name, ...b }) => ({ model: name, ...b })),
+    byQuality: breakdown(qualities).map(({ name, ...b }) => ({ quality: name, ...b })),
   };
 }
 

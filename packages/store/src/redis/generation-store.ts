@@ -108,24 +108,27 @@ return 1
 // Money is counted in whole micro-dollars, so totals never drift as floats would.
 const toMicros = (usd: number) => Math.round(usd * 1e6);
 
+/** Spend per model or per tier, from the hash's `{images}{name}` and `{usd}{name}` fields. */
+function breakdown(hash: Record<string, string>, images: string, usd: string) {
+  return Object.keys(hash)
+    .filter((field) => field.startsWith(images))
+    .map((field) => {
+      const name = field.slice(images.length);
+      return { name, usd: Number(hash[`${usd}${name}`] ?? 0) / 1e6, images: Number(hash[field]) };
+    })
+    .filter((b) => b.images > 0)
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
 function totalsFrom(hash: Record<string, string>): CostSummary {
-  const byModel = Object.keys(hash)
-    .filter((field) => field.startsWith("images:"))
-    .map((field) => {
-      const model = field.slice("images:".length);
-      return { model, usd: Number(hash[`usd:${model}`] ?? 0) / 1e6, images: Number(hash[field]) };
-    })
-    .filter((m) => m.images > 0)
-    .sort((a, b) => a.model.localeCompare(b.model));
-  const byQuality = Object.keys(hash)
-    .filter((field) => field.startsWith("qimages:"))
-    .map((field) => {
-      const quality = field.slice("qimages:".length);
-      const usd = Number(hash[`qusd:${quality}`] ?? 0) / 1e6;
-      return { quality, usd, images: Number(hash[field]) };
-    })
-    .filter((q) => q.images > 0)
-    .sort((a, b) => a.quality.localeCompare(b.quality));
+  const byModel = breakdown(hash, "images:", "usd:").map(({ name, ...b }) => ({
+    model: name,
+    ...b,
+  }));
+  const byQuality = breakdown(hash, "qimages:", "qusd:").map(({ name, ...b }) => ({
+    quality: name,
+    ...b,
+  }));
   return {
     usd: Number(hash.usd ?? 0) / 1e6,
     savedUsd: Number(hash.saved ?? 0) / 1e6,
