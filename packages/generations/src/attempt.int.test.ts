@@ -4,12 +4,8 @@ import { createLogger } from "@nanobanana/logger";
 import { createRedisStore } from "@nanobanana/store";
 import { testRedis, uniquePrefix } from "@nanobanana/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  type DrawAttempt,
-  type DrawGeneration,
-  type Drawing,
-  runGenerationAttempt,
-} from "./attempt.ts";
+import { runGenerationAttempt } from "./attempt.ts";
+import type { DrawAttempt, DrawGeneration, Drawing } from "./ports.ts";
 
 const redis = testRedis();
 afterAll(() => redis.quit());

@@ -1,50 +1,8 @@
-import {
-  callsLeft,
-  type GenerationRecord,
-  type Stage,
-  TERMINAL_STATUSES,
-  type TemplateUse,
-} from "@nanobanana/domain";
+import { callsLeft, type GenerationRecord, TERMINAL_STATUSES } from "@nanobanana/domain";
 import { AppError, toAppError } from "@nanobanana/errors";
-import type { GenerationPatch, GenerationStore, TemplateStore } from "@nanobanana/store";
-import type { EconomyDeferral, EconomyScheduler } from "./economy.ts";
+import type { GenerationStore, TemplateStore } from "@nanobanana/store";
 import { announceChanges, type NotifyDeps, notifyFinished } from "./notify.ts";
-
-/** What drawing needs from the lifecycle while it works on one attempt. */
-export interface DrawAttempt {
-  /** 1-based attempt number (BullMQ attemptsMade + 1). */
-  attempt: number;
-  signal?: AbortSignal;
-  /**
-   * Records the stage reached and what the last one learned, so a poller sees where the work
-   * is. Throws once the record has left "processing" (a cancel): no more work is spent on it.
-   */
-  progress(stage: Stage, patch: GenerationPatch): Promise<void>;
-}
-
-export type CompletedPatch = GenerationPatch & {
-  status: "completed";
-  stage: "done";
-  completedAt: string;
-};
-
-/** A finished drawing: what the record becomes, and the template variant that wrote it. */
-export interface Drawing {
-  patch: CompletedPatch;
-  template: TemplateUse;
-  /** What the log line of its completion tells (model, cost, calls, cached). */
-  summary: Record<string, unknown>;
-}
-
-/**
- * The port the pipeline fills: classify → enhance → cache → generate → post-process →
- * upload, for a record this lifecycle has claimed. It never writes a status: it reports
- * progress, and returns (or throws) for the lifecycle to finish the record.
- */
-export type DrawGeneration = (
-  record: GenerationRecord,
-  attempt: DrawAttempt,
-) => Promise<Drawing | EconomyDeferral>;
+import type { DrawGeneration, EconomyScheduler } from "./ports.ts";
 
 export interface AttemptDeps {
   /** Every status change is made here; a completed image also counts for its template. */

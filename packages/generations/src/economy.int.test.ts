@@ -4,7 +4,8 @@ import { createProducer, economyQueue, generationQueue } from "@nanobanana/queue
 import { createRedisStore, type ProviderJobRecord } from "@nanobanana/store";
 import { testRedis, uniquePrefix } from "@nanobanana/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { type EconomyDrawer, economyLifecycle } from "./economy.ts";
+import { economyLifecycle } from "./economy.ts";
+import type { EconomyDrawer } from "./ports.ts";
 
 const redis = testRedis();
 const logger = createLogger({ service: "test", level: "silent" });

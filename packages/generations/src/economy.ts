@@ -8,47 +8,8 @@ import type {
   ProviderJobRecord,
   TemplateStore,
 } from "@nanobanana/store";
-import type { DrawAttempt, Drawing } from "./attempt.ts";
 import { announceChanges, type NotifyDeps, notifyFinished } from "./notify.ts";
-
-/** Where the maker's batch job stands, in our words. */
-export type EconomyJobState =
-  | "pending"
-  | "running"
-  | "succeeded"
-  | "failed"
-  | "cancelled"
-  | "expired";
-
-/** One image's answer from a succeeded job: store it (post-process, upload), or its error. */
-export type EconomyItemResult =
-  | { id: string; ok: true; store(attempt: DrawAttempt): Promise<Drawing> }
-  | { id: string; ok: false; error: AppError };
-
-/**
- * The port the pipeline fills: the maker's batch mode for records already classified and
- * enhanced (their brief is on the record), and storing what it drew.
- */
-export interface EconomyDrawer {
-  submit(
-    job: ProviderJobRecord,
-    records: readonly GenerationRecord[],
-  ): Promise<NonNullable<ProviderJobRecord["ref"]>>;
-  /** The maker's job of this name, when a crash came between submitting and remembering. */
-  find(job: ProviderJobRecord): Promise<ProviderJobRecord["ref"]>;
-  check(
-    job: ProviderJobRecord,
-    records: readonly GenerationRecord[],
-  ): Promise<{ state: EconomyJobState; message?: string; results?: EconomyItemResult[] }>;
-  cancel(job: ProviderJobRecord): Promise<void>;
-}
-
-/** A drawing put off to the economy tier: the record waits in its model and size's window. */
-export interface EconomyDeferral {
-  kind: "economy";
-  /** "{model}/{imageSize}". */
-  window: string;
-}
+import type { EconomyDrawer, EconomyItemResult } from "./ports.ts";
 
 export interface EconomySettings {
   /** How long a window gathers before it is submitted (ECONOMY_WINDOW_MS). */
@@ -86,9 +47,6 @@ function leadersOf(records: readonly GenerationRecord[]): GenerationRecord[] {
 const jobIdOf = (...parts: Array<string | number>) =>
   parts.map((p) => String(p).replace(/[^a-zA-Z0-9_-]/g, "_")).join("-");
 const newJobName = () => `eco_${newId("gen").slice(4)}`;
-
-/** The scheduling half that the drawing attempt uses: join a window, set the deadline. */
-export type EconomyScheduler = Pick<ReturnType<typeof economyLifecycle>, "join">;
 
 /**
  * The economy tier's lifecycle, every status change of it made here: an image waits in its

@@ -3,25 +3,12 @@ export { type AcceptDeps, acceptGenerations, enqueueGenerations } from "./accept
 export {
   type AttemptDeps,
   type AttemptOutcome,
-  type CompletedPatch,
-  type DrawAttempt,
-  type DrawGeneration,
-  type Drawing,
   recordAttemptFailure,
   runGenerationAttempt,
 } from "./attempt.ts";
 export { allFinished, type CancelDeps, cancelQueued, settleBatches } from "./cancel.ts";
 export { type CheckDeps, checkRequests } from "./check-requests.ts";
-export {
-  type EconomyDeferral,
-  type EconomyDeps,
-  type EconomyDrawer,
-  type EconomyItemResult,
-  type EconomyJobState,
-  type EconomyScheduler,
-  type EconomySettings,
-  economyLifecycle,
-} from "./economy.ts";
+export { type EconomyDeps, type EconomySettings, economyLifecycle } from "./economy.ts";
 export { findHistory, HISTORY_SCAN_LIMIT, type HistoryQuery } from "./history.ts";
 export {
   announceChanges,
@@ -30,6 +17,17 @@ export {
   notifyBatchCompleted,
   notifyFinished,
 } from "./notify.ts";
+export type {
+  CompletedPatch,
+  DrawAttempt,
+  DrawGeneration,
+  Drawing,
+  EconomyDeferral,
+  EconomyDrawer,
+  EconomyItemResult,
+  EconomyJobState,
+  EconomyScheduler,
+} from "./ports.ts";
 export { type SweepDeps, type SweepReport, sweep } from "./sweep.ts";
 export {
   createWebhookDispatcher,
