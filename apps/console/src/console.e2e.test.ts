@@ -447,8 +447,14 @@ describe.skipIf(!haveChromium)("the web console", () => {
     await page.getByRole("cell", { name: "bob", exact: true }).waitFor();
     // On a phone the page fits its width (the keys table scrolls inside its own box).
     await page.setViewportSize({ width: 375, height: 812 });
-    const pageWidth = await page.evaluate<number>("document.documentElement.scrollWidth");
-    expect(pageWidth).toBeLessThanOrEqual(375);
+    // Charts redraw at the new width when their ResizeObserver fires: wait for the page to settle.
+    await waitFor(
+      async () =>
+        (await page.evaluate<number>("document.documentElement.scrollWidth")) <= 375
+          ? true
+          : undefined,
+      { what: "the Operations page within a phone's width", timeoutMs: 10_000 },
+    );
     await page.setViewportSize({ width: 1280, height: 800 });
     await shot("operations");
 
