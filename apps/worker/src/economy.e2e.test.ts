@@ -40,6 +40,7 @@ interface Rec {
   providerJob: { id: string; name: string } | null;
   error: { code: string; message: string } | null;
   image: { width: number } | null;
+  timings: Record<string, number>;
 }
 
 function spawnWorker(settings: Record<string, string>): ChildProcess {
@@ -126,6 +127,9 @@ describe("the economy tier", () => {
     for (const r of done) {
       expect(r).toMatchObject({ tier: "economy", cost: { usd: 0.02, economySavedUsd: 0.02 } });
       expect(r.image?.width).toBe(1024);
+      // Its total runs from the request to its end, the batch job's own time in it.
+      expect(r.timings.totalMs).toBeGreaterThanOrEqual(r.timings.batchMs ?? Number.NaN);
+      expect(r.timings.batchMs).toBeGreaterThanOrEqual(1500);
     }
     const cost = await s.get<{
       month: { usd: number };
@@ -138,6 +142,16 @@ describe("the economy tier", () => {
     const types = hook.got.map((g) => (JSON.parse(g.body) as { type: string }).type);
     expect(types.filter((t) => t === "generation.completed")).toHaveLength(30);
     expect(types).toContain("batch.completed");
+
+    // A cache hit never waits for a batch; what it saved is what this economy request would
+    // have paid (the batch price), not the standard one.
+    const again = await s.post<Rec>(
+      "/generate",
+      { prompt: "a ceramic vase number 0", tier: "economy" },
+      { Prefer: "wait=20" },
+    );
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ status: "completed", cost: { usd: 0, savedUsd: 0.02 } });
   });
 
   it("a job that expires is drawn again at standard price, or fails where the request said so", async () => {

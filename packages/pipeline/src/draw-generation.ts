@@ -194,13 +194,18 @@ export async function drawGeneration(
     if (claim.kind === "hit" && (await blobs.exists(claim.entry.image.key))) {
       timings.cacheMs = Date.now() - stageStarted;
       timings.totalMs = Date.now() - started;
+      // What the hit saved is what this request would have paid: an economy one, the batch price.
+      const wouldPay =
+        record.tier === "economy" && deps.economy && provider.batch
+          ? deps.economy.batchPriceOf(claim.entry.model, record.imageSize ?? "1K")
+          : claim.entry.costUsd;
       const hit: CompletedPatch = {
         status: "completed",
         stage: "done",
         cached: true,
         provider: claim.entry.provider,
         model: claim.entry.model,
-        cost: { usd: 0, savedUsd: claim.entry.costUsd },
+        cost: { usd: 0, savedUsd: wouldPay },
         image: { ...claim.entry.image, url: imagePathFor(generationId) },
         timings: { ...timings },
         completedAt: new Date().toISOString(),
@@ -209,7 +214,7 @@ export async function drawGeneration(
       return {
         patch: hit,
         template,
-        summary: { cached: true, cacheKey, savedUsd: claim.entry.costUsd },
+        summary: { cached: true, cacheKey, savedUsd: wouldPay },
       };
     }
     lockHeld = claim.kind === "owner";

@@ -83,9 +83,13 @@ export function createEconomyDrawer(deps: PipelineDeps): EconomyDrawer {
           id: answer.key,
           ok: true,
           async store(attempt) {
-            const started = Date.now();
+            // An economy image's total is from its request to its end, the batch job's time
+            // (submitted → answered) shown apart.
+            const started = Date.parse(record.createdAt);
             const timings: Record<string, number> = { ...record.timings };
-            let stageStarted = started;
+            const submittedAt = Date.parse(record.providerJob?.submittedAt ?? "");
+            if (Number.isFinite(submittedAt)) timings.batchMs = Date.now() - submittedAt;
+            let stageStarted = Date.now();
             const size = record.imageSize ?? "1K";
             const standard = deps.priceOf?.(answer.image.model, size) ?? 0;
             const paid = batchPriceOf?.(answer.image.model, size) ?? answer.image.costUsd;
