@@ -7,12 +7,96 @@
  *
  * --from-us/--to-us keep only the samples in that window, in the profile's own clock (µs of
  * CLOCK_MONOTONIC on Linux: process.hrtime.bigint() / 1000n in any process on the machine), so
- * start-up and shutdown can be left out. Lines are those of the code V8 ran: for TypeScript
- * run through tsx, that is esbuild's output, near but not always at the source line.
+ * start-up and shutdown can be left out. V8 gives positions in the code it ran: for TypeScript
+ * that tsx ran, esbuild's one-line output, so such a file is transformed again here as tsx does
+ * (same esbuild, same options) and the position mapped back to the source's line through the
+ * source map; where that fails, the row shows tsx's output column ("ts:1:2524").
  */
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
+
+/** Per generated line, its segments as [generated column, source line], both 0-based. */
+type LineMap = Array<Array<[number, number]>>;
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Decodes a source map's "mappings" (base64 VLQ) into generated column → source line. */
+function decodeMappings(mappings: string): LineMap {
+  const lines: LineMap = [];
+  let sourceLine = 0;
+  for (const line of mappings.split(";")) {
+    const segments: Array<[number, number]> = [];
+    let column = 0;
+    for (const segment of line.split(",")) {
+      if (!segment) continue;
+      const fields: number[] = [];
+      let value = 0;
+      let shift = 0;
+      for (const ch of segment) {
+        const digit = BASE64.indexOf(ch);
+        value += (digit & 31) << shift;
+        if (digit & 32) shift += 5;
+        else {
+          fields.push(value & 1 ? -(value >>> 1) : value >>> 1);
+          value = 0;
+          shift = 0;
+        }
+      }
+      column += fields[0] ?? 0;
+      if (fields.length >= 4) {
+        sourceLine += fields[2] ?? 0;
+        segments.push([column, sourceLine]);
+      }
+    }
+    lines.push(segments);
+  }
+  return lines;
+}
+
+type Transform = (code: string, options: Record<string, unknown>) => { map: string };
+let esbuild: { transformSync: Transform } | null | undefined;
+const lineMaps = new Map<string, LineMap | null>();
+
+/** The source line (1-based) of a position in tsx's output of `file`, or undefined. */
+function sourceLine(file: string, line: number, column: number): number | undefined {
+  if (!/\.[cm]?tsx?$/.test(file)) return undefined;
+  if (!lineMaps.has(file)) {
+    let map: LineMap | null = null;
+    try {
+      if (esbuild === undefined) {
+        // The esbuild tsx itself loads, with the options tsx 4 gives it for an ES module.
+        const fromTsx = createRequire(createRequire(import.meta.url).resolve("tsx/package.json"));
+        esbuild = fromTsx("esbuild") as { transformSync: Transform };
+      }
+      if (esbuild) {
+        const out = esbuild.transformSync(readFileSync(file, "utf8"), {
+          target: `node${process.versions.node}`,
+          loader: file.endsWith("x") ? "tsx" : "ts",
+          format: "esm",
+          sourcemap: true,
+          sourcesContent: false,
+          minifyWhitespace: true,
+          keepNames: true,
+          sourcefile: file,
+        });
+        map = decodeMappings((JSON.parse(out.map) as { mappings: string }).mappings);
+      }
+    } catch {
+      esbuild ??= null;
+    }
+    lineMaps.set(file, map);
+  }
+  const segments = lineMaps.get(file)?.[line];
+  if (!segments?.length) return undefined;
+  let found: number | undefined;
+  for (const [col, src] of segments) {
+    if (col > column) break;
+    found = src;
+  }
+  return found === undefined ? undefined : found + 1;
+}
 
 interface CallFrame {
   functionName: string;
@@ -113,9 +197,14 @@ export function profileTop(profile: CpuProfile, options: TopOptions = {}): strin
   const byFunction = new Map<string, { name: string; where: string; us: number }>();
   for (const [id, us] of selfUs) {
     const frame = (byId.get(id) as ProfileNode).callFrame;
-    const where = frame.url
-      ? `${pathOf(frame.url, root)}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`
-      : "";
+    const mapped = frame.url.startsWith("file://")
+      ? sourceLine(fileURLToPath(frame.url), frame.lineNumber, frame.columnNumber)
+      : undefined;
+    const where = !frame.url
+      ? ""
+      : mapped !== undefined
+        ? `${pathOf(frame.url, root)}:${mapped}`
+        : `${pathOf(frame.url, root)}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`;
     const name = frame.functionName || "(anonymous)";
     const key = `${name} ${where}`;
     const row = byFunction.get(key) ?? { name, where, us: 0 };

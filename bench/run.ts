@@ -299,8 +299,6 @@ mkdirSync(join(import.meta.dirname, "out"), { recursive: true });
 const keptProfile = join(import.meta.dirname, "out", "api-post-generate.cpuprofile");
 copyFileSync(join(profileDir, profileFile), keptProfile);
 const profileSummary = profileTop(JSON.parse(readFileSync(keptProfile, "utf8")) as CpuProfile, {
-  self: 15,
-  groups: 12,
   fromUs: profileFromUs,
   toUs: profileToUs,
 });
@@ -546,7 +544,7 @@ process.stdout.write(`\n${table}\n\n`);
 process.stdout.write(`API CPU profile under POST /generate load:\n${profileSummary}\n\n`);
 writeFileSync(
   join(import.meta.dirname, "RESULTS.md"),
-  `# Benchmark results\n\nWritten by \`npm run bench\` on ${new Date().toISOString()}. Embedded stack: local redis-server, sketch provider, no simulated latency.\n\n${table}\n\n## API CPU profile under POST /generate load\n\nAn API process started with \`--cpu-prof\`, ${CONNECTIONS} autocannon connections for ${SECONDS} s; only the samples taken under load. The whole profile is left in \`bench/out/api-post-generate.cpuprofile\` (open it in Chrome DevTools); \`npx tsx bench/profile-top.ts FILE\` prints more rows.\n\n${profileSummary}\n`,
+  `# Benchmark results\n\nWritten by \`npm run bench\` on ${new Date().toISOString()}. Embedded stack: local redis-server, sketch provider, no simulated latency.\n\n${table}\n\n## API CPU profile under POST /generate load\n\nAn API process started with \`--cpu-prof\`, ${CONNECTIONS} autocannon connections for ${SECONDS} s; only the samples taken under load. The whole profile is left in \`bench/out/api-post-generate.cpuprofile\` (open it in Chrome DevTools); \`npx tsx bench/profile-top.ts bench/out/api-post-generate.cpuprofile --from-us ${profileFromUs} --to-us ${profileToUs} --self 50\` prints more rows (without the window, start-up is counted in). TypeScript positions are mapped back to source lines (profile-top transforms the file again as tsx does).\n\n${profileSummary}\n`,
 );
 
 await api.close();
