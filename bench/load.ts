@@ -1,0 +1,185 @@
+/**
+ * Load from outside: the servers under test and the load generator (autocannon) each run in a
+ * process of their own, so neither one's event loop or CPU time is counted in the other's
+ * figures (issue 17: a load generator in the server's own process flatters the server).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const autocannonCli = createRequire(import.meta.url).resolve("autocannon");
+
+export interface LoadOptions {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  connections: number;
+  /** Run for this long… */
+  seconds?: number;
+  /** …or until this many requests have been answered. */
+  amount?: number;
+  /** Processes whose CPU time over the run is reported (name → pid). */
+  watch?: Record<string, number | undefined>;
+}
+
+export interface LoadFigures {
+  rps: number;
+  p50: number;
+  p99: number;
+  answered: number;
+  seconds: number;
+  /** CPU seconds over the run, per watched process and autocannon (its start-up counted in). */
+  cpuSeconds: Record<string, number>;
+  /** CPU seconds per second of load (1 = one core busy), same keys. */
+  cpu: Record<string, number>;
+}
+
+/**
+ * Runs of the same server taken as one: req/s over their total time, CPU likewise, p50 and p99
+ * the mean of the runs' (autocannon gives percentiles, not its histogram).
+ */
+export function combine(runs: LoadFigures[]): LoadFigures {
+  const answered = runs.reduce((a, r) => a + r.answered, 0);
+  const seconds = runs.reduce((a, r) => a + r.seconds, 0);
+  const mean = (f: (r: LoadFigures) => number) => runs.reduce((a, r) => a + f(r), 0) / runs.length;
+  const cpuSeconds: Record<string, number> = {};
+  for (const r of runs)
+    for (const [k, v] of Object.entries(r.cpuSeconds)) cpuSeconds[k] = (cpuSeconds[k] ?? 0) + v;
+  return {
+    rps: answered / seconds,
+    p50: mean((r) => r.p50),
+    p99: mean((r) => r.p99),
+    answered,
+    seconds,
+    cpuSeconds,
+    cpu: Object.fromEntries(Object.entries(cpuSeconds).map(([k, v]) => [k, v / seconds])),
+  };
+}
+
+/** utime + stime of a process in seconds, from /proc (NaN where there is none). */
+export function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14 and 15 of stat(5), counted here from field 3 on; clock ticks of 1/100 s.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds of this process's children that have exited and been waited for. */
+function childrenCpuSeconds(): number {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 16 and 17 of stat(5): cutime, cstime.
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** POSTs `body` at `url` with autocannon in a child process; throws on any non-2xx or error. */
+export async function autocannon(options: LoadOptions): Promise<LoadFigures> {
+  const args = [autocannonCli, "--json", "-n", "-m", "POST", "-c", String(options.connections)];
+  if (options.amount !== undefined) args.push("-a", String(options.amount));
+  else args.push("-d", String(options.seconds ?? 5));
+  for (const [k, v] of Object.entries(options.headers)) args.push("-H", `${k}=${v}`);
+  args.push("-b", options.body, options.url);
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const watch = options.watch ?? {};
+  const before = Object.fromEntries(Object.entries(watch).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  const childrenBefore = childrenCpuSeconds();
+  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+  const after = Object.fromEntries(Object.entries(watch).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  // Once reaped, the load generator's CPU time is in this process's children's total.
+  after.autocannon = childrenCpuSeconds();
+  before.autocannon = childrenBefore;
+  if (code !== 0) throw new Error(`autocannon exited ${code}: ${err}`);
+  const result = JSON.parse(out) as {
+    duration: number;
+    errors: number;
+    timeouts: number;
+    non2xx: number;
+    "2xx": number;
+    latency: { p50: number; p99: number };
+  };
+  if (result.errors || result.timeouts || result.non2xx)
+    throw new Error(
+      `${options.url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`,
+    );
+  const used: Record<string, number> = Object.fromEntries(
+    Object.keys(after).map((k) => [k, (after[k] ?? Number.NaN) - (before[k] ?? Number.NaN)]),
+  );
+  return {
+    rps: result["2xx"] / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    answered: result["2xx"],
+    seconds: result.duration,
+    cpuSeconds: used,
+    cpu: Object.fromEntries(Object.entries(used).map(([k, v]) => [k, v / result.duration])),
+  };
+}
+
+export interface NodeProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Sends the signal and resolves once the process has exited. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** `node [nodeFlags] --import tsx entry` with env on top of this process's (API_KEYS left out). */
+export function nodeProcess(
+  entry: string,
+  env: Record<string, string>,
+  nodeFlags: string[] = [],
+): NodeProcess {
+  const { API_KEYS: _k, ...inherited } = process.env;
+  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", entry], {
+    env: { ...inherited, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    child,
+    output: () => out,
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+/** Resolves once `url` answers with one of `statuses` (any answer by default). */
+export async function untilAnswering(url: string, timeoutMs = 30_000, statuses?: number[]) {
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (!statuses || statuses.includes(res.status)) return;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() > until) throw new Error(`${url} did not answer in ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+/** `INFO commandstats` as calls per command (subcommands as "client|setname"). */
+export function commandCalls(info: string): Map<string, number> {
+  const calls = new Map<string, number>();
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    calls.set(m[1] as string, Number(m[2]));
+  return calls;
+}
