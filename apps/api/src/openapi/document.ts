@@ -177,7 +177,7 @@ const param = (name: string) => ({ $ref: `#/components/parameters/${name}` });
 
 /** A Server-Sent Events answer: `what` it streams, and when the stream ends. */
 const eventStream = (what: string, endsWhen: string): Json => ({
-  description: `A Server-Sent Events stream of ${what}. The current state is sent at once, then one event per change; a generation's events are named by its stage (\`classify\` … \`upload\`) or status (\`queued\`, \`completed\`, \`failed\`, \`canceled\`) with the record as JSON \`data\`, a batch's are \`progress\` then \`completed\` with its counts. Every event has an \`id\` that grows with each change: a client that reconnects sends the last one it saw as \`Last-Event-ID\` and gets only what is newer. A \`: ping\` comment comes every 15 s. The stream ends when ${endsWhen}.`,
+  description: `A Server-Sent Events stream of ${what}. The current state is sent at once, then one event per change; a generation's events are named by its stage (\`classify\` … \`upload\`) or status (\`queued\`, \`submitted\`, \`completed\`, \`failed\`, \`canceled\`) with the record as JSON \`data\`, a batch's are \`progress\` then \`completed\` with its counts. Every event has an \`id\` that grows with each change: a client that reconnects sends the last one it saw as \`Last-Event-ID\` and gets only what is newer. A \`: ping\` comment comes every 15 s. The stream ends when ${endsWhen}.`,
   content: {
     "text/event-stream": {
       schema: { type: "string" },
