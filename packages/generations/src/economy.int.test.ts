@@ -185,4 +185,44 @@ describe("the economy lifecycle", () => {
     );
     expect(t.asked.submits).toBe(0);
   });
+
+  it("after a crash between remembering the maker's job and marking its images, a retry marks them", async () => {
+    const t = setup();
+    const record = await t.economyRecord();
+    await t.lifecycle.join(record, "m1/1K");
+    const name = `eco_${newId("gen").slice(4)}`;
+    await t.store.takeEconomyWindow("m1/1K", 100, {
+      name,
+      model: "m1",
+      imageSize: "1K",
+      state: "submitting",
+      ref: null,
+      outcome: null,
+      checks: 0,
+      createdAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+    });
+    const ref = { id: "batches/remembered", name, model: "m1", submittedAt: "then" };
+    await t.store.updateProviderJob(name, { state: "submitted", ref });
+    expect(await t.lifecycle.submit({ window: "m1/1K", name })).toBe("submitted");
+    expect(t.asked).toMatchObject({ finds: 0, submits: 0 });
+    expect(await t.store.getGeneration(record.id)).toMatchObject({
+      status: "submitted",
+      providerJob: { id: "batches/remembered" },
+    });
+    expect((await t.economyJobs()).some((j) => j.name === "check")).toBe(true);
+  });
+
+  it("a deadline that comes while the image is being stored waits instead of undoing it", async () => {
+    const t = setup();
+    const record = await t.economyRecord();
+    await t.store.updateGeneration(record.id, { status: "processing", stage: "post_process" });
+    await expect(t.lifecycle.deadline({ generationId: record.id })).rejects.toMatchObject({
+      retryable: true,
+    });
+    expect(await t.store.getGeneration(record.id)).toMatchObject({
+      status: "processing",
+      tier: "economy",
+    });
+  });
 });

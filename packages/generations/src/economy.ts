@@ -60,7 +60,11 @@ export function economyLifecycle(deps: EconomyDeps) {
   const log = deps.notify.logger;
 
   /** Re-runs an economy image at the standard tier: drawn now, at the standard price. */
-  async function rerunAtStandard(record: GenerationRecord, reason: string): Promise<void> {
+  async function rerunAtStandard(
+    record: GenerationRecord,
+    reason: string,
+    from: GenerationRecord["status"][] = ["queued", "submitted", "processing"],
+  ): Promise<void> {
     const moved = await store.updateGeneration(
       record.id,
       {
@@ -71,7 +75,7 @@ export function economyLifecycle(deps: EconomyDeps) {
         tierReason: reason,
         error: null,
       },
-      { onlyIfStatusIn: ["queued", "submitted", "processing"] },
+      { onlyIfStatusIn: from },
     );
     if (!moved) return;
     await deps.generation.enqueue(
@@ -83,7 +87,11 @@ export function economyLifecycle(deps: EconomyDeps) {
     log.info({ generationId: record.id, reason }, "economy image re-run at standard price");
   }
 
-  async function fail(record: GenerationRecord, error: AppError): Promise<void> {
+  async function fail(
+    record: GenerationRecord,
+    error: AppError,
+    from: GenerationRecord["status"][] = ["queued", "submitted", "processing"],
+  ): Promise<void> {
     const [failed] = await store.finishGenerations(
       [
         {
@@ -95,7 +103,7 @@ export function economyLifecycle(deps: EconomyDeps) {
           },
         },
       ],
-      { onlyIfStatusIn: ["queued", "submitted", "processing"] },
+      { onlyIfStatusIn: from },
     );
     if (!failed) return;
     await announceChanges(deps.notify, [failed]);
@@ -119,7 +127,7 @@ export function economyLifecycle(deps: EconomyDeps) {
     );
     if (!claimed) return;
     await announceChanges(deps.notify, [record]);
-    const drawing = await result.store({
+    const drawing = await result.store(record, {
       attempt: record.attempts,
       async progress(stage, patch) {
         const applied = await store.updateGeneration(
@@ -169,10 +177,11 @@ export function economyLifecycle(deps: EconomyDeps) {
     async join(record: GenerationRecord, window: string): Promise<void> {
       const size = await store.joinEconomyWindow(window, record.id);
       if (size === 1 || size >= deps.maxItems) {
+        const name = newJobName();
         await deps.economy.enqueue(
           "submit",
-          { window, name: newJobName() },
-          size >= deps.maxItems ? {} : { delayMs: deps.windowMs },
+          { window, name },
+          { jobId: name, ...(size >= deps.maxItems ? {} : { delayMs: deps.windowMs }) },
         );
       }
       if (record.deadline) {
@@ -207,21 +216,25 @@ export function economyLifecycle(deps: EconomyDeps) {
         if (!job) return "nothing waiting";
         // More than one job's worth waited: the rest goes next, without waiting a window.
         if ((await store.economyWindows()).includes(window)) {
-          await deps.economy.enqueue("submit", { window, name: newJobName() });
+          const next = newJobName();
+          await deps.economy.enqueue("submit", { window, name: next }, { jobId: next });
         }
       }
-      if (job.state !== "submitting") return "already submitted";
+      if (job.state === "ended") return "ended";
       const records = (await store.getGenerations(job.ids)).filter(
         (r): r is GenerationRecord => r !== null && r.status === "queued" && r.tier === "economy",
       );
-      if (records.length === 0) {
-        await store.updateProviderJob(name, { state: "ended", outcome: "empty" });
-        return "every image had gone";
+      let ref = job.ref;
+      if (job.state === "submitting" || !ref) {
+        if (records.length === 0) {
+          await store.updateProviderJob(name, { state: "ended", outcome: "empty" });
+          return "every image had gone";
+        }
+        // Identical requests in one job are drawn once: the rest complete from its cache entry.
+        ref = (await deps.drawer.find(job)) ?? (await deps.drawer.submit(job, leadersOf(records)));
+        await store.updateProviderJob(name, { state: "submitted", ref });
       }
-      // Identical requests in one job are drawn once: the rest complete from its cache entry.
-      const ref =
-        (await deps.drawer.find(job)) ?? (await deps.drawer.submit(job, leadersOf(records)));
-      await store.updateProviderJob(name, { state: "submitted", ref });
+      // Safe to repeat (a crash after the job was remembered): mark the images, schedule a check.
       const submitted: GenerationPatch = {
         status: "submitted",
         stage: "generate",
@@ -247,7 +260,12 @@ export function economyLifecycle(deps: EconomyDeps) {
         await store.updateProviderJob(name, { state: "ended", outcome: "cancelled" });
         return "cancelled";
       }
-      const status = await deps.drawer.check(job, leadersOf(waiting));
+      // The job's requests as submitted (its images, in order, one per picture), so answers
+      // that come without their key still line up, whatever has been canceled since.
+      const submitted = (await store.getGenerations(job.ids)).filter(
+        (r): r is GenerationRecord => r?.providerJob?.name === name,
+      );
+      const status = await deps.drawer.check(job, leadersOf(submitted));
       if (status.state === "pending" || status.state === "running") {
         const checks = job.checks + 1;
         await store.updateProviderJob(name, { checks });
@@ -256,16 +274,30 @@ export function economyLifecycle(deps: EconomyDeps) {
       }
       if (status.state === "succeeded") {
         const results = new Map((status.results ?? []).map((r) => [r.id, r]));
-        const leaders = leadersOf(waiting);
-        const followers = waiting.filter((r) => !leaders.includes(r));
-        for (const record of leaders) {
-          const result: EconomyItemResult = results.get(record.id) ?? {
-            id: record.id,
-            ok: false,
-            error: new AppError("PROVIDER_ERROR", "the batch job gave no answer for it", {
-              retryable: true,
-            }),
-          };
+        // An identical request's answer serves a record whose own request was not sent (its
+        // twin was sent, then canceled): by cache key.
+        const sentFor = new Map(
+          leadersOf(submitted).flatMap((r) =>
+            r.useCache && r.cacheKey ? [[r.cacheKey, r.id]] : [],
+          ),
+        );
+        const stored = new Set<string>();
+        const followers: GenerationRecord[] = [];
+        for (const record of waiting) {
+          const key = record.useCache && record.cacheKey ? record.cacheKey : null;
+          if (key && stored.has(key)) {
+            followers.push(record);
+            continue;
+          }
+          if (key) stored.add(key);
+          const result: EconomyItemResult = results.get(record.id) ??
+            results.get((key && sentFor.get(key)) || "") ?? {
+              id: record.id,
+              ok: false,
+              error: new AppError("PROVIDER_ERROR", "the batch job gave no answer for it", {
+                retryable: true,
+              }),
+            };
           try {
             await finishItem(record, result);
           } catch (error) {
@@ -285,7 +317,7 @@ export function economyLifecycle(deps: EconomyDeps) {
           await deps.generation.enqueue(
             "generate",
             { generationId: record.id, userId: record.userId },
-            { jobId: `${record.id}-from-cache` },
+            { jobId: `${record.id}-from-cache-${name}` },
           );
           await announceChanges(deps.notify, [record]);
         }
@@ -308,16 +340,26 @@ export function economyLifecycle(deps: EconomyDeps) {
     async deadline({ generationId }: { generationId: string }): Promise<string> {
       const record = await store.getGeneration(generationId);
       if (!record || TERMINAL_STATUSES.includes(record.status)) return "ended";
-      if (record.tier !== "economy" || record.status === "processing") return "in hand";
+      if (record.tier !== "economy") return "in hand";
+      if (record.status === "processing") {
+        // Being stored, or being looked up again: ask again shortly rather than lose the deadline.
+        throw new AppError("CONFLICT", `generation ${generationId} is being worked on; retry`, {
+          retryable: true,
+        });
+      }
+      // Only while it waits: an image being stored is left to finish.
+      const waitingOnly: GenerationRecord["status"][] = ["queued", "submitted"];
       if (record.onDeadline === "fail") {
         await fail(
           record,
           new AppError("DEADLINE_EXCEEDED", `not drawn by its deadline (${record.deadline})`),
+          waitingOnly,
         );
       } else {
         await rerunAtStandard(
           record,
           `not drawn by its deadline (${record.deadline}); drawn at standard price`,
+          waitingOnly,
         );
       }
       if (record.providerJob) {
@@ -356,7 +398,8 @@ export function economyLifecycle(deps: EconomyDeps) {
         const job = await store.getProviderJob(name);
         if (!job || now - Date.parse(job.updatedAt) < MAX_POLL_MS * 2) continue;
         if (job.state === "submitting") {
-          await deps.economy.enqueue("submit", { window: job.window, name });
+          // Keyed by the job's name: never a second submit beside one still running.
+          await deps.economy.enqueue("submit", { window: job.window, name }, { jobId: name });
         } else {
           await deps.economy.enqueue(
             "check",

@@ -54,7 +54,12 @@ export type EconomyJobState =
 
 /** One image's answer from a succeeded job: store it (post-process, upload), or its error. */
 export type EconomyItemResult =
-  | { id: string; ok: true; store(attempt: DrawAttempt): Promise<Drawing> }
+  /** `store` stores the image for a record: the one that asked, or an identical one. */
+  | {
+      id: string;
+      ok: true;
+      store(record: GenerationRecord, attempt: DrawAttempt): Promise<Drawing>;
+    }
   | { id: string; ok: false; error: AppError };
 
 /**

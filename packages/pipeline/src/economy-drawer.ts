@@ -22,15 +22,24 @@ export function createEconomyDrawer(deps: PipelineDeps): EconomyDrawer {
   const batchPriceOf = deps.economy?.batchPriceOf;
 
   /** What the batch job is asked to draw for a record: its brief, as enhanced before. */
-  async function requestFor(record: GenerationRecord, model: string): Promise<BatchImageRequest> {
+  async function requestFor(
+    record: GenerationRecord,
+    model: string,
+    /** check: a reference that cannot be read now must not stop the job's other images. */
+    tolerant = false,
+  ): Promise<BatchImageRequest> {
     if (!record.enhancedPrompt || !record.classification) {
       throw new AppError("INTERNAL", `generation ${record.id} was put off before it was enhanced`);
     }
+    const load = async () =>
+      (await deps.loadReferences?.(
+        record.userId,
+        record.references.map((r) => r.source),
+      )) ?? [];
     const references = record.references.length
-      ? ((await deps.loadReferences?.(
-          record.userId,
-          record.references.map((r) => r.source),
-        )) ?? [])
+      ? tolerant
+        ? await load().catch(() => [])
+        : await load()
       : [];
     return {
       key: record.id,
@@ -50,8 +59,11 @@ export function createEconomyDrawer(deps: PipelineDeps): EconomyDrawer {
       modelChoice: "routed",
     };
   }
-  const requestsFor = (job: ProviderJobRecord, records: readonly GenerationRecord[]) =>
-    Promise.all(records.map((r) => requestFor(r, job.model)));
+  const requestsFor = (
+    job: ProviderJobRecord,
+    records: readonly GenerationRecord[],
+    tolerant = false,
+  ) => Promise.all(records.map((r) => requestFor(r, job.model, tolerant)));
 
   return {
     async submit(job, records) {
@@ -64,7 +76,7 @@ export function createEconomyDrawer(deps: PipelineDeps): EconomyDrawer {
       if (job.ref) await batch.cancel(job.ref);
     },
     async check(job, records) {
-      const status = await batch.check(refOf(job), await requestsFor(job, records));
+      const status = await batch.check(refOf(job), await requestsFor(job, records, true));
       const byId = new Map(records.map((r) => [r.id, r]));
       const results = status.results?.map((answer): EconomyItemResult => {
         const record = byId.get(answer.key);
@@ -82,7 +94,8 @@ export function createEconomyDrawer(deps: PipelineDeps): EconomyDrawer {
         return {
           id: answer.key,
           ok: true,
-          async store(attempt) {
+          async store(owner, attempt) {
+            const record = owner;
             // An economy image's total is from its request to its end, the batch job's time
             // (submitted → answered) shown apart.
             const started = Date.parse(record.createdAt);
