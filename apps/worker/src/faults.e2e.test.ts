@@ -61,7 +61,9 @@ describe("faults", () => {
       PORT: String(port),
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       WEBHOOK_ALLOW_PRIVATE: "1",
-      SKETCH_DELAY_MS: "600",
+      // Slow enough that a loaded machine cannot finish the batch between "some being drawn" and
+      // the kill (at 600 ms it sometimes did, and nothing was left to orphan).
+      SKETCH_DELAY_MS: "2500",
       WORKER_CONCURRENCY: "4",
       WORKER_LOCK_MS: "2000",
       RATE_LIMIT: "100000",
