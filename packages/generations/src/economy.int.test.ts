@@ -87,9 +87,23 @@ function setup() {
       id: j.id,
       data: j.data as Record<string, string>,
     }));
+  /** What a submit that died before it remembered the maker's job left: the window taken. */
+  const takeAsACrashedSubmitDid = (name: string) =>
+    store.takeEconomyWindow("m1/1K", 100, {
+      name,
+      model: "m1",
+      imageSize: "1K",
+      state: "submitting",
+      ref: null,
+      outcome: null,
+      checks: 0,
+      createdAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+    });
   return {
     store,
     lifecycle,
+    takeAsACrashedSubmitDid,
     asked,
     setFound: (ref: ProviderJobRecord["ref"]) => {
       found = ref;
@@ -130,17 +144,7 @@ describe("the economy lifecycle", () => {
     await t.lifecycle.join(record, "m1/1K");
     const name = `eco_${newId("gen").slice(4)}`;
     // The first try took the window and submitted, then died before it remembered the job.
-    await t.store.takeEconomyWindow("m1/1K", 100, {
-      name,
-      model: "m1",
-      imageSize: "1K",
-      state: "submitting",
-      ref: null,
-      outcome: null,
-      checks: 0,
-      createdAt: new Date().toISOString(),
-      updatedAt: new Date().toISOString(),
-    });
+    await t.takeAsACrashedSubmitDid(name);
     t.setFound({ id: "batches/already-there", name, model: "m1", submittedAt: "then" });
     expect(await t.lifecycle.submit({ window: "m1/1K", name })).toBe("submitted");
     expect(t.asked).toMatchObject({ finds: 1, submits: 0 });
@@ -191,17 +195,7 @@ describe("the economy lifecycle", () => {
     const record = await t.economyRecord();
     await t.lifecycle.join(record, "m1/1K");
     const name = `eco_${newId("gen").slice(4)}`;
-    await t.store.takeEconomyWindow("m1/1K", 100, {
-      name,
-      model: "m1",
-      imageSize: "1K",
-      state: "submitting",
-      ref: null,
-      outcome: null,
-      checks: 0,
-      createdAt: new Date().toISOString(),
-      updatedAt: new Date().toISOString(),
-    });
+    await t.takeAsACrashedSubmitDid(name);
     const ref = { id: "batches/remembered", name, model: "m1", submittedAt: "then" };
     await t.store.updateProviderJob(name, { state: "submitted", ref });
     expect(await t.lifecycle.submit({ window: "m1/1K", name })).toBe("submitted");

@@ -148,15 +148,16 @@ export function economyLifecycle(deps: EconomyDeps) {
   }
 
   /** The job's images that still wait for it: submitted, and submitted to this job. */
-  async function waitingFor(job: ProviderJobRecord): Promise<GenerationRecord[]> {
-    const records = await store.getGenerations(job.ids);
-    return records.filter(
-      (r): r is GenerationRecord =>
-        r !== null &&
-        (r.status === "submitted" || r.status === "processing") &&
-        r.providerJob?.name === job.name,
+  /** The job's images as submitted to it (ended ones too), in its order. */
+  async function submittedTo(job: ProviderJobRecord): Promise<GenerationRecord[]> {
+    return (await store.getGenerations(job.ids)).filter(
+      (r): r is GenerationRecord => r?.providerJob?.name === job.name,
     );
   }
+
+  /** Of those, the ones that still wait for it. */
+  const stillWaiting = (records: readonly GenerationRecord[]) =>
+    records.filter((r) => r.status === "submitted" || r.status === "processing");
 
   const nextCheck = (job: ProviderJobRecord) =>
     deps.economy.enqueue(
@@ -199,6 +200,8 @@ export function economyLifecycle(deps: EconomyDeps) {
     /** Gathers the window into one job and submits it (or finds the one a crash left). */
     async submit({ window, name }: { window: string; name: string }): Promise<string> {
       let job = await store.getProviderJob(name);
+      // A job taken from its window just now cannot be at the maker yet: asking is for retries.
+      const fresh = !job;
       if (!job) {
         const [model = "", imageSize = "1K"] = window.split("/");
         const now = new Date().toISOString();
@@ -231,7 +234,9 @@ export function economyLifecycle(deps: EconomyDeps) {
           return "every image had gone";
         }
         // Identical requests in one job are drawn once: the rest complete from its cache entry.
-        ref = (await deps.drawer.find(job)) ?? (await deps.drawer.submit(job, leadersOf(records)));
+        ref =
+          (fresh ? null : await deps.drawer.find(job)) ??
+          (await deps.drawer.submit(job, leadersOf(records)));
         await store.updateProviderJob(name, { state: "submitted", ref });
       }
       // Safe to repeat (a crash after the job was remembered): mark the images, schedule a check.
@@ -253,19 +258,18 @@ export function economyLifecycle(deps: EconomyDeps) {
     async check({ name }: { name: string }): Promise<string> {
       const job = await store.getProviderJob(name);
       if (job?.state !== "submitted") return job ? job.state : "no such job";
-      const waiting = await waitingFor(job);
+      // The job's requests as submitted (its images, in order, one per picture), so answers
+      // that come without their key still line up, whatever has been canceled since.
+      const submitted = await submittedTo(job);
+      const sent = leadersOf(submitted);
+      const waiting = stillWaiting(submitted);
       if (waiting.length === 0) {
         // None of its images waits for it (all canceled): stop the maker's work too.
         await deps.drawer.cancel(job).catch(() => undefined);
         await store.updateProviderJob(name, { state: "ended", outcome: "cancelled" });
         return "cancelled";
       }
-      // The job's requests as submitted (its images, in order, one per picture), so answers
-      // that come without their key still line up, whatever has been canceled since.
-      const submitted = (await store.getGenerations(job.ids)).filter(
-        (r): r is GenerationRecord => r?.providerJob?.name === name,
-      );
-      const status = await deps.drawer.check(job, leadersOf(submitted));
+      const status = await deps.drawer.check(job, sent);
       if (status.state === "pending" || status.state === "running") {
         const checks = job.checks + 1;
         await store.updateProviderJob(name, { checks });
@@ -277,9 +281,7 @@ export function economyLifecycle(deps: EconomyDeps) {
         // An identical request's answer serves a record whose own request was not sent (its
         // twin was sent, then canceled): by cache key.
         const sentFor = new Map(
-          leadersOf(submitted).flatMap((r) =>
-            r.useCache && r.cacheKey ? [[r.cacheKey, r.id]] : [],
-          ),
+          sent.flatMap((r) => (r.useCache && r.cacheKey ? [[r.cacheKey, r.id]] : [])),
         );
         const stored = new Set<string>();
         const followers: GenerationRecord[] = [];
@@ -372,7 +374,7 @@ export function economyLifecycle(deps: EconomyDeps) {
     async release({ name }: { name: string }): Promise<string> {
       const job = await store.getProviderJob(name);
       if (job?.state !== "submitted") return "not running";
-      if ((await waitingFor(job)).length > 0) return "still needed";
+      if (stillWaiting(await submittedTo(job)).length > 0) return "still needed";
       await deps.drawer.cancel(job);
       await store.updateProviderJob(name, { state: "ended", outcome: "cancelled" });
       log.info({ job: name }, "economy job cancelled: none of its images waits for it");

@@ -77,10 +77,9 @@ export function createEconomyDrawer(deps: PipelineDeps): EconomyDrawer {
     },
     async check(job, records) {
       const status = await batch.check(refOf(job), await requestsFor(job, records, true));
-      const byId = new Map(records.map((r) => [r.id, r]));
+      const asked = new Set(records.map((r) => r.id));
       const results = status.results?.map((answer): EconomyItemResult => {
-        const record = byId.get(answer.key);
-        if (!answer.ok || !record) {
+        if (!answer.ok || !asked.has(answer.key)) {
           return {
             id: answer.key,
             ok: false,
@@ -94,8 +93,8 @@ export function createEconomyDrawer(deps: PipelineDeps): EconomyDrawer {
         return {
           id: answer.key,
           ok: true,
-          async store(owner, attempt) {
-            const record = owner;
+          // Stored for the record the lifecycle names: the one asked for, or its identical twin.
+          async store(record, attempt) {
             // An economy image's total is from its request to its end, the batch job's time
             // (submitted → answered) shown apart.
             const started = Date.parse(record.createdAt);
