@@ -141,9 +141,10 @@ export function nodeProcess(
   entry: string,
   env: Record<string, string>,
   nodeFlags: string[] = [],
+  args: string[] = [],
 ): NodeProcess {
   const { API_KEYS: _k, ...inherited } = process.env;
-  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", entry], {
+  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", entry, ...args], {
     env: { ...inherited, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
