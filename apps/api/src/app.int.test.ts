@@ -850,6 +850,21 @@ describe("security headers and request logs", () => {
     const text = raw.find((l) => l.includes("trace-99") && l.includes("request completed")) ?? "";
     expect(text.match(/"requestId"/g)).toHaveLength(1);
     expect(text.match(/"userId"/g)).toHaveLength(1);
+
+    // A request that made a generation names it, so its line and the worker's lines meet.
+    const made = await request(logged)
+      .post("/generate")
+      .set(as(ALICE))
+      .send({ prompt: "a lighthouse at dusk" })
+      .expect(202);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines.find((l) => l.requestId === made.headers["x-request-id"])).toMatchObject({
+      userId: "alice",
+      generationId: made.body.id,
+      req: { method: "POST", url: "/generate" },
+      res: { statusCode: 202 },
+      msg: "request completed",
+    });
   });
 });
 

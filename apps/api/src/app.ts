@@ -1,7 +1,11 @@
-import { randomUUID } from "node:crypto";
 import type { BlobStore } from "@nanobanana/blob-store";
 import type { ApiKeyEntry, ModelOffer } from "@nanobanana/config";
-import { type ChangeFeed, createWebhookDispatcher, type NotifyDeps } from "@nanobanana/generations";
+import {
+  type ChangeFeed,
+  createAcceptor,
+  createWebhookDispatcher,
+  type NotifyDeps,
+} from "@nanobanana/generations";
 import type { ChangeListener } from "@nanobanana/live";
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics } from "@nanobanana/metrics";
@@ -11,13 +15,13 @@ import compression from "compression";
 import type { RequestHandler } from "express";
 import express, { type Express } from "express";
 import helmet from "helmet";
-import { pinoHttp } from "pino-http";
 import { authenticate, keyResolver } from "./auth.ts";
 import { MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES } from "./body-limits.ts";
 import { BULL_BOARD_PATH, bullBoard } from "./bull-board.ts";
 import { consoleRoutes } from "./console-routes.ts";
 import { errorHandler, notFoundRoute, verifyJsonBody } from "./http-errors.ts";
 import { docsRoutes } from "./openapi/docs-routes.ts";
+import { requestLog } from "./request-log.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { batchRoutes } from "./routes/batches.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -84,14 +88,22 @@ export function createApp(deps: AppDeps): Express {
   app.set("trust proxy", deps.trustProxy ?? false);
 
   app.use(helmet());
-  // JSON answers are gzipped (or brotli) for clients that ask; an event stream never is, as a
-  // compressor would hold its events back until a buffer filled.
-  app.use(
-    compression({
-      filter: (req, res) =>
-        !String(res.getHeader("Content-Type") ?? "").startsWith("text/event-stream") &&
-        compression.filter(req, res),
-    }),
+  // Express would hash every JSON answer for an ETag; none of them is worth a conditional
+  // request (most say no-store), and images and thumbnails set their own.
+  app.set("etag", false);
+  // Answers are gzipped (or brotli) for clients that ask where they can be large: GETs (lists,
+  // documents, the console) and a batch's ids. Other POSTs answer a few hundred bytes, below
+  // any threshold, and wrapping each answer cost a busy API time for nothing. An event stream
+  // never is, as a compressor would hold its events back until a buffer filled.
+  const compress = compression({
+    filter: (req, res) =>
+      !String(res.getHeader("Content-Type") ?? "").startsWith("text/event-stream") &&
+      compression.filter(req, res),
+  });
+  app.use((req, res, next) =>
+    req.method === "GET" || req.method === "HEAD" || req.path === "/generate-batch"
+      ? compress(req, res, next)
+      : next(),
   );
   const { httpRequests, httpDuration } = getMetrics();
   app.use((req, res, next) => {
@@ -104,35 +116,7 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      // A caller's X-Request-Id is kept (when sane) so their logs and ours line up.
-      genReqId: (req, res) => {
-        const incoming = req.headers["x-request-id"];
-        const id =
-          typeof incoming === "string" && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-        res.setHeader("X-Request-Id", id);
-        return id;
-      },
-      // The request's child logger (req.log) carries requestId from the start; customProps adds
-      // the user once authentication has named them (it also runs for the completion line, so
-      // requestId there would be written twice).
-      quietReqLogger: true,
-      customAttributeKeys: { reqId: "requestId" },
-      customProps: (_req, res) => {
-        const caller = (res as unknown as { locals?: { caller?: { userId: string } } }).locals
-          ?.caller;
-        return caller ? { userId: caller.userId } : {};
-      },
-      // The health probe runs every few seconds; its lines would drown the rest.
-      autoLogging: { ignore: (req) => req.url === "/health" },
-      serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  app.use(requestLog(deps.logger));
 
   app.get("/health", async (_req, res) => {
     const checks = await deps.checkHealth();
@@ -189,6 +173,7 @@ export function createApp(deps: AppDeps): Express {
     // Without a producer for it, the deployment offers no economy tier.
     economy: deps.economyProducer !== undefined,
     notify,
+    accept: createAcceptor(deps),
     idempotencyPendingSeconds: deps.idempotencyPendingSeconds ?? 60,
   };
   app.use(modelRoutes({ offer: deps.offer }));

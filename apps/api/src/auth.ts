@@ -3,6 +3,7 @@ import { hashApiKey, keyIdOf, USER_ID } from "@nanobanana/domain";
 import { forbidden, invalidRequest, unauthorized } from "@nanobanana/errors";
 import type { ApiKeyStore } from "@nanobanana/store";
 import type { Request, RequestHandler } from "express";
+import { logFacts } from "./request-log.ts";
 
 export interface Caller {
   userId: string;
@@ -50,6 +51,7 @@ export function authenticate(resolve: KeyResolver): RequestHandler {
     const caller = await resolve(hashApiKey(match[1]));
     if (!caller) throw unauthorized("that API key is not known (or was revoked)");
     res(req).caller = caller;
+    if (req.res) logFacts(req.res, { userId: caller.userId });
     next();
   };
 }

@@ -1,12 +1,37 @@
 import { AppError } from "@nanobanana/errors";
 import type { Logger } from "@nanobanana/logger";
+import { coalesce } from "@nanobanana/store";
 import type { RequestHandler } from "express";
 import type { Redis } from "ioredis";
-import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { callerOf } from "./auth.ts";
 
 const IMAGE_READ = /^\/generation\/[^/]+\/(image|thumbnail)$/;
 const IMAGE_READS_FACTOR = 10;
+const WINDOW_MS = 60_000;
+
+/**
+ * Fixed windows of a minute: each key's count goes up by one, and the window starts at a
+ * key's first request (as rate-limiter-flexible counted before). Any number of keys at once:
+ * the requests that arrive together are counted in one call. Answers each key's count and the
+ * milliseconds left in its window, one after the other.
+ */
+const COUNT_HITS = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local n = redis.call('INCR', key)
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then
+    redis.call('PEXPIRE', key, ARGV[1])
+    ttl = tonumber(ARGV[1])
+  end
+  out[#out + 1] = n
+  out[#out + 1] = ttl
+end
+return out`;
+
+type CountingRedis = Redis & {
+  nbCountHits(keys: number, ...args: Array<string | number>): Promise<number[]>;
+};
 
 /**
  * RATE_LIMIT requests per minute per API key, counted in Redis so every API instance shares
@@ -20,49 +45,42 @@ export function rateLimitPerKey(
   redis: Redis,
   options: { prefix: string; perMinute: number; logger: Logger },
 ): RequestHandler {
-  const limiter = new RateLimiterRedis({
-    storeClient: redis,
-    keyPrefix: `${options.prefix}:rl:key`,
-    points: options.perMinute,
-    duration: 60,
+  const redisWithScript = redis as CountingRedis;
+  if (!redisWithScript.nbCountHits) redis.defineCommand("nbCountHits", { lua: COUNT_HITS });
+  const count = coalesce(async (keys: string[]) => {
+    const flat = await redisWithScript.nbCountHits(keys.length, ...keys, WINDOW_MS);
+    return keys.map((_, i) => ({ hits: flat[2 * i] as number, msLeft: flat[2 * i + 1] as number }));
   });
-  const imageReads = new RateLimiterRedis({
-    storeClient: redis,
-    keyPrefix: `${options.prefix}:rl:images`,
-    points: options.perMinute * IMAGE_READS_FACTOR,
-    duration: 60,
-  });
-  const headers = (res: Parameters<RequestHandler>[1], r: RateLimiterRes, limit: number) => {
-    res.set({
-      "RateLimit-Limit": String(limit),
-      "RateLimit-Remaining": String(Math.max(0, r.remainingPoints)),
-      "RateLimit-Reset": String(Math.ceil(r.msBeforeNext / 1000)),
-    });
-  };
   return async (req, res, next) => {
     const { keyId } = callerOf(req);
     const image = req.method === "GET" && IMAGE_READ.test(req.path);
     const limit = image ? options.perMinute * IMAGE_READS_FACTOR : options.perMinute;
+    let counted: { hits: number; msLeft: number };
     try {
-      headers(res, await (image ? imageReads : limiter).consume(keyId), limit);
-      next();
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) {
-        options.logger.warn(
-          { err: (rejection as Error).message },
-          "rate limiter unavailable; request let through",
-        );
-        next();
-        return;
-      }
-      headers(res, rejection, limit);
-      res.set("Retry-After", String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))));
-      next(
-        new AppError(
-          "RATE_LIMITED",
-          `more than ${limit} ${image ? "image downloads" : "requests"} in a minute for this key; retry after the Retry-After seconds`,
-        ),
+      counted = await count(`${options.prefix}:rl:${image ? "images" : "key"}:${keyId}`);
+    } catch (error) {
+      options.logger.warn(
+        { err: (error as Error).message },
+        "rate limiter unavailable; request let through",
       );
+      next();
+      return;
     }
+    res.set({
+      "RateLimit-Limit": String(limit),
+      "RateLimit-Remaining": String(Math.max(0, limit - counted.hits)),
+      "RateLimit-Reset": String(Math.ceil(counted.msLeft / 1000)),
+    });
+    if (counted.hits <= limit) {
+      next();
+      return;
+    }
+    res.set("Retry-After", String(Math.max(1, Math.ceil(counted.msLeft / 1000))));
+    next(
+      new AppError(
+        "RATE_LIMITED",
+        `more than ${limit} ${image ? "image downloads" : "requests"} in a minute for this key; retry after the Retry-After seconds`,
+      ),
+    );
   };
 }

@@ -1,6 +1,6 @@
 import type { Logger } from "@nanobanana/logger";
 import type { generationQueue, Producer } from "@nanobanana/queue";
-import type { Acceptance, GenerationStore } from "@nanobanana/store";
+import { type Acceptance, coalesce, type GenerationStore } from "@nanobanana/store";
 
 export interface AcceptDeps {
   store: GenerationStore;
@@ -31,19 +31,44 @@ export async function enqueueGenerations(
  * or the queue is unreachable before the marker is cleared, the sweep enqueues it. If the
  * write fails, nothing was accepted and the error reaches the caller (a 503).
  */
-export async function acceptGenerations(deps: AcceptDeps, acceptance: Acceptance): Promise<void> {
+export async function acceptGenerations(
+  deps: AcceptDeps,
+  ...acceptances: Acceptance[]
+): Promise<void> {
   deps.failpoint?.("accept.before-write");
-  await deps.store.accept(acceptance);
+  await deps.store.accept(...acceptances);
   deps.failpoint?.("accept.after-write");
-  const acceptanceId = acceptance.batch?.id ?? acceptance.records[0]?.id;
-  if (!acceptanceId) return;
+  const accepted = acceptances.filter((a) => a.records.length > 0);
+  if (accepted.length === 0) return;
   try {
-    await enqueueGenerations(deps, acceptance.records);
-    await deps.store.confirmEnqueued(acceptanceId);
+    await enqueueGenerations(
+      deps,
+      accepted.flatMap((a) => a.records),
+    );
+    await deps.store.confirmEnqueued(
+      ...accepted.map((a) => a.batch?.id ?? (a.records[0] as { id: string }).id),
+    );
   } catch (error) {
     deps.logger.warn(
-      { acceptanceId, items: acceptance.records.length, err: (error as Error).message },
+      {
+        acceptanceIds: accepted.map((a) => a.batch?.id ?? a.records[0]?.id),
+        items: accepted.reduce((n, a) => n + a.records.length, 0),
+        err: (error as Error).message,
+      },
       "accepted but not yet enqueued; the sweep will enqueue it",
     );
   }
+}
+
+/**
+ * acceptGenerations as a service runs it: requests that arrive while one acceptance is being
+ * written go together in the next (one write, one addBulk, one confirmation for all), so under
+ * load each request's share of the round trips shrinks. A failed write fails its whole group,
+ * which has accepted nothing.
+ */
+export function createAcceptor(deps: AcceptDeps): (acceptance: Acceptance) => Promise<void> {
+  return coalesce(async (acceptances: Acceptance[]) => {
+    await acceptGenerations(deps, ...acceptances);
+    return acceptances.map(() => undefined);
+  });
 }

@@ -1,5 +1,10 @@
 export { failAbandoned } from "./abandon.ts";
-export { type AcceptDeps, acceptGenerations, enqueueGenerations } from "./accept.ts";
+export {
+  type AcceptDeps,
+  acceptGenerations,
+  createAcceptor,
+  enqueueGenerations,
+} from "./accept.ts";
 export {
   type AttemptDeps,
   type AttemptOutcome,

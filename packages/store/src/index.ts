@@ -1,3 +1,4 @@
+export { coalesce } from "./coalesce.ts";
 export { createFirestoreStore } from "./firestore-store.ts";
 export { openStore, type StoreSettings } from "./open-store.ts";
 export { createRedisStore } from "./redis-store.ts";

@@ -78,15 +78,18 @@ export interface StoreOptions {
  * `accept` also writes the Idempotency-Key's answer, in the same step as what it accepted.
  */
 export interface GenerationStore {
-  /** Writes the records, the batch, the idempotent answer and the pending marker at once. */
-  accept(acceptance: Acceptance): Promise<void>;
+  /**
+   * Writes the records, the batch, the idempotent answer and the pending marker at once; given
+   * several acceptances (requests that arrived together), all of them in that one step.
+   */
+  accept(...acceptances: Acceptance[]): Promise<void>;
   /**
    * Ids of acceptances (the batch id, or the one generation's id) still marked "not yet
    * enqueued" that were accepted before `before` (ISO time), oldest first.
    */
   unconfirmedAcceptances(before: string, limit: number): Promise<string[]>;
-  /** Clears the marker once the acceptance's jobs are in the queue. */
-  confirmEnqueued(acceptanceId: string): Promise<void>;
+  /** Clears the markers once the acceptances' jobs are in the queue. */
+  confirmEnqueued(...acceptanceIds: string[]): Promise<void>;
   getGeneration(id: string): Promise<GenerationRecord | null>;
   /** Records for ids, in the same order, null where missing (one round trip). */
   getGenerations(ids: readonly string[]): Promise<Array<GenerationRecord | null>>;

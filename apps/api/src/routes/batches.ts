@@ -10,19 +10,14 @@ import {
   summarizeBatch,
 } from "@nanobanana/domain";
 import { invalidRequest, notFound } from "@nanobanana/errors";
-import {
-  acceptGenerations,
-  allFinished,
-  cancelQueued,
-  checkRequests,
-  settleBatches,
-} from "@nanobanana/generations";
+import { allFinished, cancelQueued, checkRequests, settleBatches } from "@nanobanana/generations";
 import { type Request, Router } from "express";
 import { z } from "zod";
 import { callerOf } from "../auth.ts";
 import { deadlineFromCancelAfter, withCancelAfter } from "../cancel-after.ts";
 import { parseBody, queryInt } from "../http-errors.ts";
 import { respondIdempotently } from "../idempotency.ts";
+import { logFacts } from "../request-log.ts";
 import { baseUrlOf, type GenerationRouteDeps, uploadExistsFor } from "./generations.ts";
 
 const itemsQuery = z.strictObject({
@@ -105,6 +100,7 @@ export function batchRoutes(deps: GenerationRouteDeps & { batchMaxItems: number 
         ]);
         const now = new Date();
         const batchId = newId("bat");
+        logFacts(res, { batchId });
         const records = requests.map((request) =>
           newGenerationRecord({ id: newId("gen", now.getTime()), userId, batchId, now, request }),
         );
@@ -119,7 +115,7 @@ export function batchRoutes(deps: GenerationRouteDeps & { batchMaxItems: number 
         };
         const statusUrl = `${baseUrlOf(req, deps.publicUrl)}/batch/${batchId}/status`;
         const response = { status: 202, body: { batchId, ids: batch.ids, statusUrl } };
-        await acceptGenerations(deps, {
+        await deps.accept({
           records,
           batch,
           ...(claim ? { idempotency: { ...claim, response } } : {}),

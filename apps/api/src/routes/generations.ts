@@ -13,7 +13,6 @@ import {
 } from "@nanobanana/domain";
 import { AppError, invalidRequest, notFound } from "@nanobanana/errors";
 import {
-  acceptGenerations,
   type CheckDeps,
   cancelQueued,
   checkRequests,
@@ -23,7 +22,7 @@ import type { ChangeListener } from "@nanobanana/live";
 import type { Logger } from "@nanobanana/logger";
 import type { generationQueue, Producer } from "@nanobanana/queue";
 import { uploadKeyFor } from "@nanobanana/references";
-import type { Store } from "@nanobanana/store";
+import type { Acceptance, Store } from "@nanobanana/store";
 import { THUMBNAIL_SIZES, thumbnailFor } from "@nanobanana/thumbnails";
 import { type Request, Router } from "express";
 import { z } from "zod";
@@ -31,6 +30,7 @@ import { callerOf } from "../auth.ts";
 import { deadlineFromCancelAfter, withCancelAfter } from "../cancel-after.ts";
 import { parseBody } from "../http-errors.ts";
 import { respondIdempotently } from "../idempotency.ts";
+import { logFacts } from "../request-log.ts";
 import { preferredWait, waitForEnd } from "../waiting.ts";
 
 /**
@@ -60,6 +60,8 @@ export interface GenerationRouteDeps extends CheckDeps {
   blobs: BlobStore;
   producer: Producer<typeof generationQueue>;
   notify: NotifyDeps;
+  /** acceptGenerations, with requests that arrive together written together (createAcceptor). */
+  accept: (acceptance: Acceptance) => Promise<void>;
   publicUrl: string | undefined;
   idempotencyTtlSeconds: number;
   /** How long an Idempotency-Key stays claimed by a request that has not answered yet. */
@@ -133,9 +135,10 @@ export function generationRoutes(deps: GenerationRouteDeps): Router {
           { path: "", request },
         ]);
         const record = newGenerationRecord({ id: newId("gen"), userId, request });
+        logFacts(res, { generationId: record.id });
         const statusUrl = `${baseUrlOf(req, deps.publicUrl)}/generation/${record.id}/status`;
         const response = { status: 202, body: { id: record.id, status: record.status, statusUrl } };
-        await acceptGenerations(deps, {
+        await deps.accept({
           records: [record],
           ...(claim ? { idempotency: { ...claim, response } } : {}),
         });

@@ -121,6 +121,27 @@ export function describeGenerationStoreContract(
       expect(await store.unconfirmedAcceptances(later, 100)).not.toContain(batch.id);
     });
 
+    it("accepts requests that arrived together in one step, each with its own marker", async () => {
+      const store = await makeStore();
+      const single = makeRecord("fay");
+      const other = makeRecord("gus");
+      const { batch, items } = makeBatch("fay", 2);
+      await store.accept({ records: [single] }, { records: items, batch }, { records: [other] });
+      const read = await store.getGenerations([single.id, other.id, ...batch.ids]);
+      expect(read.map((r) => r?.status)).toEqual(["queued", "queued", "queued", "queued"]);
+      expect((await store.listHistory("fay", { limit: 10 })).items).toHaveLength(3);
+      expect((await store.listHistory("gus", { limit: 10 })).items).toHaveLength(1);
+      const later = new Date(Date.now() + 60_000).toISOString();
+      expect(await store.unconfirmedAcceptances(later, 100)).toEqual(
+        expect.arrayContaining([single.id, batch.id, other.id]),
+      );
+      await store.confirmEnqueued(single.id, batch.id);
+      const left = await store.unconfirmedAcceptances(later, 100);
+      expect(left).toContain(other.id);
+      expect(left).not.toContain(single.id);
+      expect(left).not.toContain(batch.id);
+    });
+
     // Over Firestore's old 500-writes-a-commit limit, which the adapter no longer splits at.
     it("accepts a 600-item batch in one step", async () => {
       const store = await makeStore();

@@ -81,32 +81,39 @@ export function firestoreGenerationStore({
   const { pendingEnqueues, outbox, costDoc, generations, batches, idemDoc, operations } =
     collections;
   return {
-    async accept({ records, batch, idempotency }) {
-      const acceptanceId = batch?.id ?? records[0]?.id;
-      if (!acceptanceId) return;
+    async accept(...acceptances) {
       // One commit (Firestore no longer caps a batched write at 500 operations): the records,
       // the batch, the marker and the idempotent answer exist together or not at all.
       const writes = db.batch();
       const expires = expireAt();
-      for (const record of records) {
-        writes.create(generations.doc(record.id), { ...record, expireAt: expires });
+      let any = false;
+      for (const { records, batch, idempotency } of acceptances) {
+        const acceptanceId = batch?.id ?? records[0]?.id;
+        if (!acceptanceId) continue;
+        any = true;
+        for (const record of records) {
+          writes.create(generations.doc(record.id), { ...record, expireAt: expires });
+        }
+        if (batch) writes.create(batches.doc(batch.id), { ...batch, expireAt: expires });
+        writes.set(pendingEnqueues.doc(acceptanceId), { at: new Date() });
+        if (idempotency) {
+          writes.set(idemDoc(idempotency.scope, idempotency.key), {
+            fingerprint: idempotency.fingerprint,
+            response: idempotency.response,
+            expiresAt: expiresIn(idempotency.ttlSeconds),
+          });
+        }
       }
-      if (batch) writes.create(batches.doc(batch.id), { ...batch, expireAt: expires });
-      writes.set(pendingEnqueues.doc(acceptanceId), { at: new Date() });
-      if (idempotency) {
-        writes.set(idemDoc(idempotency.scope, idempotency.key), {
-          fingerprint: idempotency.fingerprint,
-          response: idempotency.response,
-          expiresAt: expiresIn(idempotency.ttlSeconds),
-        });
-      }
-      await writes.commit();
+      if (any) await writes.commit();
     },
     async unconfirmedAcceptances(before, limit) {
       return idsBefore(pendingEnqueues, before, limit);
     },
-    async confirmEnqueued(acceptanceId) {
-      await pendingEnqueues.doc(acceptanceId).delete();
+    async confirmEnqueued(...acceptanceIds) {
+      if (acceptanceIds.length === 0) return;
+      const writes = db.batch();
+      for (const id of acceptanceIds) writes.delete(pendingEnqueues.doc(id));
+      await writes.commit();
     },
     async getGeneration(id) {
       return withoutExpiry<GenerationRecord>(await generations.doc(id).get());

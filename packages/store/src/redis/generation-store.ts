@@ -176,35 +176,42 @@ export function redisGenerationStore({
   retentionSeconds,
 }: RedisContext): GenerationStore {
   return {
-    async accept({ records, batch, idempotency }) {
+    async accept(...acceptances) {
       const now = Date.now();
-      const acceptanceId = batch?.id ?? records[0]?.id;
-      if (!acceptanceId) return;
-      // One MULTI: a batch is accepted whole or not at all, with its marker and its answer.
+      // One MULTI: each batch is accepted whole or not at all, with its marker and its answer
+      // (and requests that arrived together share the one round trip).
       const multi = redis.multi();
       const users = new Set<string>();
-      for (const record of records) {
-        multi
-          .hset(k.gen(record.id), ...encode(record))
-          .expire(k.gen(record.id), retentionSeconds)
-          .zadd(k.history(record.userId), 0, record.id);
-        users.add(record.userId);
+      for (const { records, batch, idempotency } of acceptances) {
+        const acceptanceId = batch?.id ?? records[0]?.id;
+        if (!acceptanceId) continue;
+        for (const record of records) {
+          multi
+            .hset(k.gen(record.id), ...encode(record))
+            .expire(k.gen(record.id), retentionSeconds)
+            .zadd(k.history(record.userId), 0, record.id);
+          users.add(record.userId);
+        }
+        if (batch) {
+          multi
+            .hset(k.batch(batch.id), ...encode(batch))
+            .expire(k.batch(batch.id), retentionSeconds)
+            .zadd(k.openBatches, now, batch.id);
+        }
+        multi.zadd(k.pendingEnqueue, now, acceptanceId);
+        if (idempotency) {
+          multi.set(
+            k.idem(idempotency.scope, idempotency.key),
+            JSON.stringify({
+              fingerprint: idempotency.fingerprint,
+              response: idempotency.response,
+            }),
+            "EX",
+            idempotency.ttlSeconds,
+          );
+        }
       }
-      if (batch) {
-        multi
-          .hset(k.batch(batch.id), ...encode(batch))
-          .expire(k.batch(batch.id), retentionSeconds)
-          .zadd(k.openBatches, now, batch.id);
-      }
-      multi.zadd(k.pendingEnqueue, now, acceptanceId);
-      if (idempotency) {
-        multi.set(
-          k.idem(idempotency.scope, idempotency.key),
-          JSON.stringify({ fingerprint: idempotency.fingerprint, response: idempotency.response }),
-          "EX",
-          idempotency.ttlSeconds,
-        );
-      }
+      if (users.size === 0) return;
       // History beyond retention points at expired records: trim it as new ones arrive.
       const oldest = idFloor("gen", now - retentionSeconds * 1000);
       for (const userId of users) multi.zremrangebylex(k.history(userId), "-", `(${oldest}`);
@@ -213,8 +220,8 @@ export function redisGenerationStore({
     async unconfirmedAcceptances(before, limit) {
       return redis.zrangebyscore(k.pendingEnqueue, "-inf", Date.parse(before), "LIMIT", 0, limit);
     },
-    async confirmEnqueued(acceptanceId) {
-      await redis.zrem(k.pendingEnqueue, acceptanceId);
+    async confirmEnqueued(...acceptanceIds) {
+      if (acceptanceIds.length > 0) await redis.zrem(k.pendingEnqueue, ...acceptanceIds);
     },
 
     async getGeneration(id) {
