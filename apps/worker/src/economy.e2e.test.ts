@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startApi } from "@nanobanana/api";
-import { loadConfig } from "@nanobanana/config";
+import { loadConfig, redisKeyPrefix } from "@nanobanana/config";
 import { createLogger } from "@nanobanana/logger";
 import { createRedisStore } from "@nanobanana/store";
 import {
@@ -65,7 +65,8 @@ async function stack(overrides: Record<string, string> = {}) {
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     WEBHOOK_ALLOW_PRIVATE: "1",
     MODEL_PRICES: '{"sketch-v1":0.04}',
-    ECONOMY_WINDOW_MS: "700",
+    // Long enough that a loaded machine still gathers a whole batch in one window.
+    ECONOMY_WINDOW_MS: "2500",
     ECONOMY_POLL_MS: "200",
     SKETCH_BATCH_DELAY_MS: "1500",
     RATE_LIMIT: "100000",
@@ -86,7 +87,7 @@ async function stack(overrides: Record<string, string> = {}) {
     });
     return { status: res.status, body: (await res.json()) as T };
   };
-  const store = createRedisStore(redis, settings.KEY_PREFIX);
+  const store = createRedisStore(redis, redisKeyPrefix(settings.KEY_PREFIX));
   const batchItems = async (batchId: string) =>
     (await get<{ items: Rec[] }>(`/batch/${batchId}/status?limit=1000`)).items;
   const settled = (batchId: string, timeoutMs = 60_000) =>
