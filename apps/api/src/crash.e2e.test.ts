@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { loadConfig } from "@nanobanana/config";
+import { loadConfig, redisKeyPrefix } from "@nanobanana/config";
 import { createLogger } from "@nanobanana/logger";
 import { createRedisStore } from "@nanobanana/store";
 import {
@@ -64,7 +64,7 @@ async function stack(extra: Record<string, string> = {}) {
   const base = `http://127.0.0.1:${port}`;
   const storeRedis = testRedis();
   cleanups.push(() => storeRedis.quit());
-  const store = createRedisStore(storeRedis, settings.KEY_PREFIX);
+  const store = createRedisStore(storeRedis, redisKeyPrefix(settings.KEY_PREFIX));
 
   /** The API as its own process, as `npm run start:api` runs it. */
   const startApi = async (failpoint?: string): Promise<ChildProcess> => {
@@ -107,7 +107,7 @@ async function stack(extra: Record<string, string> = {}) {
     (await (await fetch(`${base}${path}`, { headers })).json()) as T;
   return {
     base,
-    prefix: settings.KEY_PREFIX,
+    prefix: redisKeyPrefix(settings.KEY_PREFIX),
     redis: storeRedis,
     store,
     startApi,

@@ -1,4 +1,5 @@
-import { runService } from "@nanobanana/entrypoint";
+import { runServiceProcesses } from "@nanobanana/entrypoint";
 import { startApi } from "./server.ts";
 
-await runService("api", startApi);
+// API_PROCESSES API processes share the port (one without it).
+await runServiceProcesses("api", startApi, (config) => config.apiProcesses);

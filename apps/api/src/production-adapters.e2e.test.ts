@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Firestore } from "@google-cloud/firestore";
-import { loadConfig } from "@nanobanana/config";
+import { loadConfig, redisKeyPrefix } from "@nanobanana/config";
 import { createLogger } from "@nanobanana/logger";
 import {
   type FakeGcs,
@@ -27,7 +27,8 @@ import { type RunningApi, startApi } from "./server.ts";
 const host = testFirestoreHost();
 const KEY = "firestore-user-key";
 const projectId = `nb-e2e-${randomBytes(4).toString("hex")}`;
-const prefix = uniquePrefix("fs");
+const name = uniquePrefix("fs");
+const prefix = redisKeyPrefix(name);
 let api: RunningApi;
 let worker: RunningWorker;
 let base: string;
@@ -46,7 +47,7 @@ describe.skipIf(!host)("STORE=firestore, BLOB_STORE=gcs", () => {
       GCS_BUCKET: "nb-images",
       STORAGE_EMULATOR_HOST: new URL(gcs.url).host,
       REDIS_URL: testRedisUrl(),
-      KEY_PREFIX: prefix,
+      KEY_PREFIX: name,
       DATA_DIR: mkdtempSync(join(tmpdir(), "nb-fs-")),
       API_KEYS: `${KEY}:ivy`,
       PORT: String(port),

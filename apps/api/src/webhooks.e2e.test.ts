@@ -7,6 +7,8 @@ import { loadConfig } from "@nanobanana/config";
 import { createLogger } from "@nanobanana/logger";
 import { freePort, testRedisUrl, uniquePrefix, waitFor } from "@nanobanana/testing";
 import { type RunningWorker, startWorker } from "@nanobanana/worker";
+import calculateSlot from "cluster-key-slot";
+import { Redis } from "ioredis";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningApi, startApi } from "./server.ts";
@@ -24,6 +26,7 @@ interface Received {
 }
 
 const KEY = "alice-webhook-key";
+const keyPrefix = uniquePrefix("hooks");
 const logger = createLogger({ service: "test", level: "silent" });
 const received: Received[] = [];
 const flakyHits = new Map<string, number>();
@@ -74,7 +77,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   const config = loadConfig({
     REDIS_URL: testRedisUrl(),
-    KEY_PREFIX: uniquePrefix("hooks"),
+    KEY_PREFIX: keyPrefix,
     DATA_DIR: mkdtempSync(join(tmpdir(), "nb-hooks-")),
     API_KEYS: `${KEY}:alice`,
     PORT: String(port),
@@ -239,5 +242,27 @@ describe("webhooks end to end", () => {
     // Give a wrongly sent delivery time to arrive before asserting there is none.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(received.filter((r) => r.path === "/filtered")).toHaveLength(0);
+  });
+
+  // Last, once the tests above have made every kind of key: records, batches, history, cost
+  // totals, stats, the outbox, deliveries, secrets, limits and every queue's BullMQ keys.
+  it("keeps every Redis key it wrote in one Redis Cluster hash slot", async () => {
+    const redis = new Redis(testRedisUrl());
+    const keys: string[] = [];
+    let cursor = "0";
+    do {
+      const [next, page] = await redis.scan(cursor, "MATCH", `*${keyPrefix}*`, "COUNT", 1000);
+      cursor = next;
+      keys.push(...page);
+    } while (cursor !== "0");
+    await redis.quit();
+    expect(keys.length).toBeGreaterThan(30);
+    const named = (part: string) => keys.some((k) => k.includes(part));
+    for (const part of [":gen:", ":batch:", ":generation:", ":webhooks:", ":rl:"])
+      expect(named(part), part).toBe(true);
+    const slots = new Set(keys.map((k) => calculateSlot(k)));
+    expect([...slots], keys.filter((k) => !k.startsWith(`{${keyPrefix}}:`)).join(", ")).toEqual([
+      calculateSlot(`{${keyPrefix}}`),
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFsBlobStore } from "@nanobanana/blob-store";
-import { ConfigError, loadConfig } from "@nanobanana/config";
+import { ConfigError, loadConfig, redisKeyPrefix } from "@nanobanana/config";
 import {
   type AspectRatio,
   type GenerationRecord,
@@ -35,7 +35,8 @@ import { type RunningWorker, startWorker } from "./worker.ts";
  * gemini-provider.int.test.ts).
  */
 const logger = createLogger({ service: "test", level: "silent" });
-const prefix = uniquePrefix("gemini");
+const name = uniquePrefix("gemini");
+const prefix = redisKeyPrefix(name);
 const redis = testRedis();
 const store = createRedisStore(redis, prefix);
 const producer = createProducer(generationQueue, redis, prefix);
@@ -47,7 +48,7 @@ beforeAll(async () => {
   fake = await startFakeGemini({ slowMs: 2_000 });
   const config = loadConfig({
     REDIS_URL: testRedisUrl(),
-    KEY_PREFIX: prefix,
+    KEY_PREFIX: name,
     DATA_DIR: dataDir,
     GEMINI_API_KEY: "test-key",
     GEMINI_BASE_URL: fake.url,

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import {
   DEFAULT_BATCH_MAX_ITEMS,
@@ -302,6 +303,11 @@ const envSchema = z.object({
   // The sketch provider's batch mode: how long a batch job takes to "draw".
   SKETCH_BATCH_DELAY_MS: int(0, 86_400_000).default(5_000),
   WORKER_CONCURRENCY: int(1, 1000).default(8),
+  // `npm run start:api`: how many API processes share the port (Node cluster); "auto" is one
+  // a core. The embedded `npm start` runs one.
+  API_PROCESSES: z
+    .union([z.literal("auto"), int(1, 64)], { error: 'must be a number from 1 to 64, or "auto"' })
+    .default(1),
   // A standalone worker's own port for /health and /metrics (Cloud Run, probes); unset: none.
   WORKER_HEALTH_PORT: int(0, 65535).optional(),
   // BullMQ's job lock: a job whose worker died is handed to another after this long.
@@ -443,7 +449,7 @@ const configSchema = envSchema
       /** Express's "trust proxy": which X-Forwarded-* headers to believe (none by default). */
       trustProxy: e.TRUST_PROXY,
       redisUrl: e.REDIS_URL,
-      keyPrefix: e.KEY_PREFIX,
+      keyPrefix: redisKeyPrefix(e.KEY_PREFIX),
       dataDir: resolve(e.DATA_DIR),
       consoleDir: e.CONSOLE_DIR === undefined ? undefined : resolve(e.CONSOLE_DIR),
       apiKeys: e.API_KEYS,
@@ -513,6 +519,7 @@ const configSchema = envSchema
         secretOverlapSeconds: Math.round(e.WEBHOOK_SECRET_OVERLAP_HOURS * 3600),
       },
       workerConcurrency: e.WORKER_CONCURRENCY,
+      apiProcesses: e.API_PROCESSES === "auto" ? availableParallelism() : e.API_PROCESSES,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
       /** How long before a dead worker's job goes to another worker. */
       workerLockMs: e.WORKER_LOCK_MS,
@@ -527,6 +534,15 @@ const configSchema = envSchema
 
 /** Everything the services are told at start, as `loadConfig` derives it from the environment. */
 export type Config = z.output<typeof configSchema>;
+/**
+ * What every Redis key (queues, store, limits, channels) starts with: KEY_PREFIX in braces, a
+ * Redis Cluster hash tag. All of them land in one slot, as BullMQ's scripts and ours need
+ * every key they touch in one slot (`{nb}:generation:wait`, `{nb}:gen:gen_…`).
+ */
+export function redisKeyPrefix(keyPrefix: string): string {
+  return `{${keyPrefix}}`;
+}
+
 /** Set (as `Config["gemini"]`) when the provider is gemini. */
 export type GeminiConfig = NonNullable<Config["gemini"]>;
 

@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { type Config, ConfigError, loadConfig } from "@nanobanana/config";
 import { createLogger, type Logger } from "@nanobanana/logger";
 
@@ -83,4 +84,61 @@ export function failpointFor(step: string | undefined): ((at: string) => void) |
   return (at) => {
     if (at === step) process.kill(process.pid, "SIGKILL");
   };
+}
+
+/**
+ * runService over several processes sharing one port (Node's cluster; on Linux the primary
+ * hands connections out in turn), for a service that holds no state of its own between
+ * requests: the API. `processes` of 1 is runService itself. The primary only supervises: a
+ * process that dies is started again (after 1 s, doubling while they keep dying young, up to
+ * 30 s), and SIGTERM/SIGINT is passed to every process, the primary exiting once they have.
+ */
+export async function runServiceProcesses(
+  service: string,
+  start: (config: Config, logger: Logger) => Promise<Running>,
+  processes: (config: Config) => number,
+): Promise<void> {
+  if (!cluster.isPrimary) return runService(service, start);
+  const config = loadConfigOrExit();
+  const count = processes(config);
+  if (count <= 1) return runService(service, start);
+  const logger = createLogger({ service, level: config.logLevel });
+  let stopping = false;
+  let quickDeaths = 0;
+  const fork = () => {
+    const startedAt = Date.now();
+    const child = cluster.fork();
+    child.on("exit", (code, signal) => {
+      if (stopping) return;
+      quickDeaths = Date.now() - startedAt < 10_000 ? quickDeaths + 1 : 0;
+      const delayMs = Math.min(30_000, 1_000 * 2 ** Math.max(0, quickDeaths - 1));
+      logger.error(
+        { pid: child.process.pid, code, signal, restartInMs: delayMs },
+        `${service} process exited; starting another`,
+      );
+      setTimeout(() => {
+        if (!stopping) fork();
+      }, delayMs);
+    });
+  };
+  for (let i = 0; i < count; i++) fork();
+  logger.info({ processes: count }, `${service}: ${count} processes on one port`);
+
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    for (const child of Object.values(cluster.workers ?? {})) child?.process.kill(signal);
+    setTimeout(() => {
+      logger.error("processes did not stop in time; exiting");
+      for (const child of Object.values(cluster.workers ?? {})) child?.process.kill("SIGKILL");
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 15_000).unref();
+    let failed = false;
+    cluster.on("exit", (_child, code) => {
+      failed ||= code !== 0;
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(failed ? 1 : 0);
+    });
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
 }
