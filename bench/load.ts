@@ -142,10 +142,12 @@ export function nodeProcess(
   env: Record<string, string>,
   nodeFlags: string[] = [],
   args: string[] = [],
+  cwd?: string,
 ): NodeProcess {
   const { API_KEYS: _k, ...inherited } = process.env;
   const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", entry, ...args], {
     env: { ...inherited, ...env },
+    ...(cwd ? { cwd } : {}),
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";

@@ -43,12 +43,16 @@ export async function startApiProcess(
   env: Record<string, string>,
   nodeFlags: string[] = [],
   processes = 1,
+  /** Another checkout's API (an earlier commit, for a before/after in one run). */
+  cwd?: string,
 ) {
   const port = await freePort();
   const proc = nodeProcess(
     "apps/api/src/main.ts",
     { ...env, PORT: String(port), API_PROCESSES: String(processes) },
     nodeFlags,
+    [],
+    cwd,
   );
   await untilAnswering(`http://127.0.0.1:${port}/health`, 60_000, [200]);
   return { proc, url: `http://127.0.0.1:${port}/generate` };
@@ -136,6 +140,27 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     );
     // --variant K=V,…: a second API with that environment on top, measured against the first
     // in the same run (the quick A/B for work on the accept path).
+    const baseline = process.argv.indexOf("--baseline");
+    if (baseline > 0) {
+      const dirOf = String(process.argv[baseline + 1]);
+      const before = await startApiProcess(
+        apiEnv(redis.url, "bench-baseline", dir),
+        [],
+        processes,
+        dirOf,
+      );
+      // Bare's place taken by the earlier API: the ratio is this API ÷ that one.
+      const v = await compareWithBare(
+        api.url,
+        () => ({ server: api.proc.child.pid, redis: redis.pid }),
+        { url: before.url, pid: before.proc.child.pid },
+        seconds,
+      );
+      await before.proc.stop();
+      console.log(
+        `this API ${v.api.rps.toFixed(0)} req/s vs ${dirOf}'s ${v.bare.rps.toFixed(0)} req/s: ×${v.ratio.toFixed(2)}; CPU per request ${v.apiCpuMs.toFixed(3)} ms vs ${v.bareCpuMs.toFixed(3)} ms`,
+      );
+    }
     const variant = process.argv.indexOf("--variant");
     if (variant > 0) {
       const extra = Object.fromEntries(

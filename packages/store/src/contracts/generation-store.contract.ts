@@ -121,6 +121,15 @@ export function describeGenerationStoreContract(
       expect(await store.unconfirmedAcceptances(later, 100)).not.toContain(batch.id);
     });
 
+    it("keeps any text a prompt can hold exactly as accepted", async () => {
+      const store = await makeStore();
+      const prompt = 'a "quoted" \\ back\\slash, a tab\t, a line\nbreak, é, 猫, 🐱 and \u0000';
+      const base = makeRecord("hal");
+      const record = { ...base, prompt };
+      await store.accept({ records: [record] });
+      expect(await store.getGeneration(record.id)).toEqual(record);
+    });
+
     it("accepts requests that arrived together in one step, each with its own marker", async () => {
       const store = await makeStore();
       const single = makeRecord("fay");

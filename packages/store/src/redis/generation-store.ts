@@ -106,6 +106,18 @@ return 1
 `;
 
 // Money is counted in whole micro-dollars, so totals never drift as floats would.
+// Accepting: each record in KEYS written whole and given its retention (ARGV[1], seconds).
+// ARGV[i + 1]: record i's HSET arguments as a JSON array of strings. One script and one
+// argument a record, for a 1000-item batch, instead of 2000 commands and 40,000 arguments,
+// which cost the client more than they cost Redis.
+const WRITE_RECORDS = `
+local ttl = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  redis.call('HSET', key, unpack(cjson.decode(ARGV[i + 1])))
+  redis.call('EXPIRE', key, ttl)
+end
+return #KEYS`;
+
 const toMicros = (usd: number) => Math.round(usd * 1e6);
 
 /** Spend per model or per tier, from the hash's `{images}{name}` and `{usd}{name}` fields. */
@@ -181,16 +193,18 @@ export function redisGenerationStore({
       // One MULTI: each batch is accepted whole or not at all, with its marker and its answer
       // (and requests that arrived together share the one round trip).
       const multi = redis.multi();
-      const users = new Set<string>();
+      const keys: string[] = [];
+      const args: string[] = [String(retentionSeconds)];
+      const historyOf = new Map<string, string[]>();
       for (const { records, batch, idempotency } of acceptances) {
         const acceptanceId = batch?.id ?? records[0]?.id;
         if (!acceptanceId) continue;
         for (const record of records) {
-          multi
-            .hset(k.gen(record.id), ...encode(record))
-            .expire(k.gen(record.id), retentionSeconds)
-            .zadd(k.history(record.userId), 0, record.id);
-          users.add(record.userId);
+          keys.push(k.gen(record.id));
+          args.push(JSON.stringify(encode(record)));
+          const history = historyOf.get(record.userId) ?? [];
+          history.push(record.id);
+          historyOf.set(record.userId, history);
         }
         if (batch) {
           multi
@@ -211,7 +225,12 @@ export function redisGenerationStore({
           );
         }
       }
-      if (users.size === 0) return;
+      if (keys.length === 0) return;
+      // Arrays, not spread arguments: ioredis flattens them, and a call has an argument limit.
+      multi.eval(WRITE_RECORDS, keys.length, keys.concat(args));
+      for (const [userId, ids] of historyOf)
+        multi.zadd(k.history(userId), ...(ids.flatMap((id) => ["0", id]) as [string, string]));
+      const users = historyOf.keys();
       // History beyond retention points at expired records: trim it as new ones arrive.
       const oldest = idFloor("gen", now - retentionSeconds * 1000);
       for (const userId of users) multi.zremrangebylex(k.history(userId), "-", `(${oldest}`);

@@ -72,9 +72,9 @@ export function redisContext(redis: Redis, prefix: string, options: StoreOptions
 
 /** HSET arguments: each top-level field its own hash field holding JSON, undefined ones left out. */
 export function encode(fields: object): string[] {
-  return Object.entries(fields)
-    .filter(([, v]) => v !== undefined)
-    .flatMap(([k, v]) => [k, JSON.stringify(v)]);
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) out.push(k, JSON.stringify(v));
+  return out;
 }
 
 export function decode<T>(hash: Record<string, string> | null | undefined): T | null {
