@@ -22,7 +22,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -49,7 +49,10 @@ export interface SustainedOptions {
   watchEvery?: number;
   /** LOG_LEVEL of the API and workers (info, as deployed). */
   logLevel?: string;
-  /** Longest wait after the load for the queue to drain (600 s). */
+  /**
+   * Longest wait, from the last request sent, for the queue to drain (900 s): only a drained
+   * run can say nothing was lost. The wait also ends when nothing has finished for 60 s.
+   */
   drainSeconds?: number;
   /** Keep the run's directory (logs, the generator's JSON lines) even when all went well. */
   keep?: boolean;
@@ -63,6 +66,8 @@ const KEY = "sustained-key-0001";
 const WARMUP_KEY = "sustained-warmup-0001";
 const BURST_KEY = "sustained-burst-0001";
 const ADMIN_KEY = "sustained-admin-0001";
+/** How long the generator waits for an answer to POST /generate before it gives up on it. */
+const REQUEST_TIMEOUT_MS = 120_000;
 
 /** A process started in a group of its own, its output going to a log file. */
 interface Service {
@@ -133,12 +138,20 @@ const killAllNow = () => {
   if (localRedis?.pid) signalGroup(localRedis.pid, "SIGKILL");
 };
 
-/** Stops every process started, redis-server last. */
-async function stopAll(graceMs: number): Promise<void> {
-  await Promise.all([...running].map((s) => s.stop(graceMs)));
-  const redis = localRedis;
-  localRedis = undefined;
-  await redis?.stop();
+/**
+ * Stops every process started, redis-server last. One stop at a time: a signal that arrives
+ * while the run is already stopping (or two signals) waits for the same stop.
+ */
+let stopping: Promise<void> | undefined;
+function stopAll(graceMs: number): Promise<void> {
+  stopping ??= (async () => {
+    await Promise.all([...running].map((s) => s.stop(graceMs)));
+    await localRedis?.stop();
+    localRedis = undefined;
+  })().finally(() => {
+    stopping = undefined;
+  });
+  return stopping;
 }
 
 // -- small helpers -------------------------------------------------------------------------
@@ -243,6 +256,8 @@ interface GenerationView {
 
 interface Sample {
   at: number;
+  /** The machine's 1-minute load average. */
+  load: number;
   rss: Record<string, number>;
   cpu: Record<string, number>;
   backlog: number | undefined;
@@ -261,7 +276,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
   const burstRate = options.burstRate ?? 1000;
   const watchEvery = options.watchEvery ?? 10;
   const logLevel = options.logLevel ?? "info";
-  const drainSeconds = options.drainSeconds ?? 600;
+  const drainSeconds = options.drainSeconds ?? 900;
   const progress = options.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
   const say = (line: string) => progress(`sustained: ${line}`);
 
@@ -369,7 +384,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
         cpu[name] = cpuSeconds(pid);
       }
       void backlog().then((b) => {
-        samples.push({ at, rss, cpu, backlog: b });
+        samples.push({ at, load: loadavg()[0] ?? Number.NaN, rss, cpu, backlog: b });
         sampling = false;
       });
     }, 1000);
@@ -401,7 +416,10 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
           "--watch-every",
           String(watchN),
           "--watch-ms",
-          String(Math.max(120_000, (drainSeconds + 60) * 1000)),
+          String((runSeconds + drainSeconds) * 1000),
+          // An overloaded server shows as a long answer, not as a request given up on.
+          "--timeout-ms",
+          String(REQUEST_TIMEOUT_MS),
         ],
         inherited,
         join(dir, `${name}.log`),
@@ -466,6 +484,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
     await untilDrained(120);
 
     say(`load: ${rate} req/s for ${seconds} s, model ${modelMs} ms`);
+    const loadBefore = loadavg()[0] ?? Number.NaN;
     const reporter = setInterval(() => {
       const s = samples.at(-1);
       if (!s) return;
@@ -476,18 +495,20 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
       say(`backlog ${s.backlog ?? "?"}; RSS MiB: ${rss}`);
     }, 30_000);
     let sustained: LoadRun;
+    let drainedAfter = Number.NaN;
     try {
+      // The generator ends once the streams it follows have: by then most has drained.
       sustained = await loadRun("sustained", KEY, rate, seconds, watchEvery);
+      const sinceLast = (Date.now() - lastSentOf(sustained)) / 1000;
+      if (Number.isFinite(await untilDrained(Math.max(5, drainSeconds - sinceLast))))
+        drainedAfter = (Date.now() - lastSentOf(sustained)) / 1000;
     } finally {
       clearInterval(reporter);
     }
-    const loadT1 = Date.now();
-    say("load done; waiting for the queue to drain");
-    const drainedIn = await untilDrained(drainSeconds);
     say(
-      Number.isFinite(drainedIn)
-        ? `drained ${((Date.now() - lastSentOf(sustained)) / 1000).toFixed(1)} s after the last send; reading the records`
-        : `not drained in ${drainSeconds} s; reading the records`,
+      Number.isFinite(drainedAfter)
+        ? `drained ${drainedAfter.toFixed(1)} s after the last send; reading the records`
+        : `not drained ${drainSeconds} s after the last send; reading the records`,
     );
     const accepted = sustained.requests.filter((r) => r.status === 202 && r.id);
     const records = await readRecords(
@@ -508,10 +529,15 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
     sampler = undefined;
 
     // -- figures ---------------------------------------------------------------------------
+    const nearestSample = (at: number) =>
+      samples.reduce<Sample | undefined>(
+        (best, s) => (!best || Math.abs(s.at - at) < Math.abs(best.at - at) ? s : best),
+        undefined,
+      );
     const rows: Row[] = [];
     rows.push([
       "sustained: set-up",
-      `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; API, ${workerCount} worker process${workerCount > 1 ? "es" : ""} (WORKER_CONCURRENCY ${perWorker} each), redis-server (no persistence), open-loop generator: each its own process; sketch provider with SKETCH_DELAY_MS=${modelMs}; LOG_LEVEL=${logLevel}`,
+      `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; API, ${workerCount} worker process${workerCount > 1 ? "es" : ""} (WORKER_CONCURRENCY ${perWorker} each), redis-server (no persistence), open-loop generator: each its own process; sketch provider with SKETCH_DELAY_MS=${modelMs}; LOG_LEVEL=${logLevel}; 1-min load average ${loadBefore.toFixed(1)} at the start, ${(nearestSample(lastSentOf(sustained))?.load ?? Number.NaN).toFixed(1)} at the end of the load`,
     ]);
 
     // The offered load.
@@ -654,7 +680,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
     const doneInLoad = completed.filter((v) => Date.parse(v.rec.completedAt) <= lastSent).length;
     rows.push([
       "sustained: completions per second while the load ran; queue drained after the last send",
-      `${(doneInLoad / ((lastSent - firstSent) / 1000)).toFixed(1)} images/s (offered ${rate}); ${Number.isFinite(drainedIn) ? `drained ${((loadT1 - lastSent) / 1000 + drainedIn).toFixed(1)} s after the last send` : `not drained in ${drainSeconds} s`}`,
+      `${(doneInLoad / ((lastSent - firstSent) / 1000)).toFixed(1)} images/s (offered ${rate}); ${Number.isFinite(drainedAfter) ? `drained ${drainedAfter.toFixed(1)} s after the last send` : `NOT drained ${drainSeconds} s after the last send`}`,
     ]);
 
     // Memory and queue over the run: the sample nearest each fifth of it.
@@ -663,12 +689,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
       { length: 5 },
       (_, m) => firstSent + ((m + 1) * (lastSent - firstSent)) / 5,
     );
-    const nearest = (at: number) =>
-      inLoad.reduce<Sample | undefined>(
-        (best, s) => (!best || Math.abs(s.at - at) < Math.abs(best.at - at) ? s : best),
-        undefined,
-      );
-    const markSamples = marks.map(nearest);
+    const markSamples = marks.map(nearestSample);
     const markLabel = marks.map((m) => `${((m - firstSent) / 1000).toFixed(0)} s`).join(", ");
     for (const name of ["api", ...workers.map((w) => w.name), "redis"]) {
       const values = markSamples.map((s) => s?.rss[name] ?? Number.NaN);
@@ -788,12 +809,16 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   // Ctrl+C or a kill: stop every process group started, then go.
+  // (npm and tsx pass the signal on too, so a second one may follow: it joins the first stop.)
+  let bailed = false;
   const bail = (signal: NodeJS.Signals) => {
+    if (bailed) return;
+    bailed = true;
     process.stderr.write(`sustained: ${signal}, stopping what it started\n`);
     void stopAll(3_000).finally(() => process.exit(130));
   };
-  process.once("SIGINT", bail);
-  process.once("SIGTERM", bail);
+  process.on("SIGINT", bail);
+  process.on("SIGTERM", bail);
   const rows = await sustainedFigures({
     seconds: num(values.seconds),
     rate: num(values.rate),
