@@ -704,6 +704,22 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
       `sustained: generation jobs waiting or running at ${markLabel}; most`,
       `${markSamples.map((s) => s?.backlog ?? "?").join(", ")}; most ${max(inLoad.map((s) => s.backlog ?? 0))}`,
     ]);
+    if (watchEvery > 0) {
+      // The streams this run holds open in the API weigh on its memory: as many as are watched
+      // and not yet ended, which grows with the backlog.
+      const endOf = new Map(sustained.watches.map((w) => [w.id, w.at]));
+      const openAt = (at: number) =>
+        accepted.filter(
+          (r) =>
+            r.i % watchEvery === 0 &&
+            r.sentAt + r.acceptMs <= at &&
+            (endOf.get(r.id as string) ?? Number.POSITIVE_INFINITY) > at,
+        ).length;
+      rows.push([
+        `sustained: live streams this run held open in the API at ${markLabel}`,
+        marks.map(openAt).join(", "),
+      ]);
+    }
     // CPU over the load: from the first sample in it to the last.
     const first = inLoad[0];
     const last = inLoad.at(-1);
