@@ -16,6 +16,9 @@
  * it. RSS of each process (/proc/<pid>/status VmRSS) and queue depth (GET /queue/status) are
  * sampled every second.
  *
+ * Everything lives in a temporary directory, removed at the end (--keep leaves it): the images
+ * drawn take room there, about 2 GB for a full run (31 000 sketches of 64 KiB).
+ *
  * `sustainedFigures()` returns `[label, value]` rows (as bench/run.ts's table); run alone, this
  * file prints them. Every process it starts is in a process group of its own, stopped at the end,
  * on error and on SIGINT/SIGTERM.
