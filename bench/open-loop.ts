@@ -1,0 +1,205 @@
+/**
+ * An open-loop load generator, run as a process of its own by bench/sustained.ts:
+ *
+ *   npx tsx bench/open-loop.ts --url http://127.0.0.1:PORT --key KEY --rate 100 --seconds 300 \
+ *     --out FILE [--tag TAG] [--watch-every 10] [--watch-ms 120000] [--timeout-ms 30000]
+ *
+ * POSTs /generate at a fixed rate, each request on its schedule whether or not the earlier ones
+ * have been answered (a slow server shows as latency, never as less load offered), each with a
+ * prompt of its own and `cache: false`, so nothing is served from the cache. Every
+ * `--watch-every`th accepted id is also followed on its live stream
+ * (GET /generation/:id/events) until its final event.
+ *
+ * Writes JSON lines to --out:
+ *   {"k":"req","i":0,"lagMs":0.4,"sentAt":1764…,"acceptMs":12.3,"status":202,"id":"gen_…"}
+ *     sentAt: wall clock (Date.now()) when sent, the clock the service stamps its records with;
+ *     lagMs: how late the request left against its schedule (this process short of CPU);
+ *     acceptMs: send → whole answer read (monotonic clock); status 0 with `error` when no answer.
+ *   {"k":"watch","id":"gen_…","event":"completed","at":1764…}  (wall clock of the final event)
+ *   {"k":"end","sentSeconds":…,"cpuSeconds":…}
+ */
+
+import { createWriteStream } from "node:fs";
+import { Agent, request } from "node:http";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: {
+    url: { type: "string" },
+    key: { type: "string" },
+    rate: { type: "string", default: "100" },
+    seconds: { type: "string", default: "10" },
+    out: { type: "string" },
+    tag: { type: "string", default: String(Date.now()) },
+    "watch-every": { type: "string", default: "0" },
+    "watch-ms": { type: "string", default: "120000" },
+    "timeout-ms": { type: "string", default: "30000" },
+  },
+});
+if (!values.url || !values.key || !values.out) {
+  process.stderr.write("open-loop: --url, --key and --out are required\n");
+  process.exit(2);
+}
+const base = new URL(values.url);
+const key = values.key;
+const rate = Number(values.rate);
+const total = Math.round(rate * Number(values.seconds));
+const watchEvery = Number(values["watch-every"]);
+const watchMs = Number(values["watch-ms"]);
+const timeoutMs = Number(values["timeout-ms"]);
+const tag = values.tag;
+const out = createWriteStream(values.out);
+const write = (line: Record<string, unknown>) => out.write(`${JSON.stringify(line)}\n`);
+
+// Subjects of every domain (the renderer's work differs by kind); the number makes each unique.
+const SUBJECTS = [
+  "wireless headphones on a desk",
+  "a navy and gold watch on marble",
+  "sunset over the fjords",
+  "portrait of a violinist on stage",
+  "system architecture of a payments platform",
+  "flowchart of a refund process",
+  "oil painting of a harbour at dawn",
+  "a white sneaker on a black background",
+];
+const bodyOf = (i: number) =>
+  JSON.stringify({ prompt: `${SUBJECTS[i % SUBJECTS.length]}, take ${tag}-${i}`, cache: false });
+
+// One pool for the requests (as many sockets as are in flight: the schedule never waits for a
+// free one), another for the long-lived streams. A socket left idle after a spike is closed
+// here after 4 s, before the server's keep-alive timeout (Node's 5 s) closes it: reused just
+// as the server closes it, a request fails with ECONNRESET without ever reaching the server
+// (a full run lost 41 of 30000 requests that way, in three clusters after latency spikes).
+const agent = new Agent({
+  keepAlive: true,
+  maxSockets: Number.POSITIVE_INFINITY,
+  timeout: 4_000,
+});
+const streamAgent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+
+let pending = 0;
+const watches = new Set<Promise<void>>();
+
+function watch(id: string): void {
+  let deadline: NodeJS.Timeout | undefined;
+  const done = new Promise<void>((resolve) => {
+    const req = request(
+      {
+        host: base.hostname,
+        port: base.port,
+        path: `/generation/${id}/events`,
+        agent: streamAgent,
+        headers: { Authorization: `Bearer ${key}`, Accept: "text/event-stream" },
+      },
+      (res) => {
+        let buffered = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          buffered += chunk;
+          // Events end with a blank line; only the event's name is needed.
+          for (let end = buffered.indexOf("\n\n"); end >= 0; end = buffered.indexOf("\n\n")) {
+            const event = /^event: (.+)$/m.exec(buffered.slice(0, end))?.[1];
+            buffered = buffered.slice(end + 2);
+            if (event === "completed" || event === "failed" || event === "canceled") {
+              write({ k: "watch", id, event, at: Date.now() });
+              req.destroy();
+              resolve();
+              return;
+            }
+          }
+        });
+        res.on("end", resolve);
+        res.on("error", resolve);
+      },
+    );
+    // A deadline for the whole stream (its heartbeats would keep an idle timeout from firing).
+    deadline = setTimeout(() => req.destroy(), watchMs);
+    req.on("error", () => resolve());
+    req.on("close", () => resolve());
+    req.end();
+  });
+  watches.add(done);
+  void done.then(() => {
+    clearTimeout(deadline);
+    watches.delete(done);
+  });
+}
+
+function fire(i: number, lagMs: number): void {
+  const body = bodyOf(i);
+  const sentAt = Date.now();
+  const t0 = performance.now();
+  pending++;
+  let settled = false;
+  const finish = (status: number, answer: string, error?: string) => {
+    if (settled) return;
+    settled = true;
+    pending--;
+    let id: string | undefined;
+    if (status === 202) id = (JSON.parse(answer) as { id?: string }).id;
+    write({
+      k: "req",
+      i,
+      lagMs: Math.round(lagMs * 100) / 100,
+      sentAt,
+      acceptMs: Math.round((performance.now() - t0) * 100) / 100,
+      status,
+      ...(id ? { id } : {}),
+      ...(error ? { error } : {}),
+      ...(status !== 202 && !error ? { answer: answer.slice(0, 200) } : {}),
+    });
+    if (id && watchEvery > 0 && i % watchEvery === 0) watch(id);
+  };
+  const req = request(
+    {
+      host: base.hostname,
+      port: base.port,
+      path: "/generate",
+      method: "POST",
+      agent,
+      headers: {
+        Authorization: `Bearer ${key}`,
+        "Content-Type": "application/json",
+        "Content-Length": Buffer.byteLength(body),
+      },
+    },
+    (res) => {
+      let answer = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (answer += chunk));
+      res.on("end", () => finish(res.statusCode ?? 0, answer));
+      res.on("error", (error) => finish(0, "", error.message));
+    },
+  );
+  req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+  req.on("error", (error) => finish(0, "", error.message));
+  req.end(body);
+}
+
+const cpuAt = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+const cpu0 = cpuAt();
+const start = performance.now() + 20;
+const interval = 1000 / rate;
+let next = 0;
+await new Promise<void>((resolve) => {
+  const tick = () => {
+    const now = performance.now();
+    while (next < total && start + next * interval <= now) {
+      fire(next, now - (start + next * interval));
+      next++;
+    }
+    if (next >= total) resolve();
+    else setTimeout(tick, Math.max(0, Math.min(1, start + next * interval - now)));
+  };
+  setTimeout(tick, 20);
+});
+const sentSeconds = (performance.now() - start) / 1000;
+while (pending > 0) await new Promise((r) => setTimeout(r, 20));
+await Promise.all([...watches]);
+write({ k: "end", sentSeconds, cpuSeconds: cpuAt() - cpu0 });
+agent.destroy();
+streamAgent.destroy();
+await new Promise<void>((resolve) => out.end(resolve));
