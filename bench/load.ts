@@ -57,14 +57,23 @@ export function combine(runs: LoadFigures[]): LoadFigures {
   };
 }
 
-/** utime + stime of a process in seconds, from /proc (NaN where there is none). */
+/**
+ * utime + stime of a process and its live descendants in seconds, from /proc (NaN where there
+ * is none): an API started with API_PROCESSES counts its cluster processes too.
+ */
 export function cpuSeconds(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     // Fields 14 and 15 of stat(5), counted here from field 3 on; clock ticks of 1/100 s.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    const own = (Number(fields[11]) + Number(fields[12])) / 100;
+    let children = 0;
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ")) {
+      const seconds = child.trim() ? cpuSeconds(Number(child)) : 0;
+      if (Number.isFinite(seconds)) children += seconds;
+    }
+    return own + children;
   } catch {
     return Number.NaN;
   }

@@ -28,16 +28,20 @@ import { Queue } from "bullmq";
 import express from "express";
 import { Redis } from "ioredis";
 import { consoleFigures } from "./console-size.ts";
-import {
-  autocannon,
-  combine,
-  commandCalls,
-  type LoadFigures,
-  type LoadOptions,
-  nodeProcess,
-  untilAnswering,
-} from "./load.ts";
+import { autocannon, commandCalls, type LoadFigures, type LoadOptions } from "./load.ts";
 import { type CpuProfile, profileTop } from "./profile-top.ts";
+import {
+  apiEnv,
+  CONNECTIONS,
+  compareWithBare,
+  cpuMsPerRequest,
+  headers,
+  KEY,
+  payload,
+  startApiProcess,
+  startBareProcess,
+} from "./submit-throughput.ts";
+import { sustainedFigures } from "./sustained.ts";
 
 // Timed first, before the stack and its load fill the heap: the classifier runs on every request.
 const corpusPrompts = [...readCorpus("train"), ...readCorpus("test")].map((e) => e.prompt);
@@ -48,7 +52,6 @@ for (let pass = 0; pass < passes; pass++) for (const p of corpusPrompts) classif
 const classifyUs =
   Number(process.hrtime.bigint() - classifyStart) / 1000 / (passes * corpusPrompts.length);
 
-const KEY = "bench-key-0001";
 const dir = mkdtempSync(join(tmpdir(), "nb-bench-"));
 const logger = createLogger({ service: "bench", level: "warn" });
 const redis = await startLocalRedis({ dir: join(dir, "redis") });
@@ -66,7 +69,6 @@ const config = {
 const worker = await startWorker(config, logger);
 const api = await startApi(config, logger);
 const base = `http://127.0.0.1:${api.port}`;
-const headers = { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" };
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -156,7 +158,6 @@ const bareServer = bare.listen(0);
 const bareUrl = `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}/generate`;
 const apiOnly = await startApi({ ...config, keyPrefix: "bench-api-only" }, logger);
 const generateUrl = `http://127.0.0.1:${apiOnly.port}/generate`;
-const payload = JSON.stringify({ prompt: "throughput probe: a ceramic mug", cache: false });
 await load(bareUrl, payload, 1, 16); // warm-up
 await load(generateUrl, payload, 1, 16);
 const bareInProcess = await load(bareUrl, payload, 4, 16);
@@ -165,36 +166,36 @@ await apiOnly.close();
 bareServer.close();
 
 //    3b. From outside: the bare handler, the API and the load generator (autocannon) each in a
-//        process of their own, as wrk measured it in issue 17. The API as deployed (auth, rate
-//        limit, validation, logging), API-only (no worker) on a key prefix of its own.
-const CONNECTIONS = 32;
+//        process of its own, as wrk measured it in issue 17 (bench/submit-throughput.ts). The
+//        API as deployed (auth, rate limit, validation, a log line a request), API-only (no
+//        worker) on a key prefix of its own; then the floor (Express plus the five plain round
+//        trips an acceptance needs, nothing else) and the API as two processes, each against
+//        the bare handler in the same alternating order.
 const SECONDS = 6;
-const apiEnv = (prefix: string) => ({
-  REDIS_URL: redis.url,
-  KEY_PREFIX: prefix,
-  DATA_DIR: dir,
-  API_KEYS: `${KEY}:bench`,
-  LOG_LEVEL: "warn",
-  RATE_LIMIT: "1000000",
-});
-async function startApiProcess(prefix: string, nodeFlags: string[] = []) {
-  const port = await freePort();
-  const proc = nodeProcess(
-    "apps/api/src/main.ts",
-    { ...apiEnv(prefix), PORT: String(port) },
-    nodeFlags,
-  );
-  await untilAnswering(`http://127.0.0.1:${port}/health`, 60_000, [200]);
-  return { proc, url: `http://127.0.0.1:${port}/generate` };
-}
-const bareProc = nodeProcess("bench/bare-server.ts", {});
-while (!bareProc.output().includes("\n")) {
-  if (bareProc.child.exitCode !== null) throw new Error("the bare handler's process exited");
-  await sleep(50);
-}
-const barePort = (JSON.parse(bareProc.output().split("\n")[0] as string) as { port: number }).port;
-const bareOutUrl = `http://127.0.0.1:${barePort}/generate`;
-const apiProc = await startApiProcess("bench-outside");
+const bareProc = await startBareProcess();
+const bareOut = { url: bareProc.url, pid: bareProc.proc.child.pid };
+const apiProc = await startApiProcess(apiEnv(redis.url, "bench-outside", dir));
+const apiPids = () => ({ server: apiProc.proc.child.pid, redis: redis.pid });
+const submitOne = await compareWithBare(apiProc.url, apiPids, bareOut, SECONDS);
+const floorProc = await startBareProcess("bench/floor-server.ts", [redis.url]);
+const submitFloor = await compareWithBare(
+  floorProc.url,
+  () => ({ server: floorProc.proc.child.pid, redis: redis.pid }),
+  bareOut,
+  SECONDS,
+);
+await floorProc.proc.stop();
+const apiTwo = await startApiProcess(apiEnv(redis.url, "bench-outside-2", dir), [], 2);
+const submitTwo = await compareWithBare(
+  apiTwo.url,
+  () => ({ server: apiTwo.proc.child.pid, redis: redis.pid }),
+  bareOut,
+  SECONDS,
+);
+await apiTwo.proc.stop();
+await bareProc.proc.stop();
+const bareFigures = submitOne.bare;
+const apiFigures = submitOne.api;
 const outside = (url: string, pid: number | undefined, more: Partial<LoadOptions> = {}) =>
   autocannon({
     url,
@@ -205,18 +206,41 @@ const outside = (url: string, pid: number | undefined, more: Partial<LoadOptions
     watch: { server: pid, redis: redis.pid },
     ...more,
   });
-await outside(bareOutUrl, bareProc.child.pid, { seconds: 2 }); // warm-up
-await outside(apiProc.url, apiProc.proc.child.pid, { seconds: 2 });
-// Two halves in the order bare, API, API, bare: a load that other processes put on the machine
-// and that drifts over the run weighs on both alike.
-const half = { seconds: SECONDS / 2 };
-const bareRuns = [await outside(bareOutUrl, bareProc.child.pid, half)];
-const apiRuns = [await outside(apiProc.url, apiProc.proc.child.pid, half)];
-apiRuns.push(await outside(apiProc.url, apiProc.proc.child.pid, half));
-bareRuns.push(await outside(bareOutUrl, bareProc.child.pid, half));
-const bareFigures = combine(bareRuns);
-const apiFigures = combine(apiRuns);
-await bareProc.stop();
+
+//    3b'. A 1000-item batch accepted by the same API process, next to BullMQ's raw addBulk of
+//        1000 jobs on the same Redis, in turns (batch, raw, batch, raw, …) after one of each
+//        to warm up, so drift on a busy machine weighs on both alike.
+const rawRedis = new Redis(redis.url, { maxRetriesPerRequest: null });
+const rawQueue = new Queue("raw-bench", { connection: rawRedis, prefix: "bench-raw" });
+const batchMs: number[] = [];
+const rawMs: number[] = [];
+for (let run = 0; run < 6; run++) {
+  const items = Array.from({ length: 1000 }, (_, i) => ({
+    prompt: `${prompts[i % prompts.length]} batch ${run}/${i}`,
+  }));
+  const t0 = performance.now();
+  const res = await fetch(apiProc.url.replace(/\/generate$/, "/generate-batch"), {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ items }),
+  });
+  await res.arrayBuffer();
+  if (res.status !== 202) throw new Error(`batch answered ${res.status}`);
+  const batchRunMs = performance.now() - t0;
+  const jobs = Array.from({ length: 1000 }, (_, i) => ({
+    name: "generate",
+    data: { generationId: `gen_${run}_${i}`, userId: "bench" },
+  }));
+  const t1 = performance.now();
+  await rawQueue.addBulk(jobs);
+  const rawRunMs = performance.now() - t1;
+  if (run > 0) {
+    batchMs.push(batchRunMs);
+    rawMs.push(rawRunMs);
+  }
+}
+await rawQueue.close();
+await rawRedis.quit();
 
 //    3c. Redis commands per accepted generation, against that API process: INFO commandstats
 //        before and after N requests (commands run inside Lua scripts count too), less what
@@ -284,7 +308,7 @@ await apiProc.proc.stop();
 //    3d. A CPU profile of an API process (--cpu-prof) under the same load, written when it
 //        stops on SIGTERM; only the samples taken while the load ran are summarised.
 const profileDir = join(dir, "cpu-profile");
-const profiled = await startApiProcess("bench-profile", [
+const profiled = await startApiProcess(apiEnv(redis.url, "bench-profile", dir), [
   "--cpu-prof",
   `--cpu-prof-dir=${profileDir}`,
 ]);
@@ -377,25 +401,19 @@ const slowSeconds = (performance.now() - slowStart) / 1000;
 const apiRss = await slowApi.stop();
 const workerRss = await slowWorker.stop();
 
-// 6. Last, as it leaves 3000 jobs for the in-process worker: a 1000-item batch, next to
-//    BullMQ's raw addBulk of 1000 jobs on the same Redis.
+// 6. Last, as it leaves 1000 jobs for the in-process worker: a 1000-item batch behind the
+//    jobs still queued, then canceled at once.
 const median = (values: number[]) => percentile(values, 50);
-const batchMs: number[] = [];
-let lastBatchId = "";
-for (let run = 0; run < 3; run++) {
-  const items = Array.from({ length: 1000 }, (_, i) => ({
-    prompt: `${prompts[i % prompts.length]} batch ${run}/${i}`,
-  }));
-  const t0 = performance.now();
-  const res = await fetch(`${base}/generate-batch`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({ items }),
-  });
-  batchMs.push(performance.now() - t0);
-  if (res.status !== 202) throw new Error(`batch answered ${res.status}: ${await res.text()}`);
-  lastBatchId = ((await res.json()) as { batchId: string }).batchId;
-}
+const cancelItems = Array.from({ length: 1000 }, (_, i) => ({
+  prompt: `${prompts[i % prompts.length]} to cancel ${i}`,
+}));
+const cancelBatchRes = await fetch(`${base}/generate-batch`, {
+  method: "POST",
+  headers,
+  body: JSON.stringify({ items: cancelItems }),
+});
+if (cancelBatchRes.status !== 202) throw new Error(`batch answered ${cancelBatchRes.status}`);
+const lastBatchId = ((await cancelBatchRes.json()) as { batchId: string }).batchId;
 // Cancel the last batch at once: most of its items are still queued behind the others.
 const cancelT0 = performance.now();
 const cancelRes = await fetch(`${base}/batch/${lastBatchId}/cancel`, { method: "POST", headers });
@@ -411,20 +429,6 @@ for (let run = 0; run < 5; run++) {
 const historyCount = (
   (await (await fetch(`${base}/user/me/cost`, { headers })).json()) as { month: { images: number } }
 ).month.images;
-const rawRedis = new Redis(redis.url, { maxRetriesPerRequest: null });
-const rawQueue = new Queue("raw-bench", { connection: rawRedis, prefix: "bench-raw" });
-const rawMs: number[] = [];
-for (let run = 0; run < 3; run++) {
-  const jobs = Array.from({ length: 1000 }, (_, i) => ({
-    name: "generate",
-    data: { generationId: `gen_${run}_${i}`, userId: "bench" },
-  }));
-  const t0 = performance.now();
-  await rawQueue.addBulk(jobs);
-  rawMs.push(performance.now() - t0);
-}
-await rawQueue.close();
-await rawRedis.quit();
 
 const cores = (f: LoadFigures) =>
   ["server", "autocannon", "redis"].map((k) => (f.cpu[k] ?? Number.NaN).toFixed(2)).join(" / ");
@@ -478,6 +482,14 @@ const rows = [
     `${cpuMs(apiFigures).toFixed(2)} ms, ${cpuMs(bareFigures).toFixed(2)} ms (${(cpuMs(bareFigures) / cpuMs(apiFigures)).toFixed(2)})`,
   ],
   [
+    "floor: Express + the 5 plain round trips of an acceptance, no middleware, own process (÷ bare in its own turns; CPU per request)",
+    `${submitFloor.api.rps.toFixed(0)} req/s (×${submitFloor.ratio.toFixed(2)}); ${cpuMsPerRequest(submitFloor.api).toFixed(2)} ms`,
+  ],
+  [
+    "POST /generate, API_PROCESSES=2 (÷ bare in its own turns; CPU per request, all processes)",
+    `${submitTwo.api.rps.toFixed(0)} req/s (×${submitTwo.ratio.toFixed(2)}; 1 process: ${apiFigures.rps.toFixed(0)} req/s); ${cpuMsPerRequest(submitTwo.api).toFixed(2)} ms`,
+  ],
+  [
     "in-process (load generator in the bench process; flattered, for comparison): POST /generate, bare, ratio",
     `${apiInProcess.rps.toFixed(0)} req/s, ${bareInProcess.rps.toFixed(0)} req/s, ${(apiInProcess.rps / bareInProcess.rps).toFixed(2)}`,
   ],
@@ -514,9 +526,12 @@ const rows = [
     "burst of 200: throughput",
     `${(200 / (burstTotal / 1000)).toFixed(1)} images/s (sketch, concurrency ${config.workerConcurrency})`,
   ],
-  ["accept a 1000-item batch: POST /generate-batch (median of 3)", ms(median(batchMs))],
-  ["raw BullMQ addBulk of 1000 jobs (median of 3)", ms(median(rawMs))],
-  ["batch accept ÷ raw addBulk", `${(median(batchMs) / median(rawMs)).toFixed(2)}×`],
+  [
+    "accept a 1000-item batch: POST /generate-batch, API process (median of 5, in turns with raw)",
+    ms(median(batchMs)),
+  ],
+  ["raw BullMQ addBulk of 1000 jobs (median of 5)", ms(median(rawMs))],
+  ["batch accept ÷ raw addBulk (aim ≤ 2)", `${(median(batchMs) / median(rawMs)).toFixed(2)}×`],
   [`cancel a 1000-item batch (${canceled} items still queued, one bulk step)`, ms(cancelMs)],
   [
     `GET /user/me/cost with ${historyCount} completed images this month (median of 5)`,
@@ -531,11 +546,20 @@ const rows = [
 ];
 
 rows.push([
-  `classifyPrompt, mean over ${corpusPrompts.length} corpus prompts × ${passes}, warm (target < 50 µs)`,
+  `classifyPrompt, mean over ${corpusPrompts.length} corpus prompts × ${passes}, warm (aim < 25 µs)`,
   `${classifyUs.toFixed(1)} µs`,
 ]);
 
 rows.push(...(await consoleFigures()));
+
+// 7. Last, on a stack of its own with the embedded one stopped: 100 req/s for 5 minutes with a
+//    3.5 s model, then a burst (bench/sustained.ts; `npm run bench -- --no-sustained` skips it).
+await api.close();
+await worker.close();
+if (!process.argv.includes("--no-sustained")) {
+  rows.push(["— sustained run (bench/sustained.ts) —", ""]);
+  rows.push(...(await sustainedFigures()));
+}
 
 const table = ["| figure | value |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join(
   "\n",
@@ -547,7 +571,5 @@ writeFileSync(
   `# Benchmark results\n\nWritten by \`npm run bench\` on ${new Date().toISOString()}. Embedded stack: local redis-server, sketch provider, no simulated latency.\n\n${table}\n\n## API CPU profile under POST /generate load\n\nAn API process started with \`--cpu-prof\`, ${CONNECTIONS} autocannon connections for ${SECONDS} s; only the samples taken under load. The whole profile is left in \`bench/out/api-post-generate.cpuprofile\` (open it in Chrome DevTools); \`npx tsx bench/profile-top.ts bench/out/api-post-generate.cpuprofile --from-us ${profileFromUs} --to-us ${profileToUs} --self 50\` prints more rows (without the window, start-up is counted in). TypeScript positions are mapped back to source lines (profile-top transforms the file again as tsx does).\n\n${profileSummary}\n`,
 );
 
-await api.close();
-await worker.close();
 await redis.stop();
 rmSync(dir, { recursive: true, force: true });
