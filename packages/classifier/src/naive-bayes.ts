@@ -296,22 +296,27 @@ class Scorer {
         seenLabel[label] = f + 1;
         this.rows[f * n + label] = extra[i] as number;
       }
+      const kind = feature.slice(0, 2);
       const text = feature.slice(2);
-      if (feature.startsWith("w:") && isPlainWord(text)) words.push([token(text), f]);
-      if (feature.startsWith("b:")) {
-        const [first = "", second = "", more] = text.split("_");
-        if (more === undefined && isPlainWord(first) && isPlainWord(second)) {
+      if (kind === "w:" && isPlainWord(text)) words.push([token(text), f]);
+      const underscore = text.indexOf("_");
+      if (kind === "b:" && underscore >= 0 && underscore === text.lastIndexOf("_")) {
+        const first = text.slice(0, underscore);
+        const second = text.slice(underscore + 1);
+        if (isPlainWord(first) && isPlainWord(second)) {
           pairs.push([first, second, f]);
           token(first);
           token(second);
         }
       }
-      if (feature.startsWith("c:") && (text.length === 3 || text.length === 4)) {
-        const c = [...text].map((ch) => charCode(ch.charCodeAt(0)));
-        if (c.every((code) => code > 0)) {
-          const [a = 0, b = 0, d = 0, e = 0] = c;
-          grams.push([text.length === 3 ? gram3(a, b, d) : gram4(a, b, d, e), f]);
+      if (kind === "c:" && (text.length === 3 || text.length === 4)) {
+        // gram3 or gram4 of the letters' codes, if every one is a letter of `<word>`
+        let key = text.length === 4 ? 1 : 0;
+        for (let i = 0; i < text.length && key >= 0; i++) {
+          const code = charCode(text.charCodeAt(i));
+          key = code === 0 ? -1 : (key << 6) | code;
         }
+        if (key >= 0) grams.push([key, f]);
       }
     });
     this.tokenCount = this.tokens.size;
