@@ -5,11 +5,14 @@ import englishWords from "./english-words.json" with { type: "json" };
 import {
   CLASSIFIER_SETTINGS,
   classifyPrompt,
+  compileModel,
   evaluate,
+  naiveBayesScores,
   readCorpus,
   trainNaiveBayes,
 } from "./index.ts";
 import trainedModel from "./model.generated.json" with { type: "json" };
+import { featuresOf } from "./naive-bayes.ts";
 import { normalizeText } from "./normalize.ts";
 import { typoCorrector } from "./typos.ts";
 
@@ -166,6 +169,208 @@ describe("classifyPrompt", () => {
     expect(vague.domain).toBe("photography");
     expect(vague.confidence).toBeLessThan(CLASSIFIER_SETTINGS.subcategoryThreshold);
     expect(vague.certainty).toBe("domain");
+  });
+});
+
+describe("classifyPrompt's whole answer", () => {
+  // What the API returns for these prompts, to the last digit: confidence, the domain scores,
+  // the alternatives and the order of the evidence (equal weights stay in the order found).
+  // Update them when the model or the lexicon changes on purpose, not for a refactoring.
+  it.each([
+    [
+      "wireless headphones on a desk",
+      {
+        domain: "products",
+        subcategory: "ecommerce",
+        confidence: 0.974,
+        scores: { photography: 0.005, diagrams: 0.002, art: 0.005, products: 0.988 },
+        alternatives: [
+          { domain: "products", subcategory: "ecommerce", score: 0.974 },
+          { domain: "products", subcategory: "lifestyle", score: 0.01 },
+          { domain: "products", subcategory: "advertising", score: 0.003 },
+        ],
+        evidence: [
+          { matched: "headphone", supports: "products/ecommerce", weight: 1.5 },
+          { matched: "wireless", supports: "products/ecommerce", weight: 1 },
+          { matched: "desk", supports: "products/lifestyle", weight: 0.5 },
+        ],
+        corrections: [],
+        certainty: "subcategory",
+      },
+    ],
+    [
+      "diagam of a login flowchrat",
+      {
+        domain: "diagrams",
+        subcategory: "flowchart",
+        confidence: 1,
+        scores: { photography: 0, diagrams: 1, art: 0, products: 0 },
+        alternatives: [
+          { domain: "diagrams", subcategory: "flowchart", score: 1 },
+          { domain: "diagrams", subcategory: "technical", score: 0 },
+          { domain: "diagrams", subcategory: "architecture", score: 0 },
+        ],
+        evidence: [
+          { matched: "flowchart", supports: "diagrams/flowchart", weight: 4 },
+          { matched: "diagram", supports: "diagrams", weight: 3 },
+          { matched: "a diagram of something is a diagram", supports: "diagrams", weight: 3 },
+        ],
+        corrections: [
+          { from: "diagam", to: "diagram" },
+          { from: "flowchrat", to: "flowchart" },
+        ],
+        certainty: "subcategory",
+      },
+    ],
+    [
+      "Café scene PAINTING of crêpes",
+      {
+        domain: "art",
+        subcategory: "painting",
+        confidence: 0.964,
+        scores: { photography: 0, diagrams: 0, art: 1, products: 0 },
+        alternatives: [
+          { domain: "art", subcategory: "painting", score: 0.964 },
+          { domain: "art", subcategory: "digital_art", score: 0.015 },
+          { domain: "art", subcategory: "abstract", score: 0.012 },
+        ],
+        evidence: [
+          {
+            matched: "a painting/illustration of something is art, whatever the subject",
+            supports: "art",
+            weight: 3,
+          },
+          { matched: "painting", supports: "art", weight: 2.5 },
+          { matched: "painting", supports: "art/painting", weight: 2 },
+          { matched: "cafe", supports: "products/lifestyle", weight: 1.5 },
+        ],
+        corrections: [],
+        certainty: "subcategory",
+      },
+    ],
+    [
+      "",
+      {
+        domain: "photography",
+        subcategory: "landscape",
+        confidence: 0.095,
+        scores: { photography: 0.305, diagrams: 0.194, art: 0.226, products: 0.275 },
+        alternatives: [
+          { domain: "photography", subcategory: "landscape", score: 0.095 },
+          { domain: "products", subcategory: "ecommerce", score: 0.095 },
+          { domain: "art", subcategory: "digital_art", score: 0.07 },
+        ],
+        evidence: [],
+        corrections: [],
+        certainty: "none",
+      },
+    ],
+    [
+      "🙂🎨!!",
+      {
+        domain: "photography",
+        subcategory: "landscape",
+        confidence: 0.095,
+        scores: { photography: 0.305, diagrams: 0.194, art: 0.226, products: 0.275 },
+        alternatives: [
+          { domain: "photography", subcategory: "landscape", score: 0.095 },
+          { domain: "products", subcategory: "ecommerce", score: 0.095 },
+          { domain: "art", subcategory: "digital_art", score: 0.07 },
+        ],
+        evidence: [],
+        corrections: [],
+        certainty: "none",
+      },
+    ],
+    [
+      "a violinist on stage",
+      {
+        domain: "photography",
+        subcategory: "portrait",
+        confidence: 0.626,
+        scores: { photography: 0.703, diagrams: 0.036, art: 0.098, products: 0.164 },
+        alternatives: [
+          { domain: "photography", subcategory: "portrait", score: 0.626 },
+          { domain: "products", subcategory: "ecommerce", score: 0.063 },
+          { domain: "art", subcategory: "painting", score: 0.061 },
+        ],
+        evidence: [{ matched: "violinist", supports: "photography/portrait", weight: 2 }],
+        corrections: [],
+        certainty: "subcategory",
+      },
+    ],
+    [
+      "candid photo of a grandmother laughing at the dinner table",
+      {
+        domain: "photography",
+        subcategory: "portrait",
+        confidence: 0.939,
+        scores: { photography: 1, diagrams: 0, art: 0, products: 0 },
+        alternatives: [
+          { domain: "photography", subcategory: "portrait", score: 0.939 },
+          { domain: "photography", subcategory: "landscape", score: 0.026 },
+          { domain: "photography", subcategory: "product", score: 0.02 },
+        ],
+        evidence: [
+          { matched: "photo", supports: "photography", weight: 2 },
+          {
+            matched: "a photo of something is photography unless a commercial use says otherwise",
+            supports: "photography",
+            weight: 2,
+          },
+          { matched: "candid", supports: "photography", weight: 1.5 },
+          { matched: "grandmother", supports: "photography/portrait", weight: 1.5 },
+        ],
+        corrections: [],
+        certainty: "subcategory",
+      },
+    ],
+  ])("%j", (prompt, expected) => {
+    expect(classifyPrompt(prompt)).toEqual(expected);
+  });
+
+  it("answers the same for the same prompt, whatever was classified in between", () => {
+    const first = classifyPrompt("macro shot of a bee covered in pollen");
+    classifyPrompt("diagam of a login flowchrat ".repeat(50));
+    classifyPrompt("Straße 🙂 ﬁnancial chart");
+    expect(classifyPrompt("macro shot of a bee covered in pollen")).toEqual(first);
+  });
+});
+
+describe("normalizeText", () => {
+  it.each([
+    ["Wireless HEADPHONES!", "wireless headphone"],
+    ["Straße in München", "strasse in munchen"],
+    ["ﬁnancial ＣＨＡＲＴ, x²", "financial chart x2"],
+    ["cities lamps status physics analysis dies bus", "city lamp status physics analysis die bus"],
+    ["  --- 🙂 ...  ", ""],
+  ])("%j → %j", (text, normalized) => {
+    expect(normalizeText(text)).toBe(normalized);
+  });
+});
+
+describe("naiveBayesScores", () => {
+  it("is the mean log-probability of the prompt's distinct known features, plus the base", () => {
+    const model = compileModel(trainedModel);
+    const prompts = [
+      ...readCorpus("test").map((e) => normalizeText(e.prompt)),
+      "a a a photo photo of of a a",
+      "",
+      "Not_Normalised text, with 🙂",
+    ];
+    for (const normalized of prompts) {
+      const known = featuresOf(normalized).flatMap((f) => model.features.get(f) ?? []);
+      const sums = model.base.map(() => 0);
+      for (const { labels, extra } of known) {
+        labels.forEach((label, i) => {
+          sums[label] = (sums[label] as number) + (extra[i] as number);
+        });
+      }
+      const expected = sums.map((sum, label) =>
+        known.length === 0 ? 0 : sum / known.length + (model.base[label] as number),
+      );
+      expect(naiveBayesScores(model, normalized)).toEqual(expected);
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import {
   type Certainty,
+  DOMAINS,
   type Domain,
   LABELS,
   type Label,
@@ -12,9 +13,9 @@ import {
   type CompiledModel,
   compileModel,
   type NaiveBayesModel,
-  naiveBayesScores,
+  naiveBayesWordScores,
 } from "./naive-bayes.ts";
-import { normalizeText } from "./normalize.ts";
+import { normalizedWords } from "./normalize.ts";
 import { typoCorrector } from "./typos.ts";
 
 export { type CorpusSplit, type LabelledPrompt, parseCorpus, readCorpus } from "./corpus.ts";
@@ -81,6 +82,10 @@ const corrector = typoCorrector(
   englishWords.words.split(" "),
 );
 
+// Each label's domain as an index into DOMAINS, for adding up the domains' probabilities.
+const DOMAIN_INDEX = Object.fromEntries(DOMAINS.map((d, i) => [d, i])) as Record<Domain, number>;
+const LABEL_DOMAIN = LABELS.map((l) => DOMAIN_INDEX[l.domain]);
+
 interface Options {
   model?: CompiledModel | null;
   settings?: typeof CLASSIFIER_SETTINGS;
@@ -90,50 +95,61 @@ export function classifyPrompt(prompt: string, options: Options = {}): Classific
   const settings = options.settings ?? CLASSIFIER_SETTINGS;
   const learned = options.model === undefined ? model : options.model;
   const corrections: Classification["corrections"] = [];
-  const normalized = normalizeText(prompt)
-    .split(" ")
-    .map((word) => {
-      const fixed = corrector.correct(word);
-      if (!fixed) return word;
-      corrections.push({ from: word, to: fixed });
-      return fixed;
-    })
-    .join(" ");
+  const words = normalizedWords(prompt);
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] as string;
+    const fixed = corrector.correct(word);
+    if (!fixed) continue;
+    corrections.push({ from: word, to: fixed });
+    words[i] = fixed;
+  }
+  const normalized = words.join(" ");
 
-  const lexical = lexiconScores(normalized);
+  const lexical = lexiconScores(words, normalized);
   const combined = lexical.scores;
   if (learned && settings.learnedWeight > 0) {
-    const nb = naiveBayesScores(learned, normalized);
-    const top = Math.max(...nb);
+    const nb = naiveBayesWordScores(learned, words);
+    const top = maxOf(nb);
     for (let i = 0; i < combined.length; i++) {
       combined[i] = (combined[i] as number) + settings.learnedWeight * ((nb[i] as number) - top);
     }
   }
 
-  const max = Math.max(...combined);
-  const probability = combined.map((s) => Math.exp(settings.sharpness * (s - max)));
-  const total = probability.reduce((a, b) => a + b, 0);
-  const scores = { photography: 0, diagrams: 0, art: 0, products: 0 } satisfies Record<
-    Domain,
-    number
-  >;
+  const max = maxOf(combined);
+  const probability = combined;
+  let total = 0;
+  for (let i = 0; i < probability.length; i++) {
+    const p = Math.exp(settings.sharpness * ((combined[i] as number) - max));
+    probability[i] = p;
+    total += p;
+  }
+  // Per domain (DOMAINS order), the sum of its labels' probabilities, added in LABELS order.
+  const domainSums = [0, 0, 0, 0];
+  let ordered = true;
   for (let i = 0; i < probability.length; i++) {
     const p = (probability[i] as number) / total;
     probability[i] = p;
-    const label = LABELS[i];
-    if (label) scores[label.domain] += p;
+    if (Number.isNaN(p)) ordered = false;
+    const d = LABEL_DOMAIN[i];
+    if (d !== undefined) domainSums[d] = (domainSums[d] as number) + p;
   }
-  const order = probability
-    .map((_, i) => i)
-    .sort((a, b) => (probability[b] as number) - (probability[a] as number));
-  const alternatives = order.slice(0, 3).map((i) => {
+  const scores = {
+    photography: domainSums[DOMAIN_INDEX.photography] as number,
+    diagrams: domainSums[DOMAIN_INDEX.diagrams] as number,
+    art: domainSums[DOMAIN_INDEX.art] as number,
+    products: domainSums[DOMAIN_INDEX.products] as number,
+  } satisfies Record<Domain, number>;
+  const order = ordered ? topIndexes(probability, 3) : sortedIndexes(probability);
+  const alternatives: Alternative[] = [];
+  for (let k = 0; k < 3 && k < order.length; k++) {
+    const i = order[k] as number;
     const label = LABELS[i] ?? { domain: "photography", subcategory: "landscape" };
-    return {
+    alternatives.push({
       domain: label.domain,
       subcategory: label.subcategory,
       score: round(probability[i] ?? 0),
-    };
-  });
+    });
+  }
   const best = alternatives[0] ?? { domain: "photography", subcategory: "landscape", score: 0 };
   const confidence = probability[order[0] ?? 0] ?? 0;
   const domainConfidence = scores[best.domain];
@@ -155,10 +171,55 @@ export function classifyPrompt(prompt: string, options: Options = {}): Classific
       products: round(scores.products),
     },
     alternatives,
-    evidence: lexical.evidence.sort((a, b) => b.weight - a.weight),
+    evidence: byWeight(lexical.evidence),
     corrections,
     certainty,
   };
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
+
+/** Math.max(...values), without spreading them. */
+function maxOf(values: readonly number[]): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) max = Math.max(max, values[i] as number);
+  return max;
+}
+
+/** Indexes of all values, largest first; ties (and NaN) keep their order (a stable sort). */
+const sortedIndexes = (values: readonly number[]) =>
+  values.map((_, i) => i).sort((a, b) => (values[b] as number) - (values[a] as number));
+
+/**
+ * The first `n` of sortedIndexes(values), for values without NaN: each time the largest
+ * left, the first of equal ones, as the stable sort puts them.
+ */
+function topIndexes(values: readonly number[], n: number): number[] {
+  const top: number[] = [];
+  while (top.length < n && top.length < values.length) {
+    let best = -1;
+    for (let i = 0; i < values.length; i++) {
+      if (top.includes(i)) continue;
+      if (best < 0 || (values[i] as number) > (values[best] as number)) best = i;
+    }
+    top.push(best);
+  }
+  return top;
+}
+
+/**
+ * evidence.sort((a, b) => b.weight - a.weight), strongest first, equal weights in the order
+ * found: an insertion sort, stable as Array.prototype.sort is (weights are finite numbers).
+ */
+function byWeight(evidence: Evidence[]): Evidence[] {
+  for (let i = 1; i < evidence.length; i++) {
+    const item = evidence[i] as Evidence;
+    let j = i - 1;
+    while (j >= 0 && item.weight - (evidence[j] as Evidence).weight > 0) {
+      evidence[j + 1] = evidence[j] as Evidence;
+      j--;
+    }
+    evidence[j + 1] = item;
+  }
+  return evidence;
+}

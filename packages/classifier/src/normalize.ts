@@ -3,22 +3,57 @@
  * prompt and to every lexicon term, so both sides meet in the same form.
  */
 export function normalizeText(text: string): string {
-  const words = text
+  return normalizedWords(text).join(" ");
+}
+
+/**
+ * The words of `normalizeText(text)`, unjoined: the runs of [a-z0-9] left once the text is
+ * folded, each singularised. The classifier reads these directly, without a string to split.
+ */
+export function normalizedWords(text: string): string[] {
+  const folded = isAscii(text) ? text.toLowerCase() : foldUnicode(text);
+  const words: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= folded.length; i++) {
+    const c = i < folded.length ? folded.charCodeAt(i) : 32;
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      words.push(singular(folded.slice(start, i)));
+      start = -1;
+    }
+  }
+  return words;
+}
+
+// ASCII text needs none of the Unicode steps: no ß, and NFKD leaves it as it is.
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return false;
+  return true;
+}
+
+const foldUnicode = (text: string): string =>
+  text
     .replace(/ß/g, "ss")
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, " ")
-    .trim()
-    .split(" ")
-    .filter(Boolean)
-    .map(singular);
-  return words.join(" ");
-}
+    .toLowerCase();
 
+const S = "s".charCodeAt(0);
+const U = "u".charCodeAt(0);
+const I = "i".charCodeAt(0);
+const C = "c".charCodeAt(0);
+const E = "e".charCodeAt(0);
+const fromEnd = (word: string, n: number) => word.charCodeAt(word.length - n);
+
+/** "cities" → "city", "lamps" → "lamp"; words of 3 letters or fewer and -ss, -us, -is, -ics stay. */
 function singular(word: string): string {
-  if (word.length <= 3 || /(ss|us|is|ics)$/.test(word)) return word;
-  if (word.endsWith("ies") && word.length > 4) return `${word.slice(0, -3)}y`;
-  if (word.endsWith("s")) return word.slice(0, -1);
-  return word;
+  if (word.length <= 3 || fromEnd(word, 1) !== S) return word;
+  const before = fromEnd(word, 2);
+  if (before === S || before === U || before === I || (before === C && fromEnd(word, 3) === I)) {
+    return word;
+  }
+  // -ies in a word of 5+ letters: "cities" → "city" (but "dies" → "die")
+  if (before === E && fromEnd(word, 3) === I && word.length > 4) return `${word.slice(0, -3)}y`;
+  return word.slice(0, -1);
 }
