@@ -45,7 +45,7 @@ import { sustainedFigures } from "./sustained.ts";
 
 // Timed first, before the stack and its load fill the heap: the classifier runs on every request.
 const corpusPrompts = [...readCorpus("train"), ...readCorpus("test")].map((e) => e.prompt);
-for (const p of corpusPrompts) classifyPrompt(p);
+for (let pass = 0; pass < 5; pass++) for (const p of corpusPrompts) classifyPrompt(p);
 const classifyStart = process.hrtime.bigint();
 const passes = 20;
 for (let pass = 0; pass < passes; pass++) for (const p of corpusPrompts) classifyPrompt(p);

@@ -3,7 +3,9 @@ import { startApi } from "@nanobanana/api";
 import { publicBaseUrl } from "@nanobanana/composition";
 import { runService } from "@nanobanana/entrypoint";
 import { type LocalRedis, startLocalRedis } from "@nanobanana/local-redis";
+import { moveKeys } from "@nanobanana/store";
 import { startWorker } from "@nanobanana/worker";
+import { Redis } from "ioredis";
 import { ensureLocalKey } from "./local-key.ts";
 
 /** A path as the user would type it: relative when under the working directory. */
@@ -34,6 +36,16 @@ await runService("local", async (config, logger) => {
       closers.push(() => redis?.stop() ?? Promise.resolve());
       redisUrl = redis.url;
       logger.info({ url: redisUrl, dir }, "started a local redis-server (append-only file on)");
+      // Its own Redis, which nothing else uses: keys an earlier release wrote before
+      // KEY_PREFIX became a hash tag (`nb:…`) move to where this one reads them (`{nb}:…`).
+      const client = new Redis(redisUrl);
+      const { moved } = await moveKeys(
+        client,
+        config.keyPrefix.replace(/^\{(.*)\}$/, "$1"),
+        config.keyPrefix,
+      );
+      await client.quit();
+      if (moved > 0) logger.info({ moved }, `moved keys to ${config.keyPrefix}:…`);
     }
     const local = config.apiKeys.length === 0 ? ensureLocalKey(config.dataDir) : undefined;
     const effective = { ...config, redisUrl, apiKeys: local ? [local.entry] : config.apiKeys };

@@ -1,6 +1,7 @@
 export { coalesce } from "./coalesce.ts";
 export { createFirestoreStore } from "./firestore-store.ts";
 export { openStore, type StoreSettings } from "./open-store.ts";
+export { moveKeys } from "./redis/move-keys.ts";
 export { createRedisStore } from "./redis-store.ts";
 export type {
   Acceptance,
