@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort, testRedisUrl, uniquePrefix, waitFor } from "@nanobanana/testing";
@@ -39,39 +40,66 @@ describe("API_PROCESSES", () => {
           API_KEYS: `${KEY}:pat`,
           PORT: String(port),
           API_PROCESSES: "2",
-          LOG_LEVEL: "warn",
+          LOG_LEVEL: "info",
         },
-        stdio: ["ignore", "ignore", "inherit"],
+        stdio: ["ignore", "pipe", "inherit"],
       },
     );
+    // The primary says when each process listens (with all listening, none is still starting).
+    const listening: number[] = [];
+    let partial = "";
+    primary.stdout?.on("data", (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) {
+        if (line.includes('"api process listening"'))
+          listening.push((JSON.parse(line) as { pid: number }).pid);
+      }
+    });
     const pid = primary.pid as number;
     const exited = new Promise<number | null>((r) => primary?.once("exit", (code) => r(code)));
     const base = `http://127.0.0.1:${port}`;
-    const generate = async (prompt: string) =>
-      (
-        await fetch(`${base}/generate`, {
-          method: "POST",
-          headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" },
-          body: JSON.stringify({ prompt }),
-        })
-      ).status;
-    const twoAnswering = async () =>
-      childrenOf(pid).length === 2 &&
-      (await fetch(`${base}/health`).catch(() => null))?.status === 200
-        ? childrenOf(pid)
+    // A fresh connection each time: a kept-alive one may belong to the process killed below.
+    const generate = (prompt: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          `${base}/generate`,
+          {
+            method: "POST",
+            agent: false,
+            headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on("error", reject);
+        req.end(JSON.stringify({ prompt }));
+      });
+    const twoListening = () => {
+      const children = childrenOf(pid);
+      return children.length === 2 && children.every((c) => listening.includes(c))
+        ? children
         : undefined;
+    };
 
-    const first = await waitFor(twoAnswering, { timeoutMs: 60_000, what: "two API processes" });
+    const first = await waitFor(twoListening, { timeoutMs: 60_000, what: "two API processes" });
     expect(await Promise.all(Array.from({ length: 20 }, (_, i) => generate(`lamp ${i}`)))).toEqual(
       Array(20).fill(202),
     );
 
-    // One dies: the port still answers (the other process), and a new one takes its place.
+    // One dies: once the primary has seen it go (it is reaped), the port answers from the
+    // other process while the replacement starts a second later; then a new one is there.
     process.kill(first[0] as number, "SIGKILL");
+    await waitFor(() => (childrenOf(pid).includes(first[0] as number) ? undefined : true), {
+      intervalMs: 10,
+      what: "the primary to see its process die",
+    });
     expect(await generate("a lamp while one process is down")).toBe(202);
     const replaced = await waitFor(
-      async () => {
-        const now = await twoAnswering();
+      () => {
+        const now = twoListening();
         return now && !now.includes(first[0] as number) ? now : undefined;
       },
       { timeoutMs: 60_000, what: "a replacement process" },

@@ -121,6 +121,9 @@ export async function runServiceProcesses(
       }, delayMs);
     });
   };
+  cluster.on("listening", (child) =>
+    logger.info({ pid: child.process.pid }, `${service} process listening`),
+  );
   for (let i = 0; i < count; i++) fork();
   logger.info({ processes: count }, `${service}: ${count} processes on one port`);
 
@@ -134,8 +137,9 @@ export async function runServiceProcesses(
       process.exit(1);
     }, config.shutdownTimeoutMs + 15_000).unref();
     let failed = false;
-    cluster.on("exit", (_child, code) => {
-      failed ||= code !== 0;
+    cluster.on("exit", (_child, code, exitSignal) => {
+      // Killed by the signal passed on: a process still starting, before it listened for it.
+      failed ||= code !== 0 && exitSignal !== signal;
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(failed ? 1 : 0);
     });
   };
