@@ -8,9 +8,11 @@
  *
  *   npx tsx bench/slow-model.ts [--items 400] [--concurrency 200] [--delay-ms 3500] [--runs 1]
  *                               [--monitor]   (MONITOR: commands split by client; slows Redis)
+ *                               [--dump FILE] (the records' timings, as FILE.<run>.json)
+ *                               [--profile-worker DIR] (the worker's --cpu-prof, into DIR)
  */
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -35,6 +37,10 @@ export interface SlowModelOptions {
   delayMs?: number;
   /** MONITOR Redis over the run to split its commands by client (slows Redis down). */
   monitor?: boolean;
+  /** Writes the records (timings, createdAt, completedAt) as JSON to this file. */
+  dumpTo?: string;
+  /** Runs the worker under --cpu-prof, writing its profile into this directory when it stops. */
+  profileWorkerTo?: string;
 }
 
 export interface SlowModelFigures {
@@ -49,8 +55,13 @@ export interface SlowModelFigures {
   percentOfIdeal: number;
   /** How long POST /generate-batch took to answer. */
   acceptMs: number;
-  /** CPU seconds per image over the run, per process. */
+  /** CPU seconds per image over the run, per process (all its threads). */
   cpuPerImage: { worker: number; api: number; redis: number };
+  /**
+   * CPU seconds per image of the worker's main thread alone (its JavaScript): the part that
+   * cannot spread over cores, unlike sharp's and libuv's threads.
+   */
+  workerMainThreadPerImage: number;
   /** Redis commands per completed generation (incl. inside Lua), everything the run caused. */
   redisCommandsPerImage: number;
   /** The commands that make it up, most first ("evalsha 12.00, get 3.00, …"). */
@@ -65,6 +76,20 @@ export interface SlowModelFigures {
   completedAt: [number, number, number];
   apiPeakRssMiB: number;
   workerPeakRssMiB: number;
+  /** The run's window on the monotonic clock (µs), for `bench/profile-top.ts --from-us --to-us`. */
+  windowUs: [number, number];
+}
+
+/** utime + stime of a process's main thread (its task whose id is the pid), in seconds. */
+function mainThreadCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 const percentile = (values: number[], p: number) => {
@@ -72,8 +97,8 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 };
 
-function service(entry: string, env: Record<string, string>) {
-  const proc = nodeProcess(entry, env);
+function service(entry: string, env: Record<string, string>, nodeFlags: string[] = []) {
+  const proc = nodeProcess(entry, env, nodeFlags);
   return {
     pid: proc.child.pid,
     output: proc.output,
@@ -102,11 +127,11 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
   };
   const headers = { Authorization: `Bearer ${options.apiKey}`, "Content-Type": "application/json" };
   const port = String(await freePort());
-  const worker = service("apps/worker/src/main.ts", {
-    ...common,
-    SKETCH_DELAY_MS: String(delayMs),
-    WORKER_CONCURRENCY: String(concurrency),
-  });
+  const worker = service(
+    "apps/worker/src/main.ts",
+    { ...common, SKETCH_DELAY_MS: String(delayMs), WORKER_CONCURRENCY: String(concurrency) },
+    options.profileWorkerTo ? ["--cpu-prof", `--cpu-prof-dir=${options.profileWorkerTo}`] : [],
+  );
   const api = service("apps/api/src/main.ts", { ...common, PORT: port, RATE_LIMIT: "1000000" });
   const base = `http://127.0.0.1:${port}`;
   while (!api.output().includes("api listening") || !worker.output().includes("worker ready")) {
@@ -128,6 +153,7 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
     byClient.set(source, counts);
   });
   const cpu = () => ({
+    workerMain: mainThreadCpuSeconds(worker.pid),
     worker: cpuSeconds(worker.pid),
     api: cpuSeconds(api.pid),
     redis: cpuSeconds(options.redisPid),
@@ -136,6 +162,7 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
   const cpuBefore = cpu();
 
   const start = performance.now();
+  const fromUs = Number(process.hrtime.bigint() / 1000n);
   const res = await fetch(`${base}/generate-batch`, {
     method: "POST",
     headers,
@@ -154,6 +181,7 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
     await sleep(100);
   }
   const seconds = (performance.now() - start) / 1000;
+  const toUs = Number(process.hrtime.bigint() / 1000n);
   const startedAtMs = Date.now() - seconds * 1000;
   const cpuAfter = cpu();
   const commandsAfter = await commandstats();
@@ -187,6 +215,8 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
       )),
     );
   }
+  if (options.dumpTo)
+    writeFileSync(options.dumpTo, JSON.stringify({ startedAtMs, acceptMs, records }, null, 1));
   await stats.quit();
   const apiPeakRssMiB = await api.stop();
   const workerPeakRssMiB = await worker.stop();
@@ -220,7 +250,7 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
     (r) => (Date.parse(r.createdAt) + (r.timings.queuedMs ?? 0) - startedAtMs) / 1000,
   );
   const ideal = concurrency / (delayMs / 1000);
-  const perImage = (k: "worker" | "api" | "redis") => (cpuAfter[k] - cpuBefore[k]) / items;
+  const perImage = (k: keyof typeof cpuAfter) => (cpuAfter[k] - cpuBefore[k]) / items;
   return {
     items,
     concurrency,
@@ -231,6 +261,7 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
     percentOfIdeal: (100 * items) / seconds / ideal,
     acceptMs,
     cpuPerImage: { worker: perImage("worker"), api: perImage("api"), redis: perImage("redis") },
+    workerMainThreadPerImage: perImage("workerMain"),
     redisCommandsPerImage: total,
     topCommands: top,
     ...(monitor
@@ -254,6 +285,7 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
     completedAt: [Math.min(...done), percentile(done, 50), Math.max(...done)],
     apiPeakRssMiB,
     workerPeakRssMiB,
+    windowUs: [fromUs, toUs],
   };
 }
 
@@ -264,7 +296,7 @@ export function describe(f: SlowModelFigures): string {
     `${f.items} images, ${f.delayMs} ms model, concurrency ${f.concurrency}: ${f.seconds.toFixed(2)} s`,
     `  ${f.imagesPerSecond.toFixed(1)} images/s, ideal ${f.idealImagesPerSecond.toFixed(1)}: ${f.percentOfIdeal.toFixed(0)}% of ideal`,
     `  batch accepted in ${f.acceptMs.toFixed(0)} ms; picked up at ${f.startedAt.map((s) => s.toFixed(2)).join(" / ")} s, completed at ${f.completedAt.map((s) => s.toFixed(2)).join(" / ")} s (first / median / last)`,
-    `  CPU ms per image: worker ${ms(f.cpuPerImage.worker)}, API ${ms(f.cpuPerImage.api)}, redis-server ${ms(f.cpuPerImage.redis)}`,
+    `  CPU ms per image: worker ${ms(f.cpuPerImage.worker)} (its main thread ${ms(f.workerMainThreadPerImage)}), API ${ms(f.cpuPerImage.api)}, redis-server ${ms(f.cpuPerImage.redis)}`,
     `  Redis commands per completed generation: ${f.redisCommandsPerImage.toFixed(1)} (${f.topCommands})`,
     ...(f.byClient ? [`  … by client (MONITOR): ${f.byClient}`] : []),
     `  stage timings ms (p50 / p99 / max): ${Object.entries(f.stages)
@@ -282,6 +314,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
       "delay-ms": { type: "string", default: "3500" },
       runs: { type: "string", default: "1" },
       monitor: { type: "boolean", default: false },
+      dump: { type: "string" },
+      "profile-worker": { type: "string" },
     },
   });
   const dir = mkdtempSync(join(tmpdir(), "nb-slow-"));
@@ -298,8 +332,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
         concurrency: Number(values.concurrency),
         delayMs: Number(values["delay-ms"]),
         monitor: values.monitor,
+        ...(values.dump ? { dumpTo: `${values.dump}.${run}.json` } : {}),
+        ...(values["profile-worker"] ? { profileWorkerTo: values["profile-worker"] } : {}),
       });
       process.stdout.write(`${describe(figures)}\n`);
+      if (values["profile-worker"])
+        process.stdout.write(
+          `  worker profile: npx tsx bench/profile-top.ts ${values["profile-worker"]}/CPU.*.cpuprofile --from-us ${figures.windowUs[0]} --to-us ${figures.windowUs[1]}\n`,
+        );
     }
   } finally {
     await redis.stop();
