@@ -162,8 +162,13 @@ export function createSketchProvider(options: SketchOptions = {}): ImageProvider
           { details: { calls: 0 } },
         );
       }
-      if (options.delayMs) await sleep(options.delayMs, undefined, { signal });
-      const bytes = await renderSketch(request);
+      // The simulated latency is the model's whole answer time, as a remote model's is: the
+      // drawing is done while it runs, not after it, so a delay of 3.5 s answers in 3.5 s (the
+      // drawing's CPU is still spent here; only no longer added on top of the wait).
+      const [bytes] = await Promise.all([
+        renderSketch(request),
+        options.delayMs ? sleep(options.delayMs, undefined, { signal }) : undefined,
+      ]);
       // Rendering cannot be interrupted; a caller who gave up while it ran gets no image.
       signal?.throwIfAborted();
       return {
