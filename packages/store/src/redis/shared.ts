@@ -85,6 +85,9 @@ export function decode<T>(hash: Record<string, string> | null | undefined): T | 
 /** The hashes at `keys`, decoded, in the same order, null where missing (one round trip). */
 export async function readHashes<T>(redis: Redis, keys: string[]): Promise<Array<T | null>> {
   if (keys.length === 0) return [];
+  // One key needs no pipeline (on a connection BullMQ defined its scripts on, making one costs
+  // more than the read itself).
+  if (keys.length === 1) return [decode<T>(await redis.hgetall(keys[0] as string))];
   const pipeline = redis.pipeline();
   for (const key of keys) pipeline.hgetall(key);
   const results = (await pipeline.exec()) ?? [];
