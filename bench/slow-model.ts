@@ -9,7 +9,8 @@
  *   npx tsx bench/slow-model.ts [--items 400] [--concurrency 200] [--delay-ms 3500] [--runs 1]
  *                               [--monitor]   (MONITOR: commands split by client; slows Redis)
  *                               [--dump FILE] (the records' timings, as FILE.<run>.json)
- *                               [--profile-worker DIR] (the worker's --cpu-prof, into DIR)
+ *                               [--profile-worker DIR] [--profile-api DIR] (--cpu-prof, into DIR)
+ *                               [--json]      (the figures as one JSON line per run)
  */
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -41,6 +42,8 @@ export interface SlowModelOptions {
   dumpTo?: string;
   /** Runs the worker under --cpu-prof, writing its profile into this directory when it stops. */
   profileWorkerTo?: string;
+  /** Runs the API under --cpu-prof, writing its profile into this directory when it stops. */
+  profileApiTo?: string;
 }
 
 export interface SlowModelFigures {
@@ -132,7 +135,11 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
     { ...common, SKETCH_DELAY_MS: String(delayMs), WORKER_CONCURRENCY: String(concurrency) },
     options.profileWorkerTo ? ["--cpu-prof", `--cpu-prof-dir=${options.profileWorkerTo}`] : [],
   );
-  const api = service("apps/api/src/main.ts", { ...common, PORT: port, RATE_LIMIT: "1000000" });
+  const api = service(
+    "apps/api/src/main.ts",
+    { ...common, PORT: port, RATE_LIMIT: "1000000" },
+    options.profileApiTo ? ["--cpu-prof", `--cpu-prof-dir=${options.profileApiTo}`] : [],
+  );
   const base = `http://127.0.0.1:${port}`;
   while (!api.output().includes("api listening") || !worker.output().includes("worker ready")) {
     if (api.exited() || worker.exited()) throw new Error("the API or the worker exited early");
@@ -316,6 +323,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
       monitor: { type: "boolean", default: false },
       dump: { type: "string" },
       "profile-worker": { type: "string" },
+      "profile-api": { type: "string" },
+      json: { type: "boolean", default: false },
     },
   });
   const dir = mkdtempSync(join(tmpdir(), "nb-slow-"));
@@ -334,12 +343,17 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
         monitor: values.monitor,
         ...(values.dump ? { dumpTo: `${values.dump}.${run}.json` } : {}),
         ...(values["profile-worker"] ? { profileWorkerTo: values["profile-worker"] } : {}),
+        ...(values["profile-api"] ? { profileApiTo: values["profile-api"] } : {}),
       });
-      process.stdout.write(`${describe(figures)}\n`);
-      if (values["profile-worker"])
-        process.stdout.write(
-          `  worker profile: npx tsx bench/profile-top.ts ${values["profile-worker"]}/CPU.*.cpuprofile --from-us ${figures.windowUs[0]} --to-us ${figures.windowUs[1]}\n`,
-        );
+      process.stdout.write(values.json ? `${JSON.stringify(figures)}\n` : `${describe(figures)}\n`);
+      for (const [name, dir] of [
+        ["worker", values["profile-worker"]],
+        ["API", values["profile-api"]],
+      ])
+        if (dir)
+          process.stdout.write(
+            `  ${name} profile: npx tsx bench/profile-top.ts ${dir}/CPU.*.cpuprofile --from-us ${figures.windowUs[0]} --to-us ${figures.windowUs[1]}\n`,
+          );
     }
   } finally {
     await redis.stop();
