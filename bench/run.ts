@@ -341,65 +341,20 @@ const pickup = records.map((r) => r.timings.queuedMs ?? 0);
 const finish = records.map((r) => (r.timings.postProcessMs ?? 0) + (r.timings.uploadMs ?? 0));
 
 // 5. A slow model: 3.5 s per image, 200 at a time, 400 images; ideal = 200 / 3.5 s. API and
-//    worker run as their own processes (as deployed), so each one's peak RSS is its own.
-function service(entry: string, env: Record<string, string>) {
-  const { API_KEYS: _k, ...inherited } = process.env;
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
-    env: {
-      ...inherited,
-      REDIS_URL: redis.url,
-      KEY_PREFIX: "bench-slow",
-      DATA_DIR: dir,
-      API_KEYS: `${KEY}:bench`,
-      LOG_LEVEL: "info",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return {
-    output: () => out,
-    async stop(): Promise<number> {
-      child.kill("SIGTERM");
-      await exited;
-      const line = out.split("\n").find((l) => l.includes('"peakRssMiB"'));
-      return line ? (JSON.parse(line) as { peakRssMiB: number }).peakRssMiB : Number.NaN;
-    },
-  };
-}
-const slowPort = String(await freePort());
-const slowWorker = service("apps/worker/src/main.ts", {
-  SKETCH_DELAY_MS: "3500",
-  WORKER_CONCURRENCY: "200",
+//    worker run as their own processes (as deployed), so each one's peak RSS is its own
+//    (bench/slow-model.ts, which also runs alone: `npx tsx bench/slow-model.ts`).
+const { slowModel, describe: describeSlowModel } = await import("./slow-model.ts");
+const slow = await slowModel({
+  redisUrl: redis.url,
+  redisPid: redis.pid,
+  dir,
+  apiKey: KEY,
+  keyPrefix: "bench-slow",
 });
-const slowApi = service("apps/api/src/main.ts", { PORT: slowPort, RATE_LIMIT: "1000000" });
-const slowBase = `http://127.0.0.1:${slowPort}`;
-while (!slowApi.output().includes("api listening") || !slowWorker.output().includes("worker ready"))
-  await sleep(100);
-const slowStart = performance.now();
-const slowBatch = (await (
-  await fetch(`${slowBase}/generate-batch`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({
-      items: Array.from({ length: 400 }, (_, i) => ({ prompt: `slow model lamp ${i}` })),
-    }),
-  })
-).json()) as { batchId: string };
-for (;;) {
-  const s = (await (
-    await fetch(`${slowBase}/batch/${slowBatch.batchId}/status?limit=1`, { headers })
-  ).json()) as {
-    progress: number;
-  };
-  if (s.progress === 1) break;
-  await sleep(100);
-}
-const slowSeconds = (performance.now() - slowStart) / 1000;
-const apiRss = await slowApi.stop();
-const workerRss = await slowWorker.stop();
+process.stdout.write(`\nslow model (section 5):\n${describeSlowModel(slow)}\n`);
+const slowSeconds = slow.seconds;
+const apiRss = slow.apiPeakRssMiB;
+const workerRss = slow.workerPeakRssMiB;
 
 // 6. Last, as it leaves 1000 jobs for the in-process worker: a 1000-item batch behind the
 //    jobs still queued, then canceled at once.

@@ -239,6 +239,34 @@ describe("sketch provider", () => {
   });
 });
 
+describe("sketch provider under load", () => {
+  it("draws every one of many requests made at once, each its own picture, as drawn alone", async () => {
+    const subjects = Array.from({ length: 24 }, (_, i) => `lamp number ${i}`);
+    const alone = await draw(subjects[5] as string, ecommerce);
+    const together = await Promise.all(subjects.map((s) => draw(s, ecommerce)));
+    expect(new Set(together.map((r) => r.bytes.toString("base64"))).size).toBe(subjects.length);
+    expect(together[5]?.bytes.equals(alone.bytes)).toBe(true);
+  });
+
+  it("fails a request given up on while others are drawing, with its reason, and draws the others", async () => {
+    const busy = Array.from({ length: 12 }, (_, i) => draw(`mug number ${i}`, ecommerce));
+    const controller = new AbortController();
+    const given = provider.generate(
+      {
+        prompt: "a bottle",
+        subject: "a bottle",
+        label: ecommerce,
+        quality: "standard",
+        aspectRatio: "1:1",
+      },
+      { signal: controller.signal },
+    );
+    controller.abort(new Error("gave up"));
+    await expect(given).rejects.toThrow("gave up");
+    expect((await Promise.all(busy)).every((r) => r.bytes.length > 0)).toBe(true);
+  });
+});
+
 describe("sketch provider with reference images", () => {
   const solid = (background: string, width = 300, height = 300) =>
     sharp({ create: { width, height, channels: 3, background } })

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AppError } from "@nanobanana/errors";
 import sharp from "sharp";
@@ -47,8 +48,43 @@ export function sketchSvg(
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">${scene}${sketchBadge(w, h)}</svg>`;
 }
 
+/**
+ * Drawings at once in this process. A drawing is CPU work (~15 ms for 1K) in libuv's thread
+ * pool (4 threads unless UV_THREADPOOL_SIZE says otherwise), the pool that file writes and
+ * post-processing wait in too: more drawings at once than cores draw no faster, and a worker
+ * at concurrency 200 queued 200 of them there, every upload of a finished image behind them.
+ * So at most one a core, and always a pool thread left for the rest.
+ */
+const DRAWING_SLOTS = Math.max(
+  1,
+  Math.min(availableParallelism(), (Number(process.env.UV_THREADPOOL_SIZE) || 4) - 1),
+);
+let drawing = 0;
+const waitingToDraw: Array<() => void> = [];
+
+async function inDrawingSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (drawing < DRAWING_SLOTS) drawing++;
+  // A finished drawing hands its slot straight to the next in line.
+  else await new Promise<void>((resolve) => waitingToDraw.push(resolve));
+  try {
+    return await work();
+  } finally {
+    const next = waitingToDraw.shift();
+    if (next) next();
+    else drawing--;
+  }
+}
+
 /** Renders a request: the scene, with any reference images framed in. */
-async function renderSketch(request: ImageRequest): Promise<Buffer> {
+function renderSketch(request: ImageRequest, signal?: AbortSignal): Promise<Buffer> {
+  return inDrawingSlot(async () => {
+    // Given up on while it waited for a slot: nothing to draw.
+    signal?.throwIfAborted();
+    return drawSketch(request);
+  });
+}
+
+async function drawSketch(request: ImageRequest): Promise<Buffer> {
   const scene = sharp(Buffer.from(sketchSvg(request)));
   const references = request.references ?? [];
   // With references, each is framed into the scene (the first as the subject); without,
@@ -122,7 +158,7 @@ function sketchBatch(batchDelayMs: number): BatchDrawing {
           key: request.key,
           ok: true,
           image: {
-            bytes: await renderSketch(request),
+            bytes: await renderSketch(request, signal),
             mimeType: "image/png",
             provider: "sketch",
             model: SKETCH_MODEL,
@@ -162,8 +198,13 @@ export function createSketchProvider(options: SketchOptions = {}): ImageProvider
           { details: { calls: 0 } },
         );
       }
-      if (options.delayMs) await sleep(options.delayMs, undefined, { signal });
-      const bytes = await renderSketch(request);
+      // The simulated latency is the model's whole answer time, as a remote model's is: the
+      // drawing is done while it runs, not after it, so a delay of 3.5 s answers in 3.5 s (the
+      // drawing's CPU is still spent here; only no longer added on top of the wait).
+      const [bytes] = await Promise.all([
+        renderSketch(request, signal),
+        options.delayMs ? sleep(options.delayMs, undefined, { signal }) : undefined,
+      ]);
       // Rendering cannot be interrupted; a caller who gave up while it ran gets no image.
       signal?.throwIfAborted();
       return {

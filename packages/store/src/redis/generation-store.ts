@@ -281,7 +281,7 @@ export function redisGenerationStore({
       );
       const allowed = onlyIfStatusIn.map((s) => JSON.stringify(s)).join(",");
       const now = Date.now();
-      const pipeline = redis.pipeline();
+      const calls: Array<Array<string | number>> = [];
       const sent: GenerationRecord[] = [];
       finishes.forEach(({ id, patch }, i) => {
         const record = before[i];
@@ -291,9 +291,7 @@ export function redisGenerationStore({
         const stamped = { ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() };
         const fields = encode(stamped);
         const classification = patch.classification ?? record.classification;
-        pipeline.eval(
-          FINISH,
-          9,
+        calls.push([
           k.gen(id),
           k.settled(batchId),
           k.batch(batchId),
@@ -322,12 +320,18 @@ export function redisGenerationStore({
           OPERATIONS_RETENTION_SECONDS,
           patch.cost?.economySavedUsd === undefined ? "" : toMicros(patch.cost.economySavedUsd),
           ...fields,
-        );
+        ]);
         // What the script writes when it applies: the record as read, with the patch over it.
         // (A JSON round trip: what a read would decode, undefined fields left out.)
         sent.push({ ...record, ...(JSON.parse(JSON.stringify(stamped)) as typeof stamped) });
       });
-      const results = (await pipeline.exec()) ?? [];
+      // One finish (a worker's usual) is one EVAL; several, one pipeline of them.
+      const results: Array<[Error | null, unknown]> =
+        calls.length === 1
+          ? [[null, await redis.eval(FINISH, 9, ...(calls[0] as Array<string | number>))]]
+          : ((await calls
+              .reduce((pipeline, args) => pipeline.eval(FINISH, 9, ...args), redis.pipeline())
+              .exec()) ?? []);
       return sent.filter((_, i) => {
         const [error, applied] = results[i] ?? [];
         if (error) throw error;

@@ -79,12 +79,19 @@ export function encode(fields: object): string[] {
 
 export function decode<T>(hash: Record<string, string> | null | undefined): T | null {
   if (!hash?.id) return null;
-  return Object.fromEntries(Object.entries(hash).map(([k, v]) => [k, JSON.parse(v)])) as T;
+  // A plain loop: a batch's status decodes every item's record on each poll, and building
+  // entry arrays for Object.fromEntries cost a third of that.
+  const record: Record<string, unknown> = {};
+  for (const key of Object.keys(hash)) record[key] = JSON.parse(hash[key] as string);
+  return record as T;
 }
 
 /** The hashes at `keys`, decoded, in the same order, null where missing (one round trip). */
 export async function readHashes<T>(redis: Redis, keys: string[]): Promise<Array<T | null>> {
   if (keys.length === 0) return [];
+  // One key needs no pipeline (on a connection BullMQ defined its scripts on, making one costs
+  // more than the read itself).
+  if (keys.length === 1) return [decode<T>(await redis.hgetall(keys[0] as string))];
   const pipeline = redis.pipeline();
   for (const key of keys) pipeline.hgetall(key);
   const results = (await pipeline.exec()) ?? [];
