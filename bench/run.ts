@@ -474,8 +474,16 @@ const rows = [
     `${ms(percentile(finish, 50))} / ${ms(percentile(finish, 99))}`,
   ],
   [
-    "worker throughput, 3.5 s model, concurrency 200, 400 images",
-    `${(400 / slowSeconds).toFixed(1)} images/s (ideal ${(200 / 3.5).toFixed(1)})`,
+    "worker throughput, 3.5 s model, concurrency 200, 400 images (aim ≥ 90% of ideal)",
+    `${(400 / slowSeconds).toFixed(1)} images/s (ideal ${(200 / 3.5).toFixed(1)}: ${slow.percentOfIdeal.toFixed(0)}%)`,
+  ],
+  [
+    "… CPU per image: worker (its main thread) / API / redis-server",
+    `${(slow.cpuPerImage.worker * 1000).toFixed(1)} ms (${(slow.workerMainThreadPerImage * 1000).toFixed(1)} ms) / ${(slow.cpuPerImage.api * 1000).toFixed(1)} ms / ${(slow.cpuPerImage.redis * 1000).toFixed(1)} ms`,
+  ],
+  [
+    "… Redis commands per completed generation (INFO commandstats, incl. inside Lua)",
+    `${slow.redisCommandsPerImage.toFixed(1)}: ${slow.topCommands}`,
   ],
   [
     "burst of 200: throughput",
