@@ -4,7 +4,6 @@
  * side by side from one run. Writes the table to bench/RESULTS.md.
  */
 
-import { spawn } from "node:child_process";
 import {
   copyFileSync,
   mkdirSync,
@@ -21,7 +20,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { startApi } from "@nanobanana/api";
 import { classifyPrompt, readCorpus } from "@nanobanana/classifier";
 import { loadConfig } from "@nanobanana/config";
-import { freePort, startLocalRedis } from "@nanobanana/local-redis";
+import { startLocalRedis } from "@nanobanana/local-redis";
 import { createLogger } from "@nanobanana/logger";
 import { startWorker } from "@nanobanana/worker";
 import { Queue } from "bullmq";
