@@ -33,11 +33,12 @@ export function requestLog(logger: Logger): RequestHandler {
     const requestId =
       typeof incoming === "string" && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader("X-Request-Id", requestId);
+    const trace = traceBindings(logger, req.headers);
     let child: Logger | undefined;
     Object.defineProperty(req, "log", {
       configurable: true,
       get: () => {
-        child ??= logger.child({ requestId, ...traceBindings(logger, req.headers) });
+        child ??= logger.child({ requestId, ...trace });
         return child;
       },
     });
@@ -51,7 +52,7 @@ export function requestLog(logger: Logger): RequestHandler {
       logger[level](
         {
           requestId,
-          ...traceBindings(logger, req.headers),
+          ...trace,
           ...logged,
           req: { method: req.method, url: req.originalUrl },
           res: { statusCode: res.statusCode },

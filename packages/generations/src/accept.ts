@@ -1,6 +1,6 @@
 import type { Logger } from "@nanobanana/logger";
 import type { generationQueue, Producer } from "@nanobanana/queue";
-import { type Acceptance, coalesce, type GenerationStore } from "@nanobanana/store";
+import { type Acceptance, acceptanceIdOf, coalesce, type GenerationStore } from "@nanobanana/store";
 
 export interface AcceptDeps {
   store: GenerationStore;
@@ -38,21 +38,17 @@ export async function acceptGenerations(
   deps.failpoint?.("accept.before-write");
   await deps.store.accept(...acceptances);
   deps.failpoint?.("accept.after-write");
-  const accepted = acceptances.filter((a) => a.records.length > 0);
-  if (accepted.length === 0) return;
+  const acceptanceIds = acceptances.map(acceptanceIdOf).filter((id) => id !== undefined);
+  if (acceptanceIds.length === 0) return;
+  const records = acceptances.flatMap((a) => a.records);
   try {
-    await enqueueGenerations(
-      deps,
-      accepted.flatMap((a) => a.records),
-    );
-    await deps.store.confirmEnqueued(
-      ...accepted.map((a) => a.batch?.id ?? (a.records[0] as { id: string }).id),
-    );
+    await enqueueGenerations(deps, records);
+    await deps.store.confirmEnqueued(...acceptanceIds);
   } catch (error) {
     deps.logger.warn(
       {
-        acceptanceIds: accepted.map((a) => a.batch?.id ?? a.records[0]?.id),
-        items: accepted.reduce((n, a) => n + a.records.length, 0),
+        acceptanceIds,
+        items: records.length,
         err: (error as Error).message,
       },
       "accepted but not yet enqueued; the sweep will enqueue it",

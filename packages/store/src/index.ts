@@ -25,3 +25,4 @@ export type {
   UpdateOptions,
   WebhookStore,
 } from "./store.ts";
+export { acceptanceIdOf } from "./store.ts";

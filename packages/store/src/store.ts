@@ -58,6 +58,11 @@ export interface Acceptance {
   };
 }
 
+/** The id an acceptance's "not yet enqueued" marker goes by: its batch's, or its one record's. */
+export function acceptanceIdOf(acceptance: Acceptance): string | undefined {
+  return acceptance.batch?.id ?? acceptance.records[0]?.id;
+}
+
 /** One record's move to a terminal status (completed, failed, canceled). */
 export interface Finish {
   id: string;

@@ -11,7 +11,7 @@ import {
   operationsHourOf,
 } from "@nanobanana/domain";
 import { invalidRequest } from "@nanobanana/errors";
-import type { GenerationStore, Page } from "../store.ts";
+import { acceptanceIdOf, type GenerationStore, type Page } from "../store.ts";
 import { expiresIn, type FirestoreContext, idsBefore, withoutExpiry } from "./shared.ts";
 
 const ID_CURSOR = /^gen_[0-9a-z]{26}$/;
@@ -87,8 +87,9 @@ export function firestoreGenerationStore({
       const writes = db.batch();
       const expires = expireAt();
       let any = false;
-      for (const { records, batch, idempotency } of acceptances) {
-        const acceptanceId = batch?.id ?? records[0]?.id;
+      for (const acceptance of acceptances) {
+        const { records, batch, idempotency } = acceptance;
+        const acceptanceId = acceptanceIdOf(acceptance);
         if (!acceptanceId) continue;
         any = true;
         for (const record of records) {

@@ -10,7 +10,7 @@ import {
   operationsHourOf,
 } from "@nanobanana/domain";
 import { invalidRequest } from "@nanobanana/errors";
-import type { GenerationStore, Page } from "../store.ts";
+import { acceptanceIdOf, type GenerationStore, type Page } from "../store.ts";
 import { decode, encode, execOrThrow, type RedisContext, readHashes } from "./shared.ts";
 
 // Each top-level field of a record is its own hash field holding JSON, so a patch is one
@@ -105,7 +105,6 @@ if webhook and webhook ~= 'null' then redis.call('ZADD', KEYS[4], ARGV[2], ARGV[
 return 1
 `;
 
-// Money is counted in whole micro-dollars, so totals never drift as floats would.
 // Accepting: each record in KEYS written whole and given its retention (ARGV[1], seconds).
 // ARGV[i + 1]: record i's HSET arguments as a JSON array of strings. One script and one
 // argument a record, for a 1000-item batch, instead of 2000 commands and 40,000 arguments,
@@ -118,6 +117,7 @@ for i, key in ipairs(KEYS) do
 end
 return #KEYS`;
 
+// Money is counted in whole micro-dollars, so totals never drift as floats would.
 const toMicros = (usd: number) => Math.round(usd * 1e6);
 
 /** Spend per model or per tier, from the hash's `{images}{name}` and `{usd}{name}` fields. */
@@ -196,8 +196,9 @@ export function redisGenerationStore({
       const keys: string[] = [];
       const args: string[] = [String(retentionSeconds)];
       const historyOf = new Map<string, string[]>();
-      for (const { records, batch, idempotency } of acceptances) {
-        const acceptanceId = batch?.id ?? records[0]?.id;
+      for (const acceptance of acceptances) {
+        const { records, batch, idempotency } = acceptance;
+        const acceptanceId = acceptanceIdOf(acceptance);
         if (!acceptanceId) continue;
         for (const record of records) {
           keys.push(k.gen(record.id));
@@ -228,12 +229,13 @@ export function redisGenerationStore({
       if (keys.length === 0) return;
       // Arrays, not spread arguments: ioredis flattens them, and a call has an argument limit.
       multi.eval(WRITE_RECORDS, keys.length, keys.concat(args));
-      for (const [userId, ids] of historyOf)
-        multi.zadd(k.history(userId), ...(ids.flatMap((id) => ["0", id]) as [string, string]));
-      const users = historyOf.keys();
       // History beyond retention points at expired records: trim it as new ones arrive.
       const oldest = idFloor("gen", now - retentionSeconds * 1000);
-      for (const userId of users) multi.zremrangebylex(k.history(userId), "-", `(${oldest}`);
+      for (const [userId, ids] of historyOf) {
+        multi
+          .zadd(k.history(userId), ...(ids.flatMap((id) => ["0", id]) as [string, string]))
+          .zremrangebylex(k.history(userId), "-", `(${oldest}`);
+      }
       await execOrThrow(multi);
     },
     async unconfirmedAcceptances(before, limit) {
