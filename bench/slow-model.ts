@@ -72,7 +72,10 @@ export interface SlowModelFigures {
   redisCommandsPerImage: number;
   /** The commands that make it up, most first ("evalsha 12.00, get 3.00, …"). */
   topCommands: string;
-  /** With `monitor`: commands per image by client name ("nanobanana-worker 20.0, …"). */
+  /**
+   * With `monitor`: commands per image by client name, each with its top commands
+   * ("(inside Lua) 103.2 (hincrby 27.01, …); nanobanana-worker 42.6 (eval 9.00, …); …").
+   */
   byClient?: string;
   /** Per-record stage timings (ms), p50 / p99 / max, from the records at the end. */
   stages: Record<string, [number, number, number]>;
