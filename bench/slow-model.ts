@@ -7,6 +7,7 @@
  * `npm run bench` calls `slowModel()` against its own Redis; alone, with a Redis of its own:
  *
  *   npx tsx bench/slow-model.ts [--items 400] [--concurrency 200] [--delay-ms 3500] [--runs 1]
+ *                               [--poll-ms 100] (how often the batch's status is polled)
  *                               [--monitor]   (MONITOR: commands split by client; slows Redis)
  *                               [--dump FILE] (the records' timings, as FILE.<run>.json)
  *                               [--profile-worker DIR] [--profile-api DIR] (--cpu-prof, into DIR)
@@ -34,6 +35,8 @@ export interface SlowModelOptions {
   /** A key prefix of the run's own (several runs on one Redis each take another). */
   keyPrefix?: string;
   items?: number;
+  /** How often GET /batch/:id/status is polled until progress is 1 (ms; 100 by default). */
+  pollMs?: number;
   concurrency?: number;
   delayMs?: number;
   /** MONITOR Redis over the run to split its commands by client (slows Redis down). */
@@ -69,7 +72,10 @@ export interface SlowModelFigures {
   redisCommandsPerImage: number;
   /** The commands that make it up, most first ("evalsha 12.00, get 3.00, …"). */
   topCommands: string;
-  /** With `monitor`: commands per image by client name ("nanobanana-worker 20.0, …"). */
+  /**
+   * With `monitor`: commands per image by client name, each with its top commands
+   * ("(inside Lua) 103.2 (hincrby 27.01, …); nanobanana-worker 42.6 (eval 9.00, …); …").
+   */
   byClient?: string;
   /** Per-record stage timings (ms), p50 / p99 / max, from the records at the end. */
   stages: Record<string, [number, number, number]>;
@@ -185,7 +191,7 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
       await fetch(`${base}/batch/${batchId}/status?limit=1`, { headers })
     ).json()) as { progress: number };
     if (s.progress === 1) break;
-    await sleep(100);
+    await sleep(options.pollMs ?? 100);
   }
   const seconds = (performance.now() - start) / 1000;
   const toUs = Number(process.hrtime.bigint() / 1000n);
@@ -319,6 +325,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
       items: { type: "string", default: "400" },
       concurrency: { type: "string", default: "200" },
       "delay-ms": { type: "string", default: "3500" },
+      "poll-ms": { type: "string", default: "100" },
       runs: { type: "string", default: "1" },
       monitor: { type: "boolean", default: false },
       dump: { type: "string" },
@@ -340,6 +347,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
         items: Number(values.items),
         concurrency: Number(values.concurrency),
         delayMs: Number(values["delay-ms"]),
+        pollMs: Number(values["poll-ms"]),
         monitor: values.monitor,
         ...(values.dump ? { dumpTo: `${values.dump}.${run}.json` } : {}),
         ...(values["profile-worker"] ? { profileWorkerTo: values["profile-worker"] } : {}),

@@ -25,11 +25,15 @@ export function createFsBlobStore(root: string): BlobStore {
       await mkdir(dirname(path), { recursive: true });
       // Write then rename: a reader never sees half an image, and a retry just replaces it.
       const tmp = `${path}.${randomUUID()}.tmp`;
-      await writeFile(
-        sidecar(tmp),
-        JSON.stringify({ contentType: options.contentType, metadata: options.metadata ?? {} }),
-      );
-      await writeFile(tmp, bytes);
+      // The two files at once (each is an open, a write and a close in libuv's pool); only the
+      // renames keep their order.
+      await Promise.all([
+        writeFile(
+          sidecar(tmp),
+          JSON.stringify({ contentType: options.contentType, metadata: options.metadata ?? {} }),
+        ),
+        writeFile(tmp, bytes),
+      ]);
       await rename(sidecar(tmp), sidecar(path));
       await rename(tmp, path);
     },

@@ -124,7 +124,11 @@ export async function drawGeneration(
         record.references.map((r) => r.source),
       )) ?? [])
     : [];
-  const preferences = await store.getPreferences(record.userId);
+  // Two independent reads, one round trip's wait.
+  const [preferences, custom] = await Promise.all([
+    store.getPreferences(record.userId),
+    store.getTemplate(record.userId, `${label.subcategory}.${record.quality}`),
+  ]);
   const chosen: ModelChoice = deps.routing
     ? chooseModel(deps.routing, {
         label,
@@ -140,7 +144,6 @@ export async function drawGeneration(
         choice: record.requestedModel ? "requested" : "routed",
         reason: record.requestedModel ? "named by the request" : "the provider's only model",
       };
-  const custom = await store.getTemplate(record.userId, `${label.subcategory}.${record.quality}`);
   const enhanceWith = (certainty: typeof classification.certainty) =>
     enhancePrompt(record.prompt, {
       label,
