@@ -2,7 +2,7 @@
  * The sustained-load measurement (issue 17): the seed's load targets as one run, end to end.
  *
  *   npx tsx bench/sustained.ts [--seconds 300] [--rate 100] [--workers 1] [--concurrency 400]
- *     [--model-ms 3500] [--burst 1000] [--burst-rate 1000] [--watch-every 10] [--log-level info]
+ *     [--model-ms 3500] [--drawing stock|per-request] [--burst 1000] [--burst-rate 1000] [--watch-every 10] [--log-level info]
  *
  * A local redis-server, the API and the worker(s) each in a process of their own (as deployed,
  * sketch provider with a simulated model of --model-ms), and an open-loop load generator
@@ -40,6 +40,12 @@ export interface SustainedOptions {
   rate?: number;
   /** The simulated model's time per image, SKETCH_DELAY_MS (3500). */
   modelMs?: number;
+  /**
+   * SKETCH_DRAWING: "stock" (the default here) answers drawings made once, as a remote model's
+   * answer costs the worker nothing but its bytes; "per-request" draws every sketch (~15 ms of
+   * CPU each), which measures the renderer as much as the service.
+   */
+  drawing?: "stock" | "per-request";
   /** Worker processes (1). */
   workers?: number;
   /** Jobs in flight over all worker processes, split evenly (400: 100 req/s × 3.5 s = 350). */
@@ -272,6 +278,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
   const seconds = options.seconds ?? 300;
   const rate = options.rate ?? 100;
   const modelMs = options.modelMs ?? 3500;
+  const drawing = options.drawing ?? "stock";
   const workerCount = options.workers ?? 1;
   const concurrency = options.concurrency ?? 400;
   const perWorker = Math.ceil(concurrency / workerCount);
@@ -309,6 +316,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
       // Never a paid model, whatever credentials this shell holds.
       PROVIDER: "sketch",
       SKETCH_DELAY_MS: String(modelMs),
+      SKETCH_DRAWING: drawing,
       WORKER_CONCURRENCY: String(perWorker),
       SHUTDOWN_TIMEOUT_MS: "10000",
     };
@@ -540,7 +548,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
     const rows: Row[] = [];
     rows.push([
       "sustained: set-up",
-      `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; API, ${workerCount} worker process${workerCount > 1 ? "es" : ""} (WORKER_CONCURRENCY ${perWorker} each), redis-server (no persistence), open-loop generator: each its own process; sketch provider with SKETCH_DELAY_MS=${modelMs}; LOG_LEVEL=${logLevel}; 1-min load average ${loadBefore.toFixed(1)} at the start, ${(nearestSample(lastSentOf(sustained))?.load ?? Number.NaN).toFixed(1)} at the end of the load`,
+      `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; API, ${workerCount} worker process${workerCount > 1 ? "es" : ""} (WORKER_CONCURRENCY ${perWorker} each), redis-server (no persistence), open-loop generator: each its own process; sketch provider with SKETCH_DELAY_MS=${modelMs}, SKETCH_DRAWING=${drawing}; LOG_LEVEL=${logLevel}; 1-min load average ${loadBefore.toFixed(1)} at the start, ${(nearestSample(lastSentOf(sustained))?.load ?? Number.NaN).toFixed(1)} at the end of the load`,
     ]);
 
     // The offered load.
@@ -665,7 +673,10 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
         "classify + enhance + cache",
         stage((r) => t(r, "classifyMs") + t(r, "enhanceMs") + t(r, "cacheMs")),
       ],
-      [`generate (${modelMs} ms model + sketch drawing)`, stage((r) => t(r, "generateMs"))],
+      [
+        `generate (${modelMs} ms model${drawing === "stock" ? ", stock drawings" : " + sketch drawing"})`,
+        stage((r) => t(r, "generateMs")),
+      ],
       ["post-process", stage((r) => t(r, "postProcessMs"))],
       ["upload", stage((r) => t(r, "uploadMs"))],
       [
@@ -694,12 +705,19 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
     );
     const markSamples = marks.map(nearestSample);
     const markLabel = marks.map((m) => `${((m - firstSent) / 1000).toFixed(0)} s`).join(", ");
+    // RSS rises and falls by tens of MiB with each garbage collection: a single sample can
+    // land on either side, so each figure is the mean over the 10 s up to its mark.
+    const meanRssBefore = (at: number, name: string) => {
+      const window = inLoad.filter((s) => s.at > at - 10_000 && s.at <= at);
+      const values = window.map((s) => s.rss[name]).filter((v) => v !== undefined);
+      return values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN;
+    };
     for (const name of ["api", ...workers.map((w) => w.name), "redis"]) {
-      const values = markSamples.map((s) => s?.rss[name] ?? Number.NaN);
+      const values = marks.map((at) => meanRssBefore(at, name));
       const ratio = (values[4] ?? Number.NaN) / (values[0] ?? Number.NaN);
       const peak = max(inLoad.map((s) => s.rss[name] ?? 0));
       rows.push([
-        `sustained: ${name} RSS at ${markLabel} (MiB; last ÷ first${name === "redis" ? ", holds the records: grows by design" : ", target within 10%"})`,
+        `sustained: ${name} RSS at ${markLabel} (MiB, mean of the 10 s before each; last ÷ first${name === "redis" ? ", holds the records: grows by design" : ", target within 10%"})`,
         `${values.map(mib).join(", ")} (${ratio.toFixed(2)}${name === "redis" ? "" : Math.abs(ratio - 1) <= 0.1 ? ", met" : ", NOT met"}); peak ${mib(peak)}`,
       ]);
     }
@@ -816,6 +834,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       seconds: { type: "string" },
       rate: { type: "string" },
       "model-ms": { type: "string" },
+      drawing: { type: "string" },
       workers: { type: "string" },
       concurrency: { type: "string" },
       burst: { type: "string" },
@@ -842,6 +861,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     seconds: num(values.seconds),
     rate: num(values.rate),
     modelMs: num(values["model-ms"]),
+    drawing: values.drawing === "per-request" ? "per-request" : "stock",
     workers: num(values.workers),
     concurrency: num(values.concurrency),
     burst: num(values.burst),

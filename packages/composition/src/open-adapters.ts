@@ -60,6 +60,7 @@ export function createImageProvider(config: Config, logger: Logger, redis?: Redi
   return createSketchProvider({
     delayMs: config.sketchDelayMs,
     batchDelayMs: config.sketchBatchDelayMs,
+    drawing: config.sketchDrawing,
   });
 }
 

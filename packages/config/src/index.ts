@@ -295,6 +295,9 @@ const envSchema = z.object({
   // (about a day and a half in all).
   WEBHOOK_RETRY_SCHEDULE: delaysSchema.default(parseDelays("5s,5m,30m,2h,5h,10h,14h,20h,24h")),
   SKETCH_DELAY_MS: int(0, 600_000).default(0),
+  // "stock": the sketch answers one drawing per label, ratio and size, drawn once, so a load
+  // test with SKETCH_DELAY_MS measures the service, not the renderer (as with a remote model).
+  SKETCH_DRAWING: z.enum(["per-request", "stock"]).default("per-request"),
   // The economy tier: images gathered per model and size for this long (or until this many),
   // then submitted as one batch job; its state asked for from ECONOMY_POLL_MS on, backing off.
   ECONOMY_WINDOW_MS: int(100, 3_600_000).default(60_000),
@@ -484,6 +487,7 @@ const configSchema = envSchema
       /** Which model draws what (first match wins); the provider's default after them. */
       modelRoutes: gemini ? routesOf(e) : [],
       sketchDelayMs: e.SKETCH_DELAY_MS,
+      sketchDrawing: e.SKETCH_DRAWING,
       sketchBatchDelayMs: e.SKETCH_BATCH_DELAY_MS,
       economy: {
         windowMs: e.ECONOMY_WINDOW_MS,

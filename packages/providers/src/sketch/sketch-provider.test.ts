@@ -267,6 +267,28 @@ describe("sketch provider under load", () => {
   });
 });
 
+describe("sketch provider with stock drawings (for load tests)", () => {
+  it("answers one drawing per label, ratio and size, at the requested size, and draws references in", async () => {
+    const stock = createSketchProvider({ drawing: "stock" });
+    const ask = (subject: string, label: Label, aspectRatio: "1:1" | "16:9" = "1:1") =>
+      stock.generate({ prompt: subject, subject, label, quality: "standard", aspectRatio });
+    const [lamp, mug, wide, hill] = await Promise.all([
+      ask("a lamp", ecommerce),
+      ask("a mug", ecommerce),
+      ask("a mug", ecommerce, "16:9"),
+      ask("a hill", landscape),
+    ]);
+    expect(mug?.bytes.equals(lamp.bytes)).toBe(true);
+    expect(wide?.bytes.equals(mug.bytes)).toBe(false);
+    expect(hill?.bytes.equals(mug.bytes)).toBe(false);
+    expect(await sharp(wide.bytes).metadata()).toMatchObject({ width: 1024, height: 576 });
+    // Per request by default: two prompts, two pictures.
+    expect(
+      (await draw("a lamp", ecommerce)).bytes.equals((await draw("a mug", ecommerce)).bytes),
+    ).toBe(false);
+  });
+});
+
 describe("sketch provider with reference images", () => {
   const solid = (background: string, width = 300, height = 300) =>
     sharp({ create: { width, height, channels: 3, background } })

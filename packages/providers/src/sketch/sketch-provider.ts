@@ -25,6 +25,13 @@ export interface SketchOptions {
   delayMs?: number;
   /** How long a batch job runs before its images are drawn (0: done at the first check). */
   batchDelayMs?: number;
+  /**
+   * "stock": one drawing per label, aspect ratio and size, made once and answered to every
+   * request without references. A remote model's drawing costs this machine nothing but the
+   * bytes it sends; drawing each sketch here (~15 ms of CPU) would make a load test measure
+   * the renderer instead of the service. "per-request" (the default) draws each prompt.
+   */
+  drawing?: "per-request" | "stock";
 }
 
 /**
@@ -184,6 +191,21 @@ function sketchBatch(batchDelayMs: number): BatchDrawing {
  * Clearly labelled "SKETCH" and free; what `npm start` uses when no Gemini key is set.
  */
 export function createSketchProvider(options: SketchOptions = {}): ImageProvider {
+  const stock = new Map<string, Promise<Buffer>>();
+  const draw = (request: ImageRequest, signal?: AbortSignal) => {
+    if (options.drawing !== "stock" || request.references?.length)
+      return renderSketch(request, signal);
+    const { label, aspectRatio, imageSize = "1K" } = request;
+    const key = `${label.domain}/${label.subcategory} ${aspectRatio} ${imageSize}`;
+    let bytes = stock.get(key);
+    if (!bytes) {
+      bytes = renderSketch({ ...request, subject: "stock sketch", prompt: "" });
+      // A failed drawing is not kept: the next request draws it again.
+      bytes.catch(() => stock.delete(key));
+      stock.set(key, bytes);
+    }
+    return bytes;
+  };
   return {
     name: "sketch",
     models: [SKETCH_MODEL],
@@ -202,7 +224,7 @@ export function createSketchProvider(options: SketchOptions = {}): ImageProvider
       // drawing is done while it runs, not after it, so a delay of 3.5 s answers in 3.5 s (the
       // drawing's CPU is still spent here; only no longer added on top of the wait).
       const [bytes] = await Promise.all([
-        renderSketch(request, signal),
+        draw(request, signal),
         options.delayMs ? sleep(options.delayMs, undefined, { signal }) : undefined,
       ]);
       // Rendering cannot be interrupted; a caller who gave up while it ran gets no image.
