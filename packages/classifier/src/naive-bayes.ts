@@ -1,10 +1,13 @@
 import { LABELS } from "@nanobanana/domain";
 import type { LabelledPrompt } from "./corpus.ts";
+import { forEachDerivedFeature } from "./generalise.ts";
+import { wordsWithGlosses } from "./glossary.ts";
 import { normalizeText } from "./normalize.ts";
 
 /**
  * A multinomial naive-Bayes model over words, word pairs and character n-grams of the
- * normalised prompt. The n-grams are what carry typos ("headphnoes" shares most of its
+ * normalised prompt, and the features derived from its words (generalise.ts: WordNet classes,
+ * the head of "X of Y"). The n-grams are what carry typos ("headphnoes" shares most of its
  * trigrams with "headphone") and related word forms across languages.
  */
 export interface NaiveBayesModel {
@@ -20,9 +23,11 @@ export interface NaiveBayesModel {
 const NGRAM_SIZES = [3, 4];
 
 /** The features of a prompt, each once (a bag of distinct features works better on short text). */
-export const featuresOf = (normalized: string): string[] => [...featureSet(normalized)];
+export const featuresOf = (normalized: string, derived = true): string[] => [
+  ...featureSet(normalized, derived),
+];
 
-function featureSet(normalized: string): Set<string> {
+function featureSet(normalized: string, derived = true): Set<string> {
   const words = normalized.split(" ").filter(Boolean);
   const features = new Set<string>();
   words.forEach((word, i) => {
@@ -36,6 +41,7 @@ function featureSet(normalized: string): Set<string> {
       }
     }
   });
+  if (derived) forEachDerivedFeature(words, (feature) => features.add(feature));
   return features;
 }
 
@@ -47,7 +53,14 @@ const labelIndex = new Map(LABELS.map((l, i) => [`${l.domain}/${l.subcategory}`,
  */
 export function trainNaiveBayes(
   examples: readonly LabelledPrompt[],
-  options: { smoothing?: number; minDocs?: number } = {},
+  options: {
+    smoothing?: number;
+    minDocs?: number;
+    /** false: words, pairs and n-grams only (to measure what the derived features add). */
+    derived?: boolean;
+    /** false: without the glosses of foreign words (glossary.ts). */
+    glosses?: boolean;
+  } = {},
 ): NaiveBayesModel {
   const smoothing = options.smoothing ?? 0.1;
   const minDocs = options.minDocs ?? 2;
@@ -58,7 +71,9 @@ export function trainNaiveBayes(
     const index = primary ? labelIndex.get(`${primary.domain}/${primary.subcategory}`) : undefined;
     if (index === undefined) continue;
     docsPerLabel[index] = (docsPerLabel[index] ?? 0) + 1;
-    for (const feature of featuresOf(normalizeText(prompt))) {
+    const words =
+      options.glosses === false ? normalizeText(prompt) : wordsWithGlosses(prompt).join(" ");
+    for (const feature of featuresOf(words, options.derived)) {
       const entry = perFeature.get(feature) ?? {
         docs: 0,
         byLabel: new Array<number>(LABELS.length).fill(0),
@@ -160,14 +175,25 @@ function stringScores(model: CompiledModel, normalized: string): number[] {
  * instead of by string, so the sums are the same to the last bit.
  */
 export function naiveBayesWordScores(model: CompiledModel, words: readonly string[]): number[] {
+  return naiveBayesEvidence(model, words).scores;
+}
+
+/** naiveBayesWordScores, and how many of the prompt's features the model knew. */
+export function naiveBayesEvidence(
+  model: CompiledModel,
+  words: readonly string[],
+): { scores: number[]; known: number } {
   let scorer = scorers.get(model);
   if (!scorer) {
     scorer = new Scorer(model);
     scorers.set(model, scorer);
   }
-  if (!scorer.exact) return stringScores(model, words.join(" "));
+  if (!scorer.exact) {
+    const known = featureSet(words.join(" ")).size;
+    return { scores: stringScores(model, words.join(" ")), known };
+  }
   const known = scorer.sum(words);
-  return averaged(model, scorer.sums, known);
+  return { scores: averaged(model, scorer.sums, known), known };
 }
 
 function averaged(model: CompiledModel, sums: Float64Array, known: number): number[] {
@@ -253,6 +279,8 @@ class Scorer {
   /** Token → index of its "w:" feature, or -1. */
   private readonly wordFeature: Int32Array;
   private readonly bigrams: Map<number, number>;
+  /** Derived feature ("x:…") → its index. */
+  private readonly derived = new Map<string, number>();
   private readonly tokenCount: number;
   private readonly grams: IntTable;
   /** Feature f's extra for label l is rows[f × labels + l]. */
@@ -299,6 +327,7 @@ class Scorer {
       const kind = feature.slice(0, 2);
       const text = feature.slice(2);
       if (kind === "w:" && isPlainWord(text)) words.push([token(text), f]);
+      if (kind === "x:") this.derived.set(feature, f);
       const underscore = text.indexOf("_");
       if (kind === "b:" && underscore >= 0 && underscore === text.lastIndexOf("_")) {
         const first = text.slice(0, underscore);
@@ -373,6 +402,8 @@ class Scorer {
         this.add(grams.get(g));
       }
     }
+    // Then, as featureSet adds them, the derived features.
+    forEachDerivedFeature(words, this.addDerived);
     this.accumulate();
     return this.count;
   }
@@ -421,6 +452,8 @@ class Scorer {
       sums[l] = sum;
     }
   }
+
+  private readonly addDerived = (feature: string) => this.add(this.derived.get(feature) ?? -1);
 
   /** Notes feature f (-1: none) as found, unless it already was in this prompt. */
   private add(f: number): void {

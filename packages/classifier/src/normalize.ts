@@ -27,7 +27,7 @@ export function normalizedWords(text: string): string[] {
 }
 
 // ASCII text needs none of the Unicode steps: no ß, and NFKD leaves it as it is.
-function isAscii(text: string): boolean {
+export function isAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return false;
   return true;
 }
