@@ -44,6 +44,14 @@ export {
   startFakeGemini,
 } from "./fake-gemini.ts";
 export {
+  FAKE_OPENAI_MODELS,
+  type FakeOpenAI,
+  type FakeOpenAICall,
+  OPENAI_SCENARIOS,
+  type OpenAIScenario,
+  startFakeOpenAI,
+} from "./fake-openai.ts";
+export {
   type ReceivedWebhook,
   startWebhookReceiver,
   type WebhookReceiver,
