@@ -52,6 +52,14 @@ export {
   startFakeOpenAI,
 } from "./fake-openai.ts";
 export {
+  FAKE_STABILITY_SD3_MODELS,
+  type FakeStability,
+  type FakeStabilityCall,
+  STABILITY_SCENARIOS,
+  type StabilityScenario,
+  startFakeStability,
+} from "./fake-stability.ts";
+export {
   type ReceivedWebhook,
   startWebhookReceiver,
   type WebhookReceiver,
