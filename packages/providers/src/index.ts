@@ -33,3 +33,9 @@ export {
   type SketchOptions,
   sketchSvg,
 } from "./sketch/sketch-provider.ts";
+export {
+  createStabilityProvider,
+  STABILITY_ASPECT_RATIOS,
+  STABILITY_BASE_URL,
+  type StabilityProviderOptions,
+} from "./stability/stability-provider.ts";
