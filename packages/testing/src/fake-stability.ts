@@ -251,7 +251,7 @@ function check(asked: Asked, accept: string | undefined): Refusal | null {
       errors.push("image: must be a jpeg, png or webp image");
     if (strength === undefined) errors.push("strength: required when an image is provided");
   }
-  if (strength !== undefined) {
+  if (strength !== undefined && spec.fields.has("strength")) {
     if (!asked.image) errors.push("strength: only allowed when an image is provided");
     if (!(Number(strength) >= 0 && Number(strength) <= 1))
       errors.push("strength: must be a number between 0 and 1");
