@@ -3,7 +3,13 @@ import { AppError } from "@nanobanana/errors";
 import type { Logger } from "@nanobanana/logger";
 import OpenAI, { toFile } from "openai";
 import type { ImagesResponse } from "openai/resources/images";
-import type { ImageProvider, ImageRequest, ImageResult, PricedImage } from "../image-provider.ts";
+import type {
+  ImageProvider,
+  ImageRequest,
+  ImageResult,
+  PricedImage,
+  ReferenceBytes,
+} from "../image-provider.ts";
 import type { ModelRateLimiter } from "../rate-limit.ts";
 import { inFormatTaken } from "../reference-formats.ts";
 import { callWithRetries, TransientError } from "../retry.ts";
@@ -100,6 +106,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
   async function callOnce(
     model: string,
     request: ImageRequest,
+    references: readonly ReferenceBytes[],
     signal: AbortSignal | undefined,
   ): Promise<{ bytes: Buffer; mimeType: string; response: ImagesResponse }> {
     const common = {
@@ -112,19 +119,21 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
     } as const;
     let response: ImagesResponse;
     try {
-      const references = request.references ?? [];
       response =
         references.length > 0
           ? await client.images.edit(
               {
                 ...common,
                 image: await Promise.all(
-                  references.map(async (reference, i) => {
-                    const sent = await inFormatTaken(reference, REFERENCE_TYPES, "OpenAI");
-                    return toFile(sent.bytes, `reference-${i + 1}.${EXTENSIONS[sent.mimeType]}`, {
-                      type: sent.mimeType,
-                    });
-                  }),
+                  references.map((reference, i) =>
+                    toFile(
+                      reference.bytes,
+                      `reference-${i + 1}.${EXTENSIONS[reference.mimeType]}`,
+                      {
+                        type: reference.mimeType,
+                      },
+                    ),
+                  ),
                 ),
               },
               { signal },
@@ -162,15 +171,22 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
           { details: { calls: 0, model } },
         );
       }
-      const { value, calls } = await callWithRetries(() => callOnce(model, request, signal), {
-        maker: "OpenAI",
-        model,
-        policy: options,
-        maxCalls,
-        signal,
-        rateLimiter: options.rateLimiter,
-        logger: log,
-      });
+      // Converted once, before any call: a reference that cannot be sent spends none.
+      const references = await Promise.all(
+        (request.references ?? []).map((r) => inFormatTaken(r, REFERENCE_TYPES, "OpenAI")),
+      );
+      const { value, calls } = await callWithRetries(
+        () => callOnce(model, request, references, signal),
+        {
+          maker: "OpenAI",
+          model,
+          policy: options,
+          maxCalls,
+          signal,
+          rateLimiter: options.rateLimiter,
+          logger: log,
+        },
+      );
       const usage = value.response.usage;
       return {
         bytes: value.bytes,

@@ -1,7 +1,13 @@
 import { type AspectRatio, nearestAspectRatio } from "@nanobanana/domain";
 import { AppError } from "@nanobanana/errors";
 import type { Logger } from "@nanobanana/logger";
-import type { ImageProvider, ImageRequest, ImageResult, PricedImage } from "../image-provider.ts";
+import type {
+  ImageProvider,
+  ImageRequest,
+  ImageResult,
+  PricedImage,
+  ReferenceBytes,
+} from "../image-provider.ts";
 import type { ModelRateLimiter } from "../rate-limit.ts";
 import { inFormatTaken } from "../reference-formats.ts";
 import { callWithRetries, TransientError } from "../retry.ts";
@@ -92,18 +98,20 @@ export function createStabilityProvider(options: StabilityProviderOptions): Imag
   const strength = options.referenceStrength ?? 0.5;
   const rateLimitWaitMs = options.rateLimitWaitMs ?? 60_000;
 
-  async function formFor(model: string, request: ImageRequest): Promise<FormData> {
+  function formFor(
+    model: string,
+    request: ImageRequest,
+    reference: ReferenceBytes | undefined,
+  ): FormData {
     const endpoint = endpointOf(model);
     const form = new FormData();
     form.append("prompt", request.prompt);
     form.append("output_format", outputFormat);
     if (endpoint.sd3Model) form.append("model", endpoint.sd3Model);
-    const [reference] = request.references ?? [];
     if (reference) {
-      const sent = await inFormatTaken(reference, REFERENCE_TYPES, "Stability AI");
       if (endpoint.sd3Model) form.append("mode", "image-to-image");
-      const blob = new Blob([new Uint8Array(sent.bytes)], { type: sent.mimeType });
-      form.append("image", blob, `reference.${EXTENSIONS[sent.mimeType]}`);
+      const blob = new Blob([new Uint8Array(reference.bytes)], { type: reference.mimeType });
+      form.append("image", blob, `reference.${EXTENSIONS[reference.mimeType]}`);
       form.append("strength", String(strength));
       // No aspect_ratio: an image-to-image drawing keeps its reference's shape.
     } else {
@@ -116,9 +124,10 @@ export function createStabilityProvider(options: StabilityProviderOptions): Imag
   async function callOnce(
     model: string,
     request: ImageRequest,
+    reference: ReferenceBytes | undefined,
     signal: AbortSignal | undefined,
   ): Promise<{ bytes: Buffer; mimeType: string }> {
-    const body = await formFor(model, request);
+    const body = formFor(model, request, reference);
     const timeout = AbortSignal.timeout(options.timeoutMs);
     let response: Response;
     let bytes: Buffer;
@@ -190,15 +199,21 @@ export function createStabilityProvider(options: StabilityProviderOptions): Imag
       if (references > 1) {
         throw refused(`${model} draws from one reference image at most (got ${references})`);
       }
-      const { value, calls } = await callWithRetries(() => callOnce(model, request, signal), {
-        maker: "Stability AI",
-        model,
-        policy: options,
-        maxCalls,
-        signal,
-        rateLimiter: options.rateLimiter,
-        logger: options.logger,
-      });
+      // Converted once, before any call: a reference that cannot be sent spends none.
+      const [first] = request.references ?? [];
+      const reference = first && (await inFormatTaken(first, REFERENCE_TYPES, "Stability AI"));
+      const { value, calls } = await callWithRetries(
+        () => callOnce(model, request, reference, signal),
+        {
+          maker: "Stability AI",
+          model,
+          policy: options,
+          maxCalls,
+          signal,
+          rateLimiter: options.rateLimiter,
+          logger: options.logger,
+        },
+      );
       return {
         bytes: value.bytes,
         mimeType: value.mimeType,
