@@ -4,6 +4,8 @@ import {
   type Domain,
   type ImageSize,
   MAX_REFERENCE_IMAGES,
+  type Orientation,
+  orientationOf,
   type Quality,
   type Subcategory,
 } from "@nanobanana/domain";
@@ -26,18 +28,78 @@ import {
  *   listed on https://cloud.google.com/vertex-ai/generative-ai/pricing.
  * - Sizes, aspect ratios and the 14-image reference limit: the models' pages under
  *   https://ai.google.dev/gemini-api/docs/image-generation and Vertex AI's model cards.
+ *
+ * OpenAI, read 2026-11-26:
+ * - Names: the openai SDK 7.57.0 (https://github.com/openai/openai-node, src/resources/images.ts):
+ *   gpt-image-1.5, gpt-image-2 (2026-04-21), gpt-image-2.5-flare/-sunburst (2026-09-08) and
+ *   gpt-image-2.6-flare/-sunburst (2026-11-04) are served; gpt-image-1 was shut down on
+ *   2026-10-23, dall-e-2 and dall-e-3 on 2026-05-12; gpt-image-1-mini is marked deprecated
+ *   (https://developers.openai.com/api/docs/models/gpt-image-1-mini). Standard sizes:
+ *   1024x1024, 1536x1024, 1024x1536 (custom WxH from gpt-image-2 on, priced by the token).
+ * - Prices per image, square / landscape / portrait: gpt-image-2 low $0.006 / $0.005 / $0.005,
+ *   medium $0.053 / $0.041 / $0.041, high $0.211 / $0.165 / $0.165 (OpenAI's cost examples in
+ *   https://developers.openai.com/api/docs/guides/image-generation, as quoted on
+ *   https://yingtu.ai/en/blog/gpt-image-2-cost-per-image; 7024 and 5488 output tokens at $30 per
+ *   1M: https://community.openai.com/t/livestream-starting-now-chatgpt-images-2-0/1379464);
+ *   gpt-image-1.5 low $0.009 / $0.013, medium $0.034 / $0.05, high $0.133 / $0.2
+ *   (https://www.llmreference.com/model/gpt-image-1.5/openai-api,
+ *   https://docs.apiyi.com/en/api-capabilities/gpt-image-2/historical-versions).
+ * - Not here: the 2.5 and 2.6 models, which OpenAI prices only by the token ($8 image input,
+ *   $30 image output per 1M: https://developers.openai.com/api/docs/models/gpt-image-2.6-sunburst)
+ *   with no per-image table to be read; add them with MODEL_PRICES and a catalog line when there is.
+ * Stability AI, read 2026-11-26: credits per image, 1 credit = $0.01
+ * (https://platform.stability.ai/pricing, as listed on
+ * https://developer.puter.com/tutorials/stability-ai-api-pricing/ in June 2026): Stable Image
+ * Ultra 8, SD 3.5 Large 6.5, SD 3.5 Large Turbo 4, SD 3.5 Medium 3.5, Stable Image Core 3.
+ * Ratios 16:9, 1:1, 21:9, 2:3, 3:2, 4:5, 5:4, 9:16, 9:21 at about 1 megapixel
+ * (https://platform.stability.ai/docs/api-reference).
+ * Neither maker has a batch mode in this service: their batchUsd is their usd (nothing saved),
+ * and the economy tier, which needs the provider's batch mode, never sends them work.
  * MODEL_PRICES overrides any price without a code change.
  */
 export interface ModelSpec {
-  provider: "gemini" | "sketch";
+  provider: "gemini" | "sketch" | "openai" | "stability";
   /** What it is good at, as GET /models tells callers. */
   description: string;
-  /** USD per image by output size: standard (interactive) and batch (Gemini Batch Mode). */
+  /**
+   * USD per image by output size: standard (interactive) and batch (Gemini Batch Mode). With
+   * qualityPrices, the standard quality's dearest orientation: what a size costs at most by default.
+   */
   prices: Partial<Record<ImageSize, { usd: number; batchUsd: number }>>;
+  /**
+   * Where the price also turns on the quality asked for and the orientation drawn (OpenAI's GPT
+   * Image models): USD per image by size, quality and orientation.
+   */
+  qualityPrices?: Partial<Record<ImageSize, Record<Quality, Record<Orientation, number>>>>;
   aspectRatios: readonly AspectRatio[];
   /** Most reference images one request may send it. */
   maxReferenceImages: number;
 }
+
+/** What OpenAI's GPT Image models draw at their standard sizes, 1024x1024, 1536x1024 and 1024x1536. */
+const OPENAI_ASPECT_RATIOS: readonly AspectRatio[] = ["1:1", "3:2", "2:3"];
+
+/** What Stability AI's Stable Image endpoints draw (their 9:21 is not among ours). */
+const STABILITY_ASPECT_RATIOS: readonly AspectRatio[] = [
+  "1:1",
+  "2:3",
+  "3:2",
+  "4:5",
+  "5:4",
+  "9:16",
+  "16:9",
+  "21:9",
+];
+
+/** A maker with no batch mode here: one price for both columns. */
+const noBatch = (usd: number) => ({ usd, batchUsd: usd });
+
+/** Square, landscape and portrait prices of one quality. */
+const byOrientation = (square: number, oblong: number): Record<Orientation, number> => ({
+  square,
+  landscape: oblong,
+  portrait: oblong,
+});
 
 export const MODEL_CATALOG: Readonly<Record<string, ModelSpec>> = {
   "gemini-3.1-flash-image": {
@@ -69,6 +131,74 @@ export const MODEL_CATALOG: Readonly<Record<string, ModelSpec>> = {
     prices: { "1K": { usd: 0.034, batchUsd: 0.017 } },
     aspectRatios: ASPECT_RATIOS,
     maxReferenceImages: MAX_REFERENCE_IMAGES,
+  },
+  "gpt-image-2": {
+    provider: "openai",
+    description:
+      "OpenAI GPT Image 2: close instruction following and legible text; square, 3:2 or 2:3, priced by quality",
+    prices: { "1K": noBatch(0.053) },
+    qualityPrices: {
+      "1K": {
+        draft: byOrientation(0.006, 0.005),
+        standard: byOrientation(0.053, 0.041),
+        premium: byOrientation(0.211, 0.165),
+      },
+    },
+    aspectRatios: OPENAI_ASPECT_RATIOS,
+    // OpenAI takes 16 images per edit; a request here carries at most MAX_REFERENCE_IMAGES.
+    maxReferenceImages: MAX_REFERENCE_IMAGES,
+  },
+  "gpt-image-1.5": {
+    provider: "openai",
+    description:
+      "OpenAI GPT Image 1.5: precise edits that keep faces and logos; square, 3:2 or 2:3, priced by quality",
+    prices: { "1K": noBatch(0.05) },
+    qualityPrices: {
+      "1K": {
+        draft: byOrientation(0.009, 0.013),
+        standard: byOrientation(0.034, 0.05),
+        premium: byOrientation(0.133, 0.2),
+      },
+    },
+    aspectRatios: OPENAI_ASPECT_RATIOS,
+    maxReferenceImages: MAX_REFERENCE_IMAGES,
+  },
+  "stable-image-ultra": {
+    provider: "stability",
+    description:
+      "Stability AI Stable Image Ultra: photorealism and fine detail; one image to start from",
+    prices: { "1K": noBatch(0.08) },
+    aspectRatios: STABILITY_ASPECT_RATIOS,
+    maxReferenceImages: 1,
+  },
+  "stable-image-core": {
+    provider: "stability",
+    description: "Stability AI Stable Image Core: fast and cheap, text to image only",
+    prices: { "1K": noBatch(0.03) },
+    aspectRatios: STABILITY_ASPECT_RATIOS,
+    maxReferenceImages: 0,
+  },
+  "sd3.5-large": {
+    provider: "stability",
+    description:
+      "Stable Diffusion 3.5 Large: the open-weight model at full strength; one image to start from",
+    prices: { "1K": noBatch(0.065) },
+    aspectRatios: STABILITY_ASPECT_RATIOS,
+    maxReferenceImages: 1,
+  },
+  "sd3.5-large-turbo": {
+    provider: "stability",
+    description: "Stable Diffusion 3.5 Large Turbo: Large in a few steps, for drafts",
+    prices: { "1K": noBatch(0.04) },
+    aspectRatios: STABILITY_ASPECT_RATIOS,
+    maxReferenceImages: 1,
+  },
+  "sd3.5-medium": {
+    provider: "stability",
+    description: "Stable Diffusion 3.5 Medium: the smaller open-weight model",
+    prices: { "1K": noBatch(0.035) },
+    aspectRatios: STABILITY_ASPECT_RATIOS,
+    maxReferenceImages: 1,
   },
   "sketch-v1": {
     provider: "sketch",
@@ -158,12 +288,39 @@ export function priceTable(overrides: Record<string, number | Partial<Record<Ima
             (Object.keys(sizes).length ? Object.keys(sizes) : ["1K"]).map((s) => [s, price]),
           )
         : price;
+    // Batch Mode is half the standard price on every current Gemini model; a maker with no
+    // batch mode here keeps one price. A model the catalog does not know is taken for Gemini's.
+    const batchMode = BATCH_MODE_PROVIDERS.has(MODEL_CATALOG[model]?.provider ?? "gemini");
     for (const [size, usd] of Object.entries(bySize) as Array<[ImageSize, number]>) {
-      // Batch Mode is half the standard price on every current model.
-      sizes[size] = { usd, batchUsd: Math.round(usd * 500) / 1000 };
+      sizes[size] = { usd, batchUsd: batchMode ? Math.round(usd * 500) / 1000 : usd };
     }
   }
   return table;
+}
+
+/** Makers whose batch mode this service uses (the economy tier). */
+const BATCH_MODE_PROVIDERS: ReadonlySet<ModelSpec["provider"]> = new Set(["gemini", "sketch"]);
+
+/** What one image's price turns on. */
+export interface PricedImage {
+  imageSize: ImageSize;
+  quality: Quality;
+  aspectRatio: AspectRatio;
+}
+
+/**
+ * USD for one image as it was asked for: for a model priced by quality and orientation, the
+ * catalog's price for those, unless MODEL_PRICES set the model's price at that size (which then
+ * stands for every quality); for any other, the table's price for the size (0 when none).
+ */
+export function imagePriceOf(prices: PriceTable, model: string, image: PricedImage): number {
+  const flat = prices[model]?.[image.imageSize]?.usd;
+  const spec = MODEL_CATALOG[model];
+  const byQuality = spec?.qualityPrices?.[image.imageSize];
+  if (byQuality && flat === spec?.prices[image.imageSize]?.usd) {
+    return byQuality[image.quality][orientationOf(image.aspectRatio)];
+  }
+  return flat ?? 0;
 }
 
 /** One model as a deployment offers it (GET /models): what it draws, at what price. */

@@ -1,4 +1,5 @@
 export * from "./api-keys.ts";
+export * from "./aspect-ratios.ts";
 export * from "./cost.ts";
 export * from "./generation.ts";
 export * from "./ids.ts";

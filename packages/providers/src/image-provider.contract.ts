@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { ASPECT_RATIOS } from "@nanobanana/domain";
+import {
+  ASPECT_RATIOS,
+  type AspectRatio,
+  nearestAspectRatio,
+  orientationOf,
+} from "@nanobanana/domain";
 import { AppError } from "@nanobanana/errors";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
@@ -35,6 +40,12 @@ export interface ImageProviderScenarios {
    * there is nothing to count but the provider's own word (a renderer in the process).
    */
   callsSeen: ((request: ImageRequest) => number) | null;
+  /**
+   * The ratios it draws true to ASPECT_RATIO_TOLERANCE (all of ASPECT_RATIOS where the maker
+   * takes every one). Asked for any other, it must draw the nearest of these in the same
+   * orientation (`nearestAspectRatio`): OpenAI's GPT Image models draw 16:9 as 3:2.
+   */
+  aspectRatios: readonly AspectRatio[];
 }
 
 /**
@@ -117,19 +128,25 @@ export function describeImageProviderContract(
     });
 
     it.each(ASPECT_RATIOS)(
-      "draws an image that decodes, labelled with its type, in aspect ratio %s",
+      "draws an image that decodes, labelled with its type, in aspect ratio %s or the nearest it draws in that orientation",
       async (aspectRatio) => {
         const provider = await makeProvider();
         const result = await provider.generate(plainRequest({ aspectRatio }));
         const { info } = await sharp(result.bytes).raw().toBuffer({ resolveWithObject: true });
         const meta = await sharp(result.bytes).metadata();
         expect(mimeTypesFor(meta.format)).toContain(result.mimeType);
-        const [w = 1, h = 1] = aspectRatio.split(":").map(Number);
+        const drawn = `${info.width}×${info.height} for ${aspectRatio}`;
+        // Checked on its own, so a model that swaps orientation fails here whatever it claims to draw.
+        expect(orientationOf(`${info.width}:${info.height}`), drawn).toBe(
+          orientationOf(aspectRatio),
+        );
+        const target = nearestAspectRatio(aspectRatio, scenarios.aspectRatios);
+        expect(target, `it draws no ${orientationOf(aspectRatio)} ratio`).toBeDefined();
+        const [w = 1, h = 1] = (target ?? aspectRatio).split(":").map(Number);
         const drift = info.width / info.height / (w / h) - 1;
-        expect(
-          Math.abs(drift),
-          `${info.width}×${info.height} for ${aspectRatio}`,
-        ).toBeLessThanOrEqual(ASPECT_RATIO_TOLERANCE);
+        expect(Math.abs(drift), `${drawn} (${target} expected)`).toBeLessThanOrEqual(
+          ASPECT_RATIO_TOLERANCE,
+        );
       },
     );
 

@@ -44,6 +44,13 @@ export interface ImageResult {
   calls: number;
 }
 
+/** What one image's price turns on: its size, and for some makers (OpenAI) its quality and orientation. */
+export interface PricedImage {
+  imageSize: ImageSize;
+  quality: Quality;
+  aspectRatio: AspectRatio;
+}
+
 export interface GenerateOptions {
   signal?: AbortSignal;
   /**

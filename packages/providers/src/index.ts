@@ -16,8 +16,16 @@ export {
   type ImageRequest,
   type ImageResult,
   type ModelCheck,
+  type PricedImage,
   type ReferenceBytes,
 } from "./image-provider.ts";
+export {
+  createOpenAIProvider,
+  OPENAI_BASE_URL,
+  OPENAI_QUALITY,
+  OPENAI_SIZES,
+  type OpenAIProviderOptions,
+} from "./openai/openai-provider.ts";
 export { createModelRateLimiter, type ModelRateLimiter } from "./rate-limit.ts";
 export {
   createSketchProvider,
@@ -25,3 +33,9 @@ export {
   type SketchOptions,
   sketchSvg,
 } from "./sketch/sketch-provider.ts";
+export {
+  createStabilityProvider,
+  STABILITY_ASPECT_RATIOS,
+  STABILITY_BASE_URL,
+  type StabilityProviderOptions,
+} from "./stability/stability-provider.ts";

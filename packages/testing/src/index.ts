@@ -44,6 +44,22 @@ export {
   startFakeGemini,
 } from "./fake-gemini.ts";
 export {
+  FAKE_OPENAI_MODELS,
+  type FakeOpenAI,
+  type FakeOpenAICall,
+  OPENAI_SCENARIOS,
+  type OpenAIScenario,
+  startFakeOpenAI,
+} from "./fake-openai.ts";
+export {
+  FAKE_STABILITY_SD3_MODELS,
+  type FakeStability,
+  type FakeStabilityCall,
+  STABILITY_SCENARIOS,
+  type StabilityScenario,
+  startFakeStability,
+} from "./fake-stability.ts";
+export {
   type ReceivedWebhook,
   startWebhookReceiver,
   type WebhookReceiver,

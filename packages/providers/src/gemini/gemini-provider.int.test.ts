@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { ASPECT_RATIOS } from "@nanobanana/domain";
 import { AppError } from "@nanobanana/errors";
 import { type FakeGemini, startFakeGemini } from "@nanobanana/testing";
 import sharp from "sharp";
@@ -61,6 +62,7 @@ describeImageProviderContract(
     rateLimit: { request: marked("rate-limited-once") },
     slow: { request: marked("slow-once") },
     callsSeen: (request) => callsFor(request).length,
+    aspectRatios: ASPECT_RATIOS,
   },
 );
 

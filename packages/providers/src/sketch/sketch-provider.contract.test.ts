@@ -1,3 +1,4 @@
+import { ASPECT_RATIOS } from "@nanobanana/domain";
 import { describeImageProviderContract } from "../image-provider.contract.ts";
 import { createSketchProvider } from "./sketch-provider.ts";
 
@@ -9,4 +10,5 @@ describeImageProviderContract("sketch", () => createSketchProvider(), {
   rateLimit: null,
   slow: { provider: () => createSketchProvider({ delayMs: 5_000 }) },
   callsSeen: null,
+  aspectRatios: ASPECT_RATIOS,
 });

@@ -1,0 +1,25 @@
+import { AppError } from "@nanobanana/errors";
+import sharp from "sharp";
+import type { ReferenceBytes } from "./image-provider.ts";
+
+/**
+ * A reference image in a format the maker takes: as it came, or converted to PNG. A reference
+ * may be HEIC or HEIF (Gemini takes them, so uploads accept them); OpenAI and Stability AI take
+ * only PNG, JPEG and WebP. One sharp cannot decode (HEVC-coded HEIC, which its prebuilt
+ * binaries leave out) fails for good: no retry can change the image.
+ */
+export async function inFormatTaken(
+  reference: ReferenceBytes,
+  taken: readonly string[],
+  maker: string,
+): Promise<ReferenceBytes> {
+  if (taken.includes(reference.mimeType)) return reference;
+  try {
+    return { bytes: await sharp(reference.bytes).png().toBuffer(), mimeType: "image/png" };
+  } catch (error) {
+    throw new AppError(
+      "INVALID_REQUEST",
+      `${maker} takes ${taken.join(", ")} reference images; this ${reference.mimeType} one could not be converted (${(error as Error).message}). Upload it as PNG or JPEG.`,
+    );
+  }
+}

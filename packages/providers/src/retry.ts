@@ -1,0 +1,114 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { AppError } from "@nanobanana/errors";
+import type { Logger } from "@nanobanana/logger";
+import type { ModelRateLimiter } from "./rate-limit.ts";
+
+// 408, 429 and 5xx may succeed later; every other status is the request's own fault.
+export const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * A Retry-After longer than this is not waited out inside a job: the job fails retryably and
+ * BullMQ's backoff takes over, so a worker slot is not held for minutes.
+ */
+export const MAX_INLINE_WAIT_MS = 30_000;
+
+/** Retry-After is seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** A failure another call may not repeat: 408, 429, 5xx, a timeout, a reset, an unreadable answer. */
+export class TransientError extends Error {
+  constructor(
+    message: string,
+    /** How long the maker asked us to wait, when it said. */
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(message);
+    this.name = "TransientError";
+  }
+}
+
+export interface RetryPolicy {
+  /** Retries within one job attempt; BullMQ's job retries come on top. */
+  maxRetries: number;
+  retryBaseMs: number;
+  random?: (() => number) | undefined;
+}
+
+export interface RetryContext {
+  /** "OpenAI", "Stability AI": how messages name the maker. */
+  maker: string;
+  model: string;
+  policy: RetryPolicy;
+  /** Calls this generation may still make (GenerateOptions.maxCalls). */
+  maxCalls: number;
+  signal?: AbortSignal | undefined;
+  rateLimiter?: ModelRateLimiter | undefined;
+  logger?: Logger | undefined;
+}
+
+/**
+ * Makes `call` until it answers: a TransientError is retried `maxRetries` times with
+ * exponential backoff and equal jitter, or after the maker's Retry-After when it gave one
+ * (unless that is longer than MAX_INLINE_WAIT_MS); anything else ends it at once, an AppError
+ * with `{calls, model}` added to its details. Never more than `maxCalls` calls: a failure that
+ * spent the whole budget is final (retryable: false), since another job attempt could not call.
+ */
+export async function callWithRetries<T>(
+  call: () => Promise<T>,
+  context: RetryContext,
+): Promise<{ value: T; calls: number }> {
+  const { maker, model, policy, maxCalls, signal } = context;
+  const random = policy.random ?? Math.random;
+  const backoffMs = (retry: number) => {
+    const exp = Math.min(60_000, policy.retryBaseMs * 2 ** retry);
+    return Math.round(exp / 2 + (random() * exp) / 2); // "equal jitter"
+  };
+  let calls = 0;
+  let last: TransientError | undefined;
+  let budgetSpent = false;
+  for (let retry = 0; retry <= policy.maxRetries; retry++) {
+    if (calls >= maxCalls) {
+      budgetSpent = true;
+      break;
+    }
+    signal?.throwIfAborted();
+    await context.rateLimiter?.acquire(model, signal);
+    calls++;
+    try {
+      return { value: await call(), calls };
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      if (error instanceof AppError) {
+        throw new AppError(error.code, error.message, {
+          retryable: error.retryable,
+          details: { ...(error.details as object | undefined), calls, model },
+          cause: error.cause,
+        });
+      }
+      if (!(error instanceof TransientError)) throw error;
+      last = error;
+      if (error.retryAfterMs !== undefined && error.retryAfterMs > MAX_INLINE_WAIT_MS) break;
+      if (retry < policy.maxRetries && calls < maxCalls) {
+        const wait = error.retryAfterMs ?? backoffMs(retry);
+        context.logger?.warn(
+          { model, retry: retry + 1, waitMs: wait, err: error.message },
+          `transient ${maker} error; retrying`,
+        );
+        await sleep(wait, undefined, { signal });
+      }
+    }
+  }
+  const why = last
+    ? `${last.message} (gave up after ${calls} call${calls === 1 ? "" : "s"}${budgetSpent ? ", the generation's whole budget of provider calls" : ""})`
+    : `${model} was not called: the generation's budget of provider calls is spent`;
+  throw new AppError("PROVIDER_ERROR", why, {
+    retryable: !budgetSpent,
+    details: { calls, model, retryAfterMs: last?.retryAfterMs },
+  });
+}
