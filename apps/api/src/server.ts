@@ -43,9 +43,10 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     blobs,
     producer: producers.generation,
     webhookProducer: producers.webhooks,
-    // The economy tier needs the provider's batch mode: the sketch's, or Gemini's with an API
-    // key (Vertex AI's batch jobs read and write Cloud Storage instead).
-    ...(config.provider === "sketch" || !config.gemini?.vertex
+    // The economy tier needs the first maker's batch mode: the sketch's, or Gemini's with an
+    // API key (Vertex AI's batch jobs read and write Cloud Storage; OpenAI and Stability have
+    // none here).
+    ...(config.provider === "sketch" || (config.provider === "gemini" && !config.gemini?.vertex)
       ? { economyProducer: producers.economy }
       : {}),
     apiKeys: config.apiKeys,

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { checkConfiguredModels, createImageProvider, openAdapters } from "@nanobanana/composition";
-import { type Config, modelOffer, priceOf } from "@nanobanana/config";
+import { type Config, imagePriceOf, modelOffer, priceOf } from "@nanobanana/config";
 import { createWebhookDispatcher, economyLifecycle, failAbandoned } from "@nanobanana/generations";
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics, register } from "@nanobanana/metrics";
@@ -93,7 +93,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     provider,
     cacheTtlSeconds: config.cacheTtlSeconds,
     monthlyBudgetUsd: config.monthlyBudgetUsd,
-    priceOf: (model, size) => priceOf(config.prices, model, size),
+    priceOf: (model, image) => imagePriceOf(config.prices, model, image),
     routing: modelOffer(config),
     // Reference URLs are fetched through the same SSRF guard as webhooks.
     loadReferences: (userId, sources) =>

@@ -1,12 +1,24 @@
 import { type BlobStore, openBlobStore } from "@nanobanana/blob-store";
-import { type Config, priceOf, requireRedisUrl } from "@nanobanana/config";
+import {
+  type Config,
+  imagePriceOf,
+  modelOffer,
+  priceOf,
+  requireRedisUrl,
+  whyModelCannotDraw,
+} from "@nanobanana/config";
 import { type ChangeListener, createChangeListener, createRedisChangeFeed } from "@nanobanana/live";
 import type { Logger } from "@nanobanana/logger";
+import { getMetrics } from "@nanobanana/metrics";
 import {
+  createFallbackProvider,
   createGeminiProvider,
   createModelRateLimiter,
+  createOpenAIProvider,
   createSketchProvider,
+  createStabilityProvider,
   type ImageProvider,
+  type PricedImage,
 } from "@nanobanana/providers";
 import {
   connectRedis,
@@ -35,34 +47,94 @@ export function publicBaseUrl(config: Pick<Config, "publicUrl" | "port">): strin
 }
 
 /**
- * The provider config names: the offline sketch renderer, or Gemini. With `redis`, Gemini's
- * requests per minute are limited across every worker sharing it; without (a one-off script),
- * not at all.
+ * The makers PROVIDER names, behind one provider that falls back across them in order, each
+ * with its circuit breaker (one maker is wrapped too: its open circuit fails jobs fast, for
+ * BullMQ to retry later); or the offline sketch renderer. With `redis`, each model's requests
+ * per minute are limited across every worker sharing it; without (a one-off script), not at all.
  */
 export function createImageProvider(config: Config, logger: Logger, redis?: Redis): ImageProvider {
-  if (config.provider === "gemini" && config.gemini) {
-    return createGeminiProvider({
-      ...config.gemini,
-      models: config.models,
-      priceOf: (model, size) => priceOf(config.prices, model, size),
-      batchPriceOf: (model, size) => priceOf(config.prices, model, size, "batch"),
-      ...(redis
-        ? {
-            rateLimiter: createModelRateLimiter(redis, {
-              prefix: config.keyPrefix,
-              rpm: config.gemini.rpm,
-            }),
-          }
-        : {}),
-      logger,
+  if (config.provider === "sketch") {
+    return createSketchProvider({
+      delayMs: config.sketchDelayMs,
+      batchDelayMs: config.sketchBatchDelayMs,
+      drawing: config.sketchDrawing,
     });
   }
-  return createSketchProvider({
-    delayMs: config.sketchDelayMs,
-    batchDelayMs: config.sketchBatchDelayMs,
-    drawing: config.sketchDrawing,
+  const rateLimiter = (rpm: number) =>
+    redis ? { rateLimiter: createModelRateLimiter(redis, { prefix: config.keyPrefix, rpm }) } : {};
+  const offered = modelOffer(config).models;
+  const modelsOf = (maker: string) => offered.filter((m) => m.provider === maker).map((m) => m.id);
+  const priced = {
+    priceOf: (model: string, image: PricedImage) => imagePriceOf(config.prices, model, image),
+  };
+  const providers: ImageProvider[] = config.makers.flatMap((maker): ImageProvider[] => {
+    if (maker === "gemini" && config.gemini) {
+      return [
+        createGeminiProvider({
+          ...config.gemini,
+          models: modelsOf("gemini"),
+          priceOf: (model, size) => priceOf(config.prices, model, size),
+          batchPriceOf: (model, size) => priceOf(config.prices, model, size, "batch"),
+          ...rateLimiter(config.gemini.rpm),
+          logger,
+        }),
+      ];
+    }
+    if (maker === "openai" && config.openai) {
+      return [
+        createOpenAIProvider({
+          ...config.openai,
+          models: modelsOf("openai"),
+          ...priced,
+          ...rateLimiter(config.gemini?.rpm ?? 60),
+          logger,
+        }),
+      ];
+    }
+    if (maker === "stability" && config.stability) {
+      return [
+        createStabilityProvider({
+          ...config.stability,
+          models: modelsOf("stability"),
+          ...priced,
+          ...rateLimiter(config.gemini?.rpm ?? 60),
+          logger,
+        }),
+      ];
+    }
+    return [];
   });
+  const breakerState = getMetrics().breakerState;
+  for (const provider of providers) breakerState.set({ maker: provider.name }, 0);
+  return createFallbackProvider(
+    providers.map((provider) => ({
+      provider,
+      cannotDraw: (request, model) => {
+        const spec = offered.find((m) => m.id === model);
+        return spec
+          ? whyModelCannotDraw(spec, {
+              imageSize: request.imageSize ?? "1K",
+              aspectRatio: request.aspectRatio,
+              references: request.references?.length ?? 0,
+            })
+          : null;
+      },
+    })),
+    {
+      breaker: config.breaker,
+      onBreakerChange: (maker, state, reason) => {
+        breakerState.set({ maker }, BREAKER_GAUGE[state]);
+        logger[state === "open" ? "warn" : "info"](
+          { maker, state, reason },
+          `${maker}'s circuit is ${state}`,
+        );
+      },
+    },
+  );
 }
+
+/** nanobanana_provider_circuit: 0 closed, 1 open, 0.5 half-open (one trial call). */
+const BREAKER_GAUGE = { closed: 0, open: 1, "half-open": 0.5 } as const;
 
 interface Common {
   store: Store;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, priceOf, requireRedisUrl } from "./index.ts";
+import { ConfigError, loadConfig, modelOffer, priceOf, requireRedisUrl } from "./index.ts";
 
 describe("loadConfig", () => {
   it("runs on embedded defaults with nothing set", () => {
@@ -268,5 +268,44 @@ describe("loadConfig", () => {
       /REDIS_URL: required to start the worker/,
     );
     expect(requireRedisUrl(loadConfig({ REDIS_URL: "redis://h:1" }), "api")).toBe("redis://h:1");
+  });
+});
+
+describe("PROVIDER naming several makers", () => {
+  const keys = { GEMINI_API_KEY: "g", OPENAI_API_KEY: "o", STABILITY_API_KEY: "s" };
+
+  it("keeps their order, and offers every maker's models with their makers", () => {
+    const config = loadConfig({ ...keys, PROVIDER: "openai, gemini,stability" });
+    expect(config.makers).toEqual(["openai", "gemini", "stability"]);
+    expect(config.provider).toBe("openai");
+    const offer = modelOffer(config);
+    expect(offer.defaultModel).toBe("gpt-image-2");
+    const makerOf = Object.fromEntries(offer.models.map((m) => [m.id, m.provider]));
+    expect(makerOf).toMatchObject({
+      "gpt-image-2": "openai",
+      "gemini-3.1-flash-image": "gemini",
+      "stable-image-core": "stability",
+    });
+    expect(offer.models.some((m) => m.id === "sketch-v1")).toBe(false);
+  });
+
+  it("says what is wrong with a list, a missing key or another maker's model", () => {
+    expect(() => loadConfig({ ...keys, PROVIDER: "gemini,dalle" })).toThrow(
+      'PROVIDER: must be auto, sketch, or makers in order of preference from gemini, openai, stability, each once, such as "gemini,openai" (not "gemini,dalle")',
+    );
+    expect(() => loadConfig({ ...keys, PROVIDER: "gemini,gemini" })).toThrow("each once");
+    expect(() => loadConfig({ GEMINI_API_KEY: "g", PROVIDER: "gemini,openai" })).toThrow(
+      "OPENAI_API_KEY: required with PROVIDER naming openai",
+    );
+    expect(() =>
+      loadConfig({ ...keys, PROVIDER: "stability", STABILITY_MODEL: "gpt-image-2" }),
+    ).toThrow('STABILITY_MODEL: "gpt-image-2" is not a stability model; use one of');
+  });
+
+  it("routes only by MODEL_ROUTES without Gemini, whose models the built-in routes name", () => {
+    expect(loadConfig({ ...keys, PROVIDER: "openai,stability" }).modelRoutes).toEqual([]);
+    expect(loadConfig({ ...keys, PROVIDER: "gemini,openai" }).modelRoutes.length).toBeGreaterThan(
+      0,
+    );
   });
 });

@@ -23,6 +23,7 @@ import {
 
 export {
   configuredModels,
+  imagePriceOf,
   MODEL_CATALOG,
   type ModelOffer,
   type ModelRoute,
@@ -211,6 +212,27 @@ const portListSchema = z.string().transform((raw, ctx): number[] => {
   return ports;
 });
 
+export const MAKERS = ["gemini", "openai", "stability"] as const;
+export type MakerName = (typeof MAKERS)[number];
+
+const providerSchema = z
+  .string()
+  .default("auto")
+  .transform((value, ctx): "auto" | "sketch" | MakerName[] => {
+    const text = value.trim();
+    if (text === "auto" || text === "sketch") return text;
+    const names = text.split(",").map((n) => n.trim());
+    const unknown = names.filter((n) => !(MAKERS as readonly string[]).includes(n));
+    if (unknown.length > 0 || new Set(names).size !== names.length) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must be auto, sketch, or makers in order of preference from ${MAKERS.join(", ")}, each once, such as "gemini,openai" (not "${value}")`,
+      });
+      return z.NEVER;
+    }
+    return names as MakerName[];
+  });
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: int(0, 65535).default(8080),
@@ -247,7 +269,19 @@ const envSchema = z.object({
     .pipe(z.string().regex(/^[\w.-]+:\d+$/, "must be host:port, such as 127.0.0.1:4443"))
     .optional(),
   GCS_SIGNED_URL_TTL_SECONDS: int(60, 604_800).default(900),
-  PROVIDER: z.enum(["auto", "sketch", "gemini"]).default("auto"),
+  // auto, sketch, or the makers to draw with in order of preference: "gemini,openai,stability".
+  PROVIDER: providerSchema,
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.url({ error: "must be a URL such as http://127.0.0.1:8091/v1" }).optional(),
+  OPENAI_MODEL: z.string().default("gpt-image-2"),
+  OPENAI_TIMEOUT_MS: int(1_000, 600_000).default(120_000),
+  STABILITY_API_KEY: z.string().optional(),
+  STABILITY_BASE_URL: z.url({ error: "must be a URL such as http://127.0.0.1:8092" }).optional(),
+  STABILITY_MODEL: z.string().default("stable-image-core"),
+  STABILITY_TIMEOUT_MS: int(1_000, 600_000).default(60_000),
+  // A maker's circuit opens after this many failures in a row, and rests this long.
+  PROVIDER_BREAKER_FAILURES: int(1, 1_000).default(5),
+  PROVIDER_BREAKER_OPEN_MS: int(1_000, 3_600_000).default(30_000),
   GEMINI_API_KEY: z.string().optional(),
   GEMINI_BASE_URL: z.url({ error: "must be a URL such as http://127.0.0.1:8090" }).optional(),
   GOOGLE_GENAI_USE_VERTEXAI: flag.default(false),
@@ -333,9 +367,21 @@ type ParsedEnv = z.output<typeof envSchema>;
 const hasGeminiCredentials = (e: ParsedEnv) =>
   Boolean(e.GEMINI_API_KEY) || (e.GOOGLE_GENAI_USE_VERTEXAI && Boolean(e.GOOGLE_CLOUD_PROJECT));
 
-/** PROVIDER=auto draws with Gemini when there are credentials for it, else with sketches. */
-const providerOf = (e: ParsedEnv): "sketch" | "gemini" =>
-  e.PROVIDER === "auto" ? (hasGeminiCredentials(e) ? "gemini" : "sketch") : e.PROVIDER;
+/**
+ * The makers that draw, in order: PROVIDER=auto draws with Gemini when there are credentials
+ * for it, else with sketches.
+ */
+const makersOf = (e: ParsedEnv): ["sketch"] | MakerName[] =>
+  e.PROVIDER === "auto"
+    ? hasGeminiCredentials(e)
+      ? ["gemini"]
+      : ["sketch"]
+    : e.PROVIDER === "sketch"
+      ? ["sketch"]
+      : e.PROVIDER;
+const usesMaker = (e: ParsedEnv, maker: MakerName) => (makersOf(e) as string[]).includes(maker);
+/** The first maker: what draws when nothing else is chosen. */
+const providerOf = (e: ParsedEnv) => makersOf(e)[0] ?? "sketch";
 
 const firestoreProjectOf = (e: ParsedEnv) => e.FIRESTORE_PROJECT_ID ?? e.GOOGLE_CLOUD_PROJECT;
 
@@ -361,8 +407,7 @@ function combinationIssue(ctx: z.RefinementCtx, variable: keyof Env, message: st
 
 /** What no single variable can check: settings that need others, and a price for every model. */
 function checkCombinations(e: ParsedEnv, ctx: z.RefinementCtx) {
-  const provider = providerOf(e);
-  if (provider === "gemini" && !hasGeminiCredentials(e)) {
+  if (usesMaker(e, "gemini") && !hasGeminiCredentials(e)) {
     if (e.GOOGLE_GENAI_USE_VERTEXAI) {
       combinationIssue(ctx, "GOOGLE_CLOUD_PROJECT", "required with GOOGLE_GENAI_USE_VERTEXAI=true");
     } else {
@@ -370,6 +415,29 @@ function checkCombinations(e: ParsedEnv, ctx: z.RefinementCtx) {
         ctx,
         "GEMINI_API_KEY",
         "required with PROVIDER=gemini (or use Vertex AI: GOOGLE_GENAI_USE_VERTEXAI=true and GOOGLE_CLOUD_PROJECT)",
+      );
+    }
+  }
+  for (const [maker, key, model, setting] of [
+    ["openai", e.OPENAI_API_KEY, e.OPENAI_MODEL, "OPENAI_MODEL"],
+    ["stability", e.STABILITY_API_KEY, e.STABILITY_MODEL, "STABILITY_MODEL"],
+  ] as const) {
+    if (!usesMaker(e, maker)) continue;
+    if (!key) {
+      combinationIssue(
+        ctx,
+        maker === "openai" ? "OPENAI_API_KEY" : "STABILITY_API_KEY",
+        `required with PROVIDER naming ${maker}`,
+      );
+    }
+    if (MODEL_CATALOG[model]?.provider !== maker) {
+      const known = Object.entries(MODEL_CATALOG)
+        .filter(([, spec]) => spec.provider === maker)
+        .map(([id]) => id);
+      combinationIssue(
+        ctx,
+        setting,
+        `"${model}" is not a ${maker} model; use one of ${known.join(", ")}`,
       );
     }
   }
@@ -390,7 +458,7 @@ function checkCombinations(e: ParsedEnv, ctx: z.RefinementCtx) {
       `replaced by MODEL_ROUTES; set MODEL_ROUTES='[{"quality":"premium","model":"${e.GEMINI_PREMIUM_QUALITY_MODEL}"}]' instead`,
     );
   }
-  if (provider === "gemini") {
+  if (usesMaker(e, "gemini")) {
     // A model Google has shut down answers 404 to every call: refuse it before the first one.
     for (const { model, setting } of configuredModelsOf(e)) {
       const retired = retiredModelMessage(model);
@@ -441,9 +509,17 @@ const configSchema = envSchema
   .superRefine(checkCombinations, { when: (payload) => payload.issues.length === 0 })
   .transform((e) => {
     const provider = providerOf(e);
+    const makers = makersOf(e);
     const firestoreProject = firestoreProjectOf(e);
     const prices = pricesOf(e);
-    const gemini = provider === "gemini" ? geminiOf(e) : null;
+    const gemini = usesMaker(e, "gemini") ? geminiOf(e) : null;
+    // A maker's models a caller may name: those the catalog gives it, with a price here.
+    const modelsOf = (maker: MakerName) =>
+      Object.keys(prices).filter((m) =>
+        maker === "gemini"
+          ? (MODEL_CATALOG[m]?.provider ?? "gemini") === "gemini" && m !== "sketch-v1"
+          : MODEL_CATALOG[m]?.provider === maker,
+      );
     return {
       env: e.NODE_ENV,
       port: e.PORT,
@@ -473,19 +549,45 @@ const configSchema = envSchema
               signedUrlTtlSeconds: e.GCS_SIGNED_URL_TTL_SECONDS,
             }
           : null,
+      /** The first maker (sketch, gemini, openai or stability). */
       provider,
-      /** Set when provider is gemini. */
+      /** Every maker PROVIDER names, in order of preference (["sketch"] offline). */
+      makers,
+      /** Set when PROVIDER names gemini. */
       gemini,
+      /** Set when PROVIDER names openai. */
+      openai: usesMaker(e, "openai")
+        ? {
+            apiKey: e.OPENAI_API_KEY ?? "",
+            baseUrl: e.OPENAI_BASE_URL,
+            model: e.OPENAI_MODEL,
+            timeoutMs: e.OPENAI_TIMEOUT_MS,
+            maxRetries: 2,
+            retryBaseMs: 500,
+          }
+        : null,
+      /** Set when PROVIDER names stability. */
+      stability: usesMaker(e, "stability")
+        ? {
+            apiKey: e.STABILITY_API_KEY ?? "",
+            baseUrl: e.STABILITY_BASE_URL,
+            model: e.STABILITY_MODEL,
+            timeoutMs: e.STABILITY_TIMEOUT_MS,
+            maxRetries: 2,
+            retryBaseMs: 500,
+          }
+        : null,
+      /** How makers' circuits open and rest (PROVIDER_BREAKER_*). */
+      breaker: { failures: e.PROVIDER_BREAKER_FAILURES, openMs: e.PROVIDER_BREAKER_OPEN_MS },
       /** USD per image, by model and size (standard and batch). */
       prices,
-      /** Models a caller may name in a request: the provider's, with a price. */
-      models: gemini
-        ? Object.keys(prices).filter(
-            (m) => (MODEL_CATALOG[m]?.provider ?? "gemini") === "gemini" && m !== "sketch-v1",
-          )
-        : ["sketch-v1"],
-      /** Which model draws what (first match wins); the provider's default after them. */
-      modelRoutes: gemini ? routesOf(e) : [],
+      /** Models a caller may name in a request: every maker's, with a price. */
+      models: makers[0] === "sketch" ? ["sketch-v1"] : (makers as MakerName[]).flatMap(modelsOf),
+      /**
+       * Which model draws what (first match wins); the first maker's default after them. The
+       * built-in routes name Gemini's models, so without Gemini only MODEL_ROUTES route.
+       */
+      modelRoutes: gemini ? routesOf(e) : makers[0] === "sketch" ? [] : (e.MODEL_ROUTES ?? []),
       sketchDelayMs: e.SKETCH_DELAY_MS,
       sketchDrawing: e.SKETCH_DRAWING,
       sketchBatchDelayMs: e.SKETCH_BATCH_DELAY_MS,
@@ -601,7 +703,14 @@ export function modelOffer(config: Config): ModelOffer {
   const sketchSpec = MODEL_CATALOG["sketch-v1"];
   return {
     provider: config.provider,
-    defaultModel: config.gemini?.model ?? "sketch-v1",
+    defaultModel:
+      config.provider === "gemini"
+        ? (config.gemini?.model ?? "sketch-v1")
+        : config.provider === "openai"
+          ? (config.openai?.model ?? "sketch-v1")
+          : config.provider === "stability"
+            ? (config.stability?.model ?? "sketch-v1")
+            : "sketch-v1",
     fallbackModel: config.gemini?.fallback ? config.gemini.premiumModel : null,
     routes: config.modelRoutes,
     models: config.models.map((id) => {

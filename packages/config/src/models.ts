@@ -336,7 +336,8 @@ export interface OfferedModel {
 
 /** What a deployment draws with, and how it chooses. */
 export interface ModelOffer {
-  provider: "gemini" | "sketch";
+  /** The first maker, whose default model draws what nothing else chooses. */
+  provider: "gemini" | "sketch" | "openai" | "stability";
   defaultModel: string;
   /** Takes over when the chosen model fails; null when there is none. */
   fallbackModel: string | null;

@@ -47,6 +47,11 @@ function create() {
       labelNames: ["domain"],
       buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1],
     }),
+    breakerState: new Gauge({
+      name: "nanobanana_provider_circuit",
+      help: "Each image maker's circuit breaker in this process: 0 closed, 0.5 half-open, 1 open",
+      labelNames: ["maker"],
+    }),
     queueDepth: new Gauge({
       name: "nanobanana_queue_jobs",
       help: "Jobs per queue and state, read at scrape time",

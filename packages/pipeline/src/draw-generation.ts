@@ -21,7 +21,7 @@ import type {
   Drawing,
   EconomyDeferral,
 } from "@nanobanana/generations";
-import type { ImageProvider, ImageRequest, ImageResult } from "@nanobanana/providers";
+import type { ImageProvider, ImageRequest, ImageResult, PricedImage } from "@nanobanana/providers";
 import type {
   CacheStore,
   GenerationStore,
@@ -47,8 +47,8 @@ export interface PipelineDeps {
   cacheTtlSeconds: number;
   /** Every user's monthly cap (MONTHLY_BUDGET_USD); a user's preferences may set a lower one. */
   monthlyBudgetUsd?: number | undefined;
-  /** USD per image of a model at a size, from the pricing table. */
-  priceOf?: (model: string, imageSize: ImageSize) => number;
+  /** USD per image of a model as asked for (size; quality and orientation for some makers). */
+  priceOf?: (model: string, image: PricedImage) => number;
   /** Which model draws what; without it, the provider's default draws everything. */
   routing?: ModelRouting;
   /** Loads a request's reference images (uploads and URLs), in order. */
@@ -280,7 +280,7 @@ async function checkBudget(
   const caps = [deps.monthlyBudgetUsd, own].filter((c): c is number => c !== undefined);
   if (caps.length === 0) return;
   const budget = Math.min(...caps);
-  const price = priceOverride ?? deps.priceOf?.(model, record.imageSize ?? "1K") ?? 0;
+  const price = priceOverride ?? deps.priceOf?.(model, pricedImageOf(record)) ?? 0;
   if (price === 0) return;
   // Running totals: one read, however many images the month holds.
   const month = costWindows(new Date()).month;
@@ -392,7 +392,7 @@ async function drawAndStore(
   }
   // The price table (MODEL_PRICES over the catalog) is what an image costs, whoever drew it.
   const priced = deps.priceOf
-    ? { ...result, costUsd: deps.priceOf(result.model, record.imageSize ?? "1K") }
+    ? { ...result, costUsd: deps.priceOf(result.model, pricedImageOf(record)) }
     : result;
   return storeImage(deps, record, {
     result: priced,
@@ -406,6 +406,13 @@ async function drawAndStore(
     chosen: draw.chosen,
   });
 }
+
+/** What an image's price depends on, from its record. */
+const pricedImageOf = (record: GenerationRecord): PricedImage => ({
+  imageSize: record.imageSize ?? "1K",
+  quality: record.quality,
+  aspectRatio: record.aspectRatio,
+});
 
 /** What storing a drawn image needs to know of how it was drawn. */
 export interface DrawnImage {
@@ -442,11 +449,15 @@ export async function storeImage(
     model: result.model,
     providerCalls: record.providerCalls + result.calls,
     // The record says who drew it and why, also when the fallback stepped in.
-    ...(result.model !== drawn.chosen.model
+    ...(result.fallbackReason
       ? {
-          modelReason: `${result.model}: the fallback, after ${drawn.chosen.model} (${drawn.chosen.reason}) kept failing or was gone`,
+          modelReason: `${result.model}: drawn by ${result.provider}, as ${drawn.chosen.model} (${drawn.chosen.reason}) could not: ${result.fallbackReason}`,
         }
-      : {}),
+      : result.model !== drawn.chosen.model
+        ? {
+            modelReason: `${result.model}: the fallback, after ${drawn.chosen.model} (${drawn.chosen.reason}) kept failing or was gone`,
+          }
+        : {}),
   });
 
   const image = await postProcessImage(result.bytes, record.format);

@@ -103,7 +103,12 @@ export function createEconomyDrawer(deps: PipelineDeps): EconomyDrawer {
             if (Number.isFinite(submittedAt)) timings.batchMs = Date.now() - submittedAt;
             let stageStarted = Date.now();
             const size = record.imageSize ?? "1K";
-            const standard = deps.priceOf?.(answer.image.model, size) ?? 0;
+            const standard =
+              deps.priceOf?.(answer.image.model, {
+                imageSize: size,
+                quality: record.quality,
+                aspectRatio: record.aspectRatio,
+              }) ?? 0;
             const paid = batchPriceOf?.(answer.image.model, size) ?? answer.image.costUsd;
             return storeImage(deps, record, {
               result: { ...answer.image, costUsd: paid },

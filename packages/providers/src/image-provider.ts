@@ -42,6 +42,8 @@ export interface ImageResult {
   usage?: { inputTokens: number; outputTokens: number; totalTokens: number };
   /** Calls made to the model for this result, retries and fallback included. */
   calls: number;
+  /** When another maker drew it: why the makers before it did not (the fallback provider). */
+  fallbackReason?: string;
 }
 
 /** What one image's price turns on: its size, and for some makers (OpenAI) its quality and orientation. */

@@ -1,3 +1,10 @@
+export { type BreakerState, CircuitBreaker } from "./fallback/circuit-breaker.ts";
+export {
+  createFallbackProvider,
+  type FallbackOptions,
+  type Maker,
+  type MakerStates,
+} from "./fallback/fallback-provider.ts";
 export {
   createGeminiProvider,
   type GeminiProviderOptions,

@@ -378,7 +378,9 @@ export const upload = named(
 export const models = named(
   "Models",
   z.object({
-    provider: z.enum(["gemini", "sketch"]),
+    provider: z
+      .enum(["gemini", "sketch", "openai", "stability"])
+      .meta({ description: "The first maker PROVIDER names: its default model draws the rest." }),
     defaultModel: z.string(),
     fallbackModel: z.string().nullable(),
     routes: z
