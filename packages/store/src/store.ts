@@ -129,6 +129,13 @@ export interface GenerationStore {
   costTotals(userId: string, periods: readonly string[]): Promise<Record<string, CostTotals>>;
 
   /**
+   * Adds a cost no generation carries (a second opinion asked for by POST /classify) to the
+   * user's running totals of the day, ISO week and month of `at` (ISO time): to `usd` and to
+   * the model's own line, with no image and no quality tier.
+   */
+  addSpend(userId: string, spend: { model: string; usd: number }, at: string): Promise<void>;
+
+  /**
    * The whole service's totals for each UTC hour named ("2026-11-26T02"), by when the
    * generations ended (kept by finishGenerations in the same step): outcomes, error codes,
    * classifier confidence. O(hours).
