@@ -38,6 +38,8 @@ export const SCENARIOS = {
   "label-invalid-json":
     "a text model asked with a responseSchema answers 200 with text that is not JSON (billed tokens all the same)",
   "label-503": "a text model asked with a responseSchema answers 503 UNAVAILABLE, every time",
+  "label-slow":
+    "a text model asked with a responseSchema answers its label only after 3 s (past a short timeout)",
 } as const;
 
 /** The label a text model asked with a responseSchema answers when no marker names one. */
@@ -528,6 +530,8 @@ export async function startFakeGemini(
         return errorAnswer(503, "UNAVAILABLE", "The model is overloaded. Please try again later.");
       case "label-invalid-json":
         return text("Sure! I would call this one art, a painting.");
+      case "label-slow":
+        return { ...text(labelJson(asked)), slow: true };
       default:
         return text(labelJson(asked));
     }
