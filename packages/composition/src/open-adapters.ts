@@ -17,6 +17,7 @@ import {
   type Producer,
   webhookQueue,
 } from "@nanobanana/queue";
+import { createSecondOpinion, type SecondOpinion } from "@nanobanana/second-opinion";
 import { openStore, type Store } from "@nanobanana/store";
 import type { Redis } from "ioredis";
 
@@ -64,6 +65,25 @@ export function createImageProvider(config: Config, logger: Logger, redis?: Redi
   });
 }
 
+/**
+ * The classifier's second opinion when CLASSIFIER_SECOND_OPINION=gemini: the worker's pipeline
+ * and the API's POST /classify ask it, and keep its answers in the Store.
+ */
+function createConfiguredSecondOpinion(
+  config: Config,
+  store: Store,
+  logger: Logger,
+): SecondOpinion | undefined {
+  if (!config.secondOpinion) return undefined;
+  return createSecondOpinion({
+    ...config.secondOpinion,
+    store,
+    // As long as a drawn image serves identical requests.
+    cacheTtlSeconds: config.cacheTtlSeconds,
+    logger,
+  });
+}
+
 interface Common {
   store: Store;
   blobs: BlobStore;
@@ -91,6 +111,8 @@ export interface ApiAdapters extends Common {
   /** Publishes changes (a cancel); `listener` hears every process's, on its own connection. */
   changes: ChangeFeed;
   listener: ChangeListener;
+  /** Set when CLASSIFIER_SECOND_OPINION=gemini (POST /classify's `secondOpinion`). */
+  secondOpinion: SecondOpinion | undefined;
 }
 
 export interface WorkerAdapters extends Common {
@@ -107,6 +129,8 @@ export interface WorkerAdapters extends Common {
   };
   provider: ImageProvider;
   changes: ChangeFeed;
+  /** Set when CLASSIFIER_SECOND_OPINION=gemini: asked about unsure labels. */
+  secondOpinion: SecondOpinion | undefined;
 }
 
 export interface ScriptAdapters extends Common {
@@ -178,6 +202,9 @@ export function openAdapters<R extends Role>(
     publicBaseUrl: publicBaseUrl(config),
     ...(role === "script" ? {} : { producers }),
     ...(role === "worker" ? { provider: createImageProvider(config, logger, storeRedis) } : {}),
+    ...(role === "script"
+      ? {}
+      : { secondOpinion: createConfiguredSecondOpinion(config, store, logger) }),
     async close() {
       await Promise.all(Object.values(producers).map((p) => p?.close()));
       await Promise.allSettled([
