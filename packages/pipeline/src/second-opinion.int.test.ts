@@ -8,7 +8,7 @@ import { runGenerationAttempt } from "@nanobanana/generations";
 import { createLogger } from "@nanobanana/logger";
 import { createSketchProvider, type ImageProvider } from "@nanobanana/providers";
 import { createSecondOpinion } from "@nanobanana/second-opinion";
-import { createRedisStore } from "@nanobanana/store";
+import { createRedisStore, type ProviderJobRecord } from "@nanobanana/store";
 import {
   FAKE_GEMINI_LABEL,
   type FakeGemini,
@@ -18,6 +18,7 @@ import {
 } from "@nanobanana/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDrawer } from "./draw-generation.ts";
+import { createEconomyDrawer } from "./economy-drawer.ts";
 
 /**
  * The second opinion inside a generation: the lifecycle runs the pipeline, which draws with
@@ -236,5 +237,62 @@ describe("a generation with the second opinion on", () => {
     });
     expect(t.textCalls()).toHaveLength(1);
     expect(t.imageCalls()).toBe(2);
+  });
+});
+
+describe("an economy image with a second opinion", () => {
+  it("bills the second opinion it was classified with beside the batch price, when its job's image is stored", async () => {
+    const store = createRedisStore(redis, uniquePrefix("opinion-economy"));
+    const blobs = createFsBlobStore(mkdtempSync(join(tmpdir(), "nb-opinion-economy-")));
+    const drawer = createEconomyDrawer({
+      store,
+      blobs,
+      provider: createSketchProvider({ batchDelayMs: 0 }),
+      cacheTtlSeconds: 3_600,
+      priceOf: () => IMAGE_USD,
+      maxProviderCalls: 6,
+      economy: { batchPriceOf: () => 0.0335 },
+    });
+    // As the classify stage left it before the record went to wait for its batch job.
+    const record: GenerationRecord = {
+      ...newGenerationRecord({
+        id: newId("gen"),
+        userId: "alice",
+        request: { prompt: UNSURE, quality: "standard", aspectRatio: "1:1", format: "png" },
+      }),
+      tier: "economy",
+      enhancedPrompt: "A landscape photograph of zxqv blorp wemble.",
+      classification: {
+        ...FAKE_GEMINI_LABEL,
+        confidence: 0.17,
+        certainty: "subcategory",
+        source: "gemini",
+        secondOpinion: { model: TEXT_MODEL, costUsd: OPINION_USD, cached: false },
+      },
+    };
+    const now = new Date().toISOString();
+    const job: ProviderJobRecord = {
+      name: `eco_${newId("req").slice(-12)}`,
+      window: "sketch-v1/1K",
+      model: "sketch-v1",
+      imageSize: "1K",
+      ids: [record.id],
+      state: "submitting",
+      ref: null,
+      outcome: null,
+      checks: 0,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const ref = await drawer.submit(job, [record]);
+    const status = await drawer.check({ ...job, ref, state: "submitted" }, [record]);
+    const [result] = status.results ?? [];
+    if (!result?.ok) throw new Error(`the batch job drew nothing: ${JSON.stringify(status)}`);
+    const drawing = await result.store(record, { attempt: 1, progress: async () => undefined });
+    expect(drawing.patch.cost).toEqual({
+      usd: 0.033748,
+      savedUsd: 0,
+      economySavedUsd: 0.0335,
+    });
   });
 });
