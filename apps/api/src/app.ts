@@ -10,6 +10,7 @@ import type { ChangeListener } from "@nanobanana/live";
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics } from "@nanobanana/metrics";
 import type { economyQueue, generationQueue, Producer, webhookQueue } from "@nanobanana/queue";
+import type { SecondOpinion } from "@nanobanana/second-opinion";
 import type { Store } from "@nanobanana/store";
 import compression from "compression";
 import type { RequestHandler } from "express";
@@ -74,6 +75,10 @@ export interface AppDeps {
   webhookSecretOverlapSeconds?: number;
   /** Per-key request limit; none when absent (tests). */
   rateLimit?: RequestHandler;
+  /** The classifier's second opinion (CLASSIFIER_SECOND_OPINION=gemini): POST /classify's flag. */
+  secondOpinion?: Pick<SecondOpinion, "decide"> | undefined;
+  /** Whose cache a second opinion's answer is kept in (CACHE_SCOPE); each user's by default. */
+  cacheScope?: "user" | "global";
   /**
    * Which proxies' X-Forwarded-* to believe (Express's "trust proxy", from TRUST_PROXY).
    * Default false: otherwise any client picks the scheme of every URL we hand out.
@@ -177,7 +182,13 @@ export function createApp(deps: AppDeps): Express {
     idempotencyPendingSeconds: deps.idempotencyPendingSeconds ?? 60,
   };
   app.use(modelRoutes({ offer: deps.offer }));
-  app.use(promptRoutes({ store: deps.store }));
+  app.use(
+    promptRoutes({
+      store: deps.store,
+      secondOpinion: deps.secondOpinion,
+      ...(deps.cacheScope ? { cacheScope: deps.cacheScope } : {}),
+    }),
+  );
   app.use(generationRoutes(routeDeps));
   // The open event streams, which a shutdown ends first (app.locals.openStreams).
   const openStreams = new Set<{ end(): void }>();

@@ -74,6 +74,8 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     publicUrl: config.publicUrl,
     publicBaseUrl: adapters.publicBaseUrl,
     trustProxy: config.trustProxy,
+    secondOpinion: adapters.secondOpinion,
+    cacheScope: config.cacheScope,
     checkHealth: async () => ({
       redis: await check(() => queueRedis.ping()),
       store: await check(() => store.ping()),

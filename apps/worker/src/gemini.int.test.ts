@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFsBlobStore } from "@nanobanana/blob-store";
+import { classifyPrompt } from "@nanobanana/classifier";
 import { ConfigError, loadConfig, redisKeyPrefix } from "@nanobanana/config";
 import {
   type AspectRatio,
@@ -151,6 +152,16 @@ describe("Gemini provider through the queue", () => {
     expect(callsFor(record)).toEqual([
       expect.objectContaining({ imageSize: "2K", aspectRatio: "21:9", status: 200 }),
     ]);
+  });
+
+  it("asks no second opinion unless CLASSIFIER_SECOND_OPINION says so, however unsure the label", async () => {
+    const record = await generate("ok", { subject: "zxqv blorp wemble" });
+    expect(classifyPrompt(record.prompt).confidence).toBeLessThan(0.6);
+    expect(record).toMatchObject({ status: "completed", classification: { source: "local" } });
+    expect(record.classification?.secondOpinion).toBeUndefined();
+    // Nothing asked for JSON about this prompt: only the image was drawn.
+    expect(fake.calls.filter((c) => c.prompt === record.prompt)).toHaveLength(0);
+    expect(callsFor(record).map((c) => c.responseSchema)).toEqual([undefined]);
   });
 
   it("says on the record when the fallback drew instead of the model chosen", async () => {

@@ -113,6 +113,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     ...(provider.batch
       ? { economy: { batchPriceOf: (model, size) => priceOf(config.prices, model, size, "batch") } }
       : {}),
+    ...(adapters.secondOpinion ? { secondOpinion: adapters.secondOpinion } : {}),
   };
   // The economy tier, where the provider has a batch mode (Gemini's, the sketch's).
   const economy = provider.batch
@@ -247,6 +248,14 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
           }
         : {}),
       concurrency: config.workerConcurrency,
+      ...(config.secondOpinion
+        ? {
+            secondOpinion: {
+              model: config.secondOpinion.model,
+              below: config.secondOpinion.below,
+            },
+          }
+        : {}),
     },
     "worker ready",
   );

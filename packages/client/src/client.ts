@@ -752,12 +752,19 @@ export class NanoBanana {
     return data;
   }
 
-  /** POST /classify: the prompt's domain, subcategory, confidence and alternatives. */
-  async classify(prompt: string, options: RequestOptions = {}): Promise<ClassifyResult> {
+  /**
+   * POST /classify: the prompt's domain, subcategory, confidence and alternatives. With
+   * `secondOpinion: true`, on a service that has one, an unsure label is also put to a small
+   * Gemini text model (at a cost, shown on the answer and added to your totals).
+   */
+  async classify(
+    prompt: string,
+    options: RequestOptions & { secondOpinion?: boolean } = {},
+  ): Promise<ClassifyResult> {
     const { data } = await this.transport.json<ClassifyResult>({
       method: "POST",
       path: "/classify",
-      json: { prompt },
+      json: { prompt, ...(options.secondOpinion ? { secondOpinion: true } : {}) },
       signal: options.signal,
     });
     return data;

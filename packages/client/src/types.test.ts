@@ -110,7 +110,13 @@ describe("the records", () => {
 
 describe("the console's calls", () => {
   it("POST /classify's answer is what the classifier returns", () => {
-    expectTypeOf<ReturnType<typeof classifyPrompt>>().toExtend<client.ClassifyResult>();
+    // With who decided: the classifier alone, unless a second opinion was asked for.
+    expectTypeOf<
+      ReturnType<typeof classifyPrompt> & { source: "local" }
+    >().toExtend<client.ClassifyResult>();
+    expectTypeOf<z.output<typeof domain.classificationSummarySchema>["secondOpinion"]>().toExtend<
+      client.ClassifyResult["secondOpinion"]
+    >();
   });
   it("a cost period and an operations hour are the store's totals", () => {
     expectTypeOf<domain.CostSummary>().toExtend<

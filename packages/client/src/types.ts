@@ -106,11 +106,36 @@ export interface GenerateInput {
   onDeadline?: "standard" | "fail";
 }
 
+/** A second opinion as a generation or POST /classify used it. */
+export interface SecondOpinionUse {
+  /** The text model asked. */
+  model: string;
+  /** What asking cost: 0 when the answer came from the cache. */
+  costUsd: number;
+  cached: boolean;
+  /** The model's own short reason for its label. */
+  reason?: string;
+  /** Why its answer was not used (a failed call, an answer that was not a label). */
+  error?: string;
+}
+
 export interface Classification {
   domain: string;
   subcategory: string;
+  /** The local classifier's confidence in its own label. */
   confidence: number;
   certainty?: "subcategory" | "domain" | "none";
+  /** Who decided the label: the local classifier, or the second opinion (a Gemini text model). */
+  source?: "local" | "gemini";
+  /** The local classifier's own label, when the second opinion decided another. */
+  local?: {
+    domain: string;
+    subcategory: string;
+    confidence: number;
+    certainty: "subcategory" | "domain" | "none";
+  };
+  /** Set when a second opinion was asked, whether or not its answer was used. */
+  secondOpinion?: SecondOpinionUse;
 }
 
 export interface GenerationImage {
@@ -300,9 +325,15 @@ export interface Me {
 export interface ClassifyResult {
   domain: string;
   subcategory: string;
-  /** Probability of the chosen label among all 16. */
+  /** The local classifier's probability of its own label among all 16. */
   confidence: number;
   certainty: "subcategory" | "domain" | "none";
+  /** Who decided the label: the local classifier, or the second opinion (asked for with `secondOpinion`). */
+  source: "local" | "gemini";
+  /** The local classifier's own label, when the second opinion decided another. */
+  local?: Classification["local"];
+  /** Set when a second opinion was asked: its model, cost, reason or error. */
+  secondOpinion?: SecondOpinionUse;
   /** The best labels, most likely first (the chosen one included), with probabilities. */
   alternatives: Array<{ domain: string; subcategory: string; score: number }>;
   /** Probability per domain; sums to 1. */

@@ -29,6 +29,7 @@ import {
   type Producer,
   webhookQueue,
 } from "@nanobanana/queue";
+import { createSecondOpinion, type SecondOpinion } from "@nanobanana/second-opinion";
 import { openStore, type Store } from "@nanobanana/store";
 import type { Redis } from "ioredis";
 
@@ -136,6 +137,25 @@ export function createImageProvider(config: Config, logger: Logger, redis?: Redi
 /** nanobanana_provider_circuit: 0 closed, 1 open, 0.5 half-open (one trial call). */
 const BREAKER_GAUGE = { closed: 0, open: 1, "half-open": 0.5 } as const;
 
+/**
+ * The classifier's second opinion when CLASSIFIER_SECOND_OPINION=gemini: the worker's pipeline
+ * and the API's POST /classify ask it, and keep its answers in the Store.
+ */
+function createConfiguredSecondOpinion(
+  config: Config,
+  store: Store,
+  logger: Logger,
+): SecondOpinion | undefined {
+  if (!config.secondOpinion) return undefined;
+  return createSecondOpinion({
+    ...config.secondOpinion,
+    store,
+    // As long as a drawn image serves identical requests.
+    cacheTtlSeconds: config.cacheTtlSeconds,
+    logger,
+  });
+}
+
 interface Common {
   store: Store;
   blobs: BlobStore;
@@ -163,6 +183,8 @@ export interface ApiAdapters extends Common {
   /** Publishes changes (a cancel); `listener` hears every process's, on its own connection. */
   changes: ChangeFeed;
   listener: ChangeListener;
+  /** Set when CLASSIFIER_SECOND_OPINION=gemini (POST /classify's `secondOpinion`). */
+  secondOpinion: SecondOpinion | undefined;
 }
 
 export interface WorkerAdapters extends Common {
@@ -179,6 +201,8 @@ export interface WorkerAdapters extends Common {
   };
   provider: ImageProvider;
   changes: ChangeFeed;
+  /** Set when CLASSIFIER_SECOND_OPINION=gemini: asked about unsure labels. */
+  secondOpinion: SecondOpinion | undefined;
 }
 
 export interface ScriptAdapters extends Common {
@@ -250,6 +274,9 @@ export function openAdapters<R extends Role>(
     publicBaseUrl: publicBaseUrl(config),
     ...(role === "script" ? {} : { producers }),
     ...(role === "worker" ? { provider: createImageProvider(config, logger, storeRedis) } : {}),
+    ...(role === "script"
+      ? {}
+      : { secondOpinion: createConfiguredSecondOpinion(config, store, logger) }),
     async close() {
       await Promise.all(Object.values(producers).map((p) => p?.close()));
       await Promise.allSettled([

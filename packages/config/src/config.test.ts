@@ -48,9 +48,85 @@ describe("loadConfig", () => {
     [{ TRUST_PROXY: "everyone" }, /TRUST_PROXY: must be false, true, a hop count/],
     [{ WEBHOOK_PORTS: "443,99999" }, /WEBHOOK_PORTS: must be ports from 1 to 65535/],
     [{ CACHE_SCOPE: "team" }, /CACHE_SCOPE: must be user or global/],
+    [{ CLASSIFIER_SECOND_OPINION: "on" }, /CLASSIFIER_SECOND_OPINION: must be off or gemini/],
+    [
+      { CLASSIFIER_SECOND_OPINION: "gemini" },
+      /GEMINI_API_KEY: required with CLASSIFIER_SECOND_OPINION=gemini \(or use Vertex AI/,
+    ],
+    [
+      { CLASSIFIER_SECOND_OPINION: "gemini", GOOGLE_GENAI_USE_VERTEXAI: "true" },
+      /GOOGLE_CLOUD_PROJECT: required with GOOGLE_GENAI_USE_VERTEXAI=true/,
+    ],
+    [
+      { CLASSIFIER_SECOND_OPINION_BELOW: "60" },
+      /CLASSIFIER_SECOND_OPINION_BELOW: must be a number from 0 to 1/,
+    ],
+    [
+      {
+        GEMINI_API_KEY: "k",
+        CLASSIFIER_SECOND_OPINION: "gemini",
+        CLASSIFIER_SECOND_OPINION_MODEL: "gemini-9-lite",
+      },
+      /CLASSIFIER_SECOND_OPINION_PRICE: no price for gemini-9-lite/,
+    ],
+    [
+      {
+        GEMINI_API_KEY: "k",
+        CLASSIFIER_SECOND_OPINION: "gemini",
+        CLASSIFIER_SECOND_OPINION_MODEL: "gemini-3.1-flash-image",
+      },
+      /CLASSIFIER_SECOND_OPINION_MODEL: gemini-3.1-flash-image is an image model/,
+    ],
+    [
+      { CLASSIFIER_SECOND_OPINION_PRICE: "cheap" },
+      /CLASSIFIER_SECOND_OPINION_PRICE: must be the USD per 1M input and output tokens/,
+    ],
   ])("names the bad variable: %o", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("keeps the second opinion off by default, even with Gemini credentials", () => {
+    expect(loadConfig({}).secondOpinion).toBeNull();
+    expect(loadConfig({ GEMINI_API_KEY: "k" }).secondOpinion).toBeNull();
+  });
+
+  it("asks the cheapest current text model for a second opinion when told, with its price", () => {
+    const config = loadConfig({
+      GEMINI_API_KEY: "k",
+      GEMINI_BASE_URL: "http://127.0.0.1:8090",
+      CLASSIFIER_SECOND_OPINION: "gemini",
+    });
+    expect(config.secondOpinion).toEqual({
+      model: "gemini-3.1-flash-lite",
+      below: 0.6,
+      timeoutMs: 5_000,
+      price: { inputUsdPerMillion: 0.25, outputUsdPerMillion: 1.5 },
+      apiKey: "k",
+      vertex: undefined,
+      baseUrl: "http://127.0.0.1:8090",
+    });
+  });
+
+  it("takes another text model at the price it is given, and Vertex AI's credentials", () => {
+    const config = loadConfig({
+      PROVIDER: "sketch",
+      GOOGLE_GENAI_USE_VERTEXAI: "1",
+      GOOGLE_CLOUD_PROJECT: "proj",
+      CLASSIFIER_SECOND_OPINION: "gemini",
+      CLASSIFIER_SECOND_OPINION_MODEL: "gemini-9-lite",
+      CLASSIFIER_SECOND_OPINION_PRICE: "0.2, 1",
+      CLASSIFIER_SECOND_OPINION_BELOW: "0.45",
+    });
+    // Images stay on the sketch renderer; only the labels go to Gemini.
+    expect(config.provider).toBe("sketch");
+    expect(config.secondOpinion).toMatchObject({
+      model: "gemini-9-lite",
+      below: 0.45,
+      price: { inputUsdPerMillion: 0.2, outputUsdPerMillion: 1 },
+      apiKey: undefined,
+      vertex: { project: "proj", location: "global" },
+    });
   });
 
   it("trusts no proxy unless told, and reads the forms Express takes", () => {

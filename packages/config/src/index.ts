@@ -20,6 +20,11 @@ import {
   priceTable,
   retiredModelMessage,
 } from "./models.ts";
+import {
+  DEFAULT_SECOND_OPINION_MODEL,
+  TEXT_MODEL_PRICES,
+  type TextModelPrice,
+} from "./text-models.ts";
 
 export {
   configuredModels,
@@ -34,6 +39,7 @@ export {
   retiredModelMessage,
   whyModelCannotDraw,
 } from "./models.ts";
+export { TEXT_MODEL_PRICES, type TextModelPrice } from "./text-models.ts";
 
 /**
  * The one place that reads the environment. Parsed once at start; a bad value stops
@@ -130,6 +136,25 @@ const pricesSchema = z
       return z.NEVER;
     }
   });
+
+/** CLASSIFIER_SECOND_OPINION_PRICE: "0.25,1.5", USD per 1M input and output tokens. */
+const textPriceSchema = z.string().transform((raw, ctx): TextModelPrice => {
+  const parts = raw.split(",").map((p) => p.trim());
+  const [input, output] = parts.map(Number);
+  if (
+    parts.length !== 2 ||
+    !parts.every((p) => /^\d+(\.\d+)?$/.test(p)) ||
+    input === undefined ||
+    output === undefined
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      message: "must be the USD per 1M input and output tokens, such as 0.25,1.5",
+    });
+    return z.NEVER;
+  }
+  return { inputUsdPerMillion: input, outputUsdPerMillion: output };
+});
 
 const DELAY_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
@@ -301,6 +326,20 @@ const envSchema = z.object({
   GEMINI_RETRY_BASE_MS: int(1, 60_000).default(1_000),
   GEMINI_RPM: int(1, 100_000).default(60),
   MODEL_PRICES: pricesSchema,
+  // The classifier's second opinion: below this confidence, a small Gemini text model is asked
+  // for the label (off by default; it needs Gemini credentials and costs tokens).
+  CLASSIFIER_SECOND_OPINION: z
+    .enum(["off", "gemini"], { error: "must be off or gemini" })
+    .default("off"),
+  CLASSIFIER_SECOND_OPINION_MODEL: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, "must be a model name such as gemini-3.1-flash-lite")
+    .default(DEFAULT_SECOND_OPINION_MODEL),
+  CLASSIFIER_SECOND_OPINION_BELOW: decimal(0, 1).default(0.6),
+  // A second opinion is worth a second or two, never a stuck generation: then the local label.
+  CLASSIFIER_SECOND_OPINION_TIMEOUT_MS: int(100, 60_000).default(5_000),
+  /** USD per 1M input and output tokens, over the table's price (required for other models). */
+  CLASSIFIER_SECOND_OPINION_PRICE: textPriceSchema.optional(),
   MONTHLY_BUDGET_USD: decimal(0, 1_000_000_000).optional(),
   RATE_LIMIT: int(1, 1_000_000).default(300),
   CACHE_TTL_DAYS: decimal(0.001, 365).default(7),
@@ -367,6 +406,18 @@ type ParsedEnv = z.output<typeof envSchema>;
 const hasGeminiCredentials = (e: ParsedEnv) =>
   Boolean(e.GEMINI_API_KEY) || (e.GOOGLE_GENAI_USE_VERTEXAI && Boolean(e.GOOGLE_CLOUD_PROJECT));
 
+const credentialsIssue = (ctx: z.RefinementCtx, e: ParsedEnv, needs: string) => {
+  if (e.GOOGLE_GENAI_USE_VERTEXAI) {
+    combinationIssue(ctx, "GOOGLE_CLOUD_PROJECT", "required with GOOGLE_GENAI_USE_VERTEXAI=true");
+  } else {
+    combinationIssue(
+      ctx,
+      "GEMINI_API_KEY",
+      `required with ${needs} (or use Vertex AI: GOOGLE_GENAI_USE_VERTEXAI=true and GOOGLE_CLOUD_PROJECT)`,
+    );
+  }
+};
+
 /**
  * The makers that draw, in order: PROVIDER=auto draws with Gemini when there are credentials
  * for it, else with sketches.
@@ -408,16 +459,11 @@ function combinationIssue(ctx: z.RefinementCtx, variable: keyof Env, message: st
 /** What no single variable can check: settings that need others, and a price for every model. */
 function checkCombinations(e: ParsedEnv, ctx: z.RefinementCtx) {
   if (usesMaker(e, "gemini") && !hasGeminiCredentials(e)) {
-    if (e.GOOGLE_GENAI_USE_VERTEXAI) {
-      combinationIssue(ctx, "GOOGLE_CLOUD_PROJECT", "required with GOOGLE_GENAI_USE_VERTEXAI=true");
-    } else {
-      combinationIssue(
-        ctx,
-        "GEMINI_API_KEY",
-        "required with PROVIDER=gemini (or use Vertex AI: GOOGLE_GENAI_USE_VERTEXAI=true and GOOGLE_CLOUD_PROJECT)",
-      );
-    }
+    credentialsIssue(ctx, e, "PROVIDER=gemini");
+  } else if (e.CLASSIFIER_SECOND_OPINION === "gemini" && !hasGeminiCredentials(e)) {
+    credentialsIssue(ctx, e, "CLASSIFIER_SECOND_OPINION=gemini");
   }
+  if (e.CLASSIFIER_SECOND_OPINION === "gemini") checkSecondOpinion(e, ctx);
   for (const [maker, key, model, setting] of [
     ["openai", e.OPENAI_API_KEY, e.OPENAI_MODEL, "OPENAI_MODEL"],
     ["stability", e.STABILITY_API_KEY, e.STABILITY_MODEL, "STABILITY_MODEL"],
@@ -476,6 +522,48 @@ function checkCombinations(e: ParsedEnv, ctx: z.RefinementCtx) {
       );
     }
   }
+}
+
+/** The second opinion's model must be a text model with a known price. */
+function checkSecondOpinion(e: ParsedEnv, ctx: z.RefinementCtx) {
+  const model = e.CLASSIFIER_SECOND_OPINION_MODEL;
+  if (MODEL_CATALOG[model] || retiredModelMessage(model)) {
+    combinationIssue(
+      ctx,
+      "CLASSIFIER_SECOND_OPINION_MODEL",
+      `${model} is an image model; name a text model such as ${DEFAULT_SECOND_OPINION_MODEL}`,
+    );
+  } else if (!e.CLASSIFIER_SECOND_OPINION_PRICE && !TEXT_MODEL_PRICES[model]) {
+    combinationIssue(
+      ctx,
+      "CLASSIFIER_SECOND_OPINION_PRICE",
+      `no price for ${model}; set it as the USD per 1M input and output tokens, such as 0.25,1.5, so every answer's cost is known`,
+    );
+  }
+}
+
+/** The second opinion's settings, when it is on (config has checked model, price, credentials). */
+function secondOpinionOf(e: ParsedEnv) {
+  if (e.CLASSIFIER_SECOND_OPINION !== "gemini") return null;
+  const model = e.CLASSIFIER_SECOND_OPINION_MODEL;
+  const price = e.CLASSIFIER_SECOND_OPINION_PRICE ?? TEXT_MODEL_PRICES[model];
+  if (!price) return null; // unreachable: checkSecondOpinion refuses a model without a price
+  const vertex = e.GOOGLE_GENAI_USE_VERTEXAI;
+  return {
+    model,
+    /** Asked when the local classifier's confidence is below this. */
+    below: e.CLASSIFIER_SECOND_OPINION_BELOW,
+    timeoutMs: e.CLASSIFIER_SECOND_OPINION_TIMEOUT_MS,
+    /** USD per 1M input and output tokens. */
+    price,
+    // Its own credentials: the images may be drawn by the sketch renderer meanwhile.
+    apiKey: vertex ? undefined : e.GEMINI_API_KEY,
+    vertex:
+      vertex && e.GOOGLE_CLOUD_PROJECT
+        ? { project: e.GOOGLE_CLOUD_PROJECT, location: e.GOOGLE_CLOUD_LOCATION }
+        : undefined,
+    baseUrl: e.GEMINI_BASE_URL,
+  };
 }
 
 /** The Gemini settings, when Gemini draws. */
@@ -579,6 +667,8 @@ const configSchema = envSchema
         : null,
       /** How makers' circuits open and rest (PROVIDER_BREAKER_*). */
       breaker: { failures: e.PROVIDER_BREAKER_FAILURES, openMs: e.PROVIDER_BREAKER_OPEN_MS },
+      /** Set when CLASSIFIER_SECOND_OPINION=gemini: the text model asked about unsure labels. */
+      secondOpinion: secondOpinionOf(e),
       /** USD per image, by model and size (standard and batch). */
       prices,
       /** Models a caller may name in a request: every maker's, with a price. */
@@ -651,6 +741,9 @@ export function redisKeyPrefix(keyPrefix: string): string {
 
 /** Set (as `Config["gemini"]`) when the provider is gemini. */
 export type GeminiConfig = NonNullable<Config["gemini"]>;
+
+/** Set (as `Config["secondOpinion"]`) when CLASSIFIER_SECOND_OPINION=gemini. */
+export type SecondOpinionConfig = NonNullable<Config["secondOpinion"]>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

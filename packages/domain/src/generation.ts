@@ -231,13 +231,50 @@ export const STAGES = [
 ] as const;
 export type Stage = (typeof STAGES)[number];
 
-/** What a generation keeps of its prompt's classification. */
-export const classificationSummarySchema = z.object({
+/**
+ * Who decided a prompt's label: the local classifier, or the second opinion (a small Gemini
+ * text model asked when the local classifier is unsure, CLASSIFIER_SECOND_OPINION).
+ */
+export const CLASSIFICATION_SOURCES = ["local", "gemini"] as const;
+export type ClassificationSource = (typeof CLASSIFICATION_SOURCES)[number];
+
+const labelShape = {
   domain: z.enum(DOMAINS as [string, ...string[]]),
   subcategory: z.enum(subcategories),
+};
+
+/** A second opinion as a generation (or POST /classify) used it. */
+export const secondOpinionUseSchema = z.object({
+  model: z.string(),
+  /** What asking cost this request: 0 when the answer came from the cache. */
+  costUsd: z.number(),
+  /** The answer was one given before for the same prompt and model. */
+  cached: z.boolean(),
+  /** The model's own short reason for its label. */
+  reason: z.string().optional(),
+  /** Why its answer was not used (a failed call, an answer that was not a label). */
+  error: z.string().optional(),
+});
+export type SecondOpinionUse = z.infer<typeof secondOpinionUseSchema>;
+
+/** What a generation keeps of its prompt's classification. */
+export const classificationSummarySchema = z.object({
+  ...labelShape,
+  /**
+   * The local classifier's confidence in its own label, whoever decided: what decides whether a
+   * second opinion is asked, and what the operations totals' confidence buckets count.
+   */
   confidence: z.number(),
-  /** What the classifier was sure of, and so how specific the template was. */
+  /** What the label is sure of, and so how specific the template was. */
   certainty: z.enum(CERTAINTIES).optional(),
+  /** Who decided the label (absent on records made before there was a choice: local). */
+  source: z.enum(CLASSIFICATION_SOURCES).optional(),
+  /** The local classifier's own answer, kept when the second opinion decided another label. */
+  local: z
+    .object({ ...labelShape, confidence: z.number(), certainty: z.enum(CERTAINTIES) })
+    .optional(),
+  /** Set when a second opinion was asked, whether or not its answer was used. */
+  secondOpinion: secondOpinionUseSchema.optional(),
 });
 export type ClassificationSummary = z.infer<typeof classificationSummarySchema>;
 

@@ -1,13 +1,16 @@
 import type { BlobStore } from "@nanobanana/blob-store";
 import { classifyPrompt } from "@nanobanana/classifier";
 import {
+  type Certainty,
   type Domain as ClassificationDomain,
   type Subcategory as ClassificationSubcategory,
+  type ClassificationSummary,
   callsLeft,
   costWindows,
   type GenerationRecord,
   type ImageInfo,
   type ImageSize,
+  isLabel,
   type ProviderAttempt,
   roundUsd,
   type Stage,
@@ -22,6 +25,12 @@ import type {
   EconomyDeferral,
 } from "@nanobanana/generations";
 import type { ImageProvider, ImageRequest, ImageResult, PricedImage } from "@nanobanana/providers";
+import {
+  type LocalLabel,
+  localVerdict,
+  type SecondOpinion,
+  type Verdict,
+} from "@nanobanana/second-opinion";
 import type {
   CacheStore,
   GenerationStore,
@@ -62,6 +71,11 @@ export interface PipelineDeps {
    * batch job (at this price) instead of drawn now.
    */
   economy?: { batchPriceOf: (model: string, imageSize: ImageSize) => number };
+  /**
+   * The classifier's second opinion (CLASSIFIER_SECOND_OPINION): asked when the local label is
+   * unsure. Without it the local classifier decides alone.
+   */
+  secondOpinion?: Pick<SecondOpinion, "decide">;
 }
 
 /** A reference image as loaded for drawing. */
@@ -108,15 +122,10 @@ export async function drawGeneration(
     await attempt.progress(next, { ...patch, timings: { ...timings } });
   };
 
-  const classification = classifyPrompt(record.prompt);
-  const label = { domain: classification.domain, subcategory: classification.subcategory };
-  await advance("classify", "enhance", {
-    classification: {
-      ...label,
-      confidence: classification.confidence,
-      certainty: classification.certainty,
-    },
-  });
+  const { label, certainty, classification } = await decideLabel(deps, record, attempt);
+  // From here on the record is what the store holds: its classification, and what that cost.
+  const classified: GenerationRecord = { ...record, classification };
+  await advance("classify", "enhance", { classification });
 
   const references = record.references.length
     ? ((await deps.loadReferences?.(
@@ -144,7 +153,7 @@ export async function drawGeneration(
         choice: record.requestedModel ? "requested" : "routed",
         reason: record.requestedModel ? "named by the request" : "the provider's only model",
       };
-  const enhanceWith = (certainty: typeof classification.certainty) =>
+  const enhanceWith = (certainty: Certainty) =>
     enhancePrompt(record.prompt, {
       label,
       quality: record.quality,
@@ -155,7 +164,7 @@ export async function drawGeneration(
       ...(references.length ? { references: references.length } : {}),
       ...(custom ? { custom } : {}),
     });
-  const enhancement = enhanceWith(classification.certainty);
+  const enhancement = enhanceWith(certainty);
   const template = templateUseOf(enhancement);
   const cacheKey = record.useCache
     ? cacheKeyFor({
@@ -208,7 +217,8 @@ export async function drawGeneration(
         cached: true,
         provider: claim.entry.provider,
         model: claim.entry.model,
-        cost: { usd: 0, savedUsd: wouldPay },
+        // The image was free; a second opinion asked for this request was not.
+        cost: { usd: secondOpinionCostOf(classified), savedUsd: wouldPay },
         image: { ...claim.entry.image, url: imagePathFor(generationId) },
         timings: { ...timings },
         completedAt: new Date().toISOString(),
@@ -231,7 +241,7 @@ export async function drawGeneration(
     }
     await checkBudget(deps, record, chosen.model, preferences.monthlyBudgetUsd);
     await advance("cache", "generate", {});
-    const drawn = await drawAndStore(deps, record, {
+    const drawn = await drawAndStore(deps, classified, {
       label,
       chosen,
       references,
@@ -256,6 +266,64 @@ const templateUseOf = (
   version: enhancement.template.version,
   variant: enhancement.template.variant,
 });
+
+/** The label a generation is drawn by, how sure it is, and what its record keeps of it. */
+interface Decided {
+  label: { domain: ClassificationDomain; subcategory: ClassificationSubcategory };
+  certainty: Certainty;
+  classification: ClassificationSummary;
+}
+
+/**
+ * The label to draw by, and who decided it: the local classifier, or the second opinion when
+ * one is configured and the local label is unsure. A re-run keeps what an earlier attempt's
+ * second opinion decided, and what it cost: asked again, it would come free from the cache and
+ * the paid call would drop off the bill.
+ */
+async function decideLabel(
+  deps: PipelineDeps,
+  record: GenerationRecord,
+  attempt: DrawAttempt,
+): Promise<Decided> {
+  const earlier = record.classification;
+  if (
+    earlier?.secondOpinion &&
+    isLabel(earlier.domain, earlier.subcategory) &&
+    earlier.certainty !== undefined
+  ) {
+    return {
+      label: {
+        domain: earlier.domain as ClassificationDomain,
+        subcategory: earlier.subcategory as ClassificationSubcategory,
+      },
+      certainty: earlier.certainty,
+      classification: earlier,
+    };
+  }
+  const classification = classifyPrompt(record.prompt);
+  const local: LocalLabel = {
+    domain: classification.domain,
+    subcategory: classification.subcategory,
+    confidence: classification.confidence,
+    certainty: classification.certainty,
+  };
+  const verdict: Verdict = deps.secondOpinion
+    ? await deps.secondOpinion.decide(record.prompt, local, {
+        // Per user unless the deployment shares one cache, as for images.
+        scope: deps.cacheScope === "global" ? "global" : `user:${record.userId}`,
+        signal: attempt.signal,
+      })
+    : localVerdict(local);
+  return {
+    label: { domain: verdict.domain, subcategory: verdict.subcategory },
+    certainty: verdict.certainty,
+    classification: verdict,
+  };
+}
+
+/** What the record's second opinion cost (0 without one, or when it came from the cache). */
+const secondOpinionCostOf = (record: Pick<GenerationRecord, "classification">) =>
+  record.classification?.secondOpinion?.costUsd ?? 0;
 
 /** The pipeline as the lifecycle's `DrawGeneration` port. */
 export const createDrawer =
@@ -495,7 +563,9 @@ export async function storeImage(
     provider: result.provider,
     model: result.model,
     cost: {
-      usd: result.costUsd,
+      // The image, and the second opinion on its label (also for an economy image, which
+      // was classified when it joined its window).
+      usd: roundUsd(result.costUsd + secondOpinionCostOf(record)),
       savedUsd: 0,
       ...(drawn.economySavedUsd === undefined ? {} : { economySavedUsd: drawn.economySavedUsd }),
     },
@@ -536,6 +606,9 @@ export async function storeImage(
       model: result.model,
       calls: result.calls,
       costUsd: result.costUsd,
+      ...(record.classification?.secondOpinion
+        ? { labelBy: record.classification.source, secondOpinionUsd: secondOpinionCostOf(record) }
+        : {}),
       totalMs: timings.totalMs,
     },
   };

@@ -4,6 +4,7 @@ import { firestoreCacheStore } from "./firestore/cache-store.ts";
 import { firestoreEconomyStore } from "./firestore/economy-store.ts";
 import { firestoreGenerationStore } from "./firestore/generation-store.ts";
 import { firestoreIdempotencyStore } from "./firestore/idempotency-store.ts";
+import { firestoreLabelAnswerStore } from "./firestore/label-answer-store.ts";
 import { firestorePreferenceStore } from "./firestore/preference-store.ts";
 import { firestoreContext } from "./firestore/shared.ts";
 import { firestoreTemplateStore } from "./firestore/template-store.ts";
@@ -26,6 +27,7 @@ export function createFirestoreStore(db: Firestore, options: StoreOptions = {}):
     ...firestoreWebhookStore(ctx),
     ...firestoreCacheStore(ctx),
     ...firestoreEconomyStore(ctx),
+    ...firestoreLabelAnswerStore(ctx),
     async ping() {
       await db.collection("health").doc("ping").get();
     },

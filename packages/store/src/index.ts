@@ -15,6 +15,8 @@ export type {
   GenerationStore,
   IdempotencyReservation,
   IdempotencyStore,
+  LabelAnswer,
+  LabelAnswerStore,
   Page,
   PreferenceStore,
   ProviderJobRecord,

@@ -4,6 +4,7 @@ import { redisCacheStore } from "./redis/cache-store.ts";
 import { redisEconomyStore } from "./redis/economy-store.ts";
 import { redisGenerationStore } from "./redis/generation-store.ts";
 import { redisIdempotencyStore } from "./redis/idempotency-store.ts";
+import { redisLabelAnswerStore } from "./redis/label-answer-store.ts";
 import { redisPreferenceStore } from "./redis/preference-store.ts";
 import { redisContext } from "./redis/shared.ts";
 import { redisTemplateStore } from "./redis/template-store.ts";
@@ -23,6 +24,7 @@ export function createRedisStore(redis: Redis, prefix: string, options: StoreOpt
     ...redisWebhookStore(ctx),
     ...redisCacheStore(ctx),
     ...redisEconomyStore(ctx),
+    ...redisLabelAnswerStore(ctx),
     async ping() {
       await redis.ping();
     },

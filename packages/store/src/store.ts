@@ -4,12 +4,14 @@ import type {
   CacheEntry,
   CostSummary,
   CustomTemplate,
+  Domain,
   Feedback,
   GenerationRecord,
   GenerationStatus,
   ImageSize,
   OperationsTotals,
   Preferences,
+  Subcategory,
   TemplateStats,
   TemplateUse,
   WebhookDelivery,
@@ -125,6 +127,13 @@ export interface GenerationStore {
    * time the generations were created: O(periods), whatever the number of records.
    */
   costTotals(userId: string, periods: readonly string[]): Promise<Record<string, CostTotals>>;
+
+  /**
+   * Adds a cost no generation carries (a second opinion asked for by POST /classify) to the
+   * user's running totals of the day, ISO week and month of `at` (ISO time): to `usd` and to
+   * the model's own line, with no image and no quality tier.
+   */
+  addSpend(userId: string, spend: { model: string; usd: number }, at: string): Promise<void>;
 
   /**
    * The whole service's totals for each UTC hour named ("2026-11-26T02"), by when the
@@ -245,6 +254,27 @@ export interface CacheStore {
   releaseCacheLock(key: string, owner: string): Promise<void>;
 }
 
+/** A text model's answer about a prompt's label (the classifier's second opinion). */
+export interface LabelAnswer {
+  /** What it is kept by: a hash of the normalised prompt, the model, and whose cache it is. */
+  key: string;
+  model: string;
+  domain: Domain;
+  subcategory: Subcategory;
+  /** The model's own short reason, when it gave one. */
+  reason: string | null;
+  /** What asking for it cost, the one time it was asked. */
+  costUsd: number;
+  createdAt: string;
+}
+
+/** The second opinion's answers, so one prompt is asked about (and paid for) once. */
+export interface LabelAnswerStore {
+  getLabelAnswer(key: string): Promise<LabelAnswer | null>;
+  /** Keeps the answer for `ttlSeconds`; the same key again replaces it. */
+  putLabelAnswer(answer: LabelAnswer, ttlSeconds: number): Promise<void>;
+}
+
 /**
  * The port for everything the service keeps: the source of truth (BullMQ state is transient).
  * Every part above, over one backend; callers that need less take the part they use.
@@ -257,7 +287,8 @@ export interface Store
     TemplateStore,
     WebhookStore,
     CacheStore,
-    EconomyStore {
+    EconomyStore,
+    LabelAnswerStore {
   readonly name: string;
   ping(): Promise<void>;
 }

@@ -11,7 +11,10 @@ import sharp from "sharp";
  * reaches it only through GEMINI_BASE_URL, exactly as it reaches Google.
  *
  * The answer is chosen by a marker anywhere in the prompt, e.g. "a cat [gemini:image-first]",
- * so a scenario also works end to end through `npm start`:
+ * so a scenario also works end to end through `npm start`. A text model asked with a
+ * `responseSchema` (the classifier's second opinion) answers JSON for that schema instead:
+ * the label a `[gemini:label=<domain>/<subcategory>]` marker names, else {@link FAKE_GEMINI_LABEL};
+ * the `label-…` scenarios act on those calls only, and the image scenarios on image calls only.
  */
 export const SCENARIOS = {
   ok: "text part, then the image (the usual answer), sized for the requested aspect ratio",
@@ -32,6 +35,31 @@ export const SCENARIOS = {
   malformed: "200 with a body that is not JSON",
   "slow-once":
     "the first call for this prompt answers only after 3 s (past a short timeout), then ok",
+  "label-invalid-json":
+    "a text model asked with a responseSchema answers 200 with text that is not JSON (billed tokens all the same)",
+  "label-503": "a text model asked with a responseSchema answers 503 UNAVAILABLE, every time",
+  "label-slow":
+    "a text model asked with a responseSchema answers its label only after 3 s (past a short timeout)",
+} as const;
+
+/** The label a text model asked with a responseSchema answers when no marker names one. */
+export const FAKE_GEMINI_LABEL = { domain: "photography", subcategory: "landscape" } as const;
+
+/**
+ * `[gemini:label=art/painting]`: the label a text model asked with a responseSchema answers,
+ * whatever it is (one outside the schema too, to test what checks the answer).
+ */
+export const LABEL_MARKER = /\[gemini:label=([a-z0-9_]+)\/([a-z0-9_]+)\]/;
+
+/**
+ * What a text model's JSON answer is billed as: fixed, so a test can say what it costs
+ * ((800 × input + (24 + 8) × output price) per 1M tokens; thinking is billed as output).
+ */
+export const FAKE_GEMINI_TEXT_USAGE = {
+  promptTokenCount: 800,
+  candidatesTokenCount: 24,
+  thoughtsTokenCount: 8,
+  totalTokenCount: 832,
 } as const;
 
 export type Scenario = keyof typeof SCENARIOS;
@@ -64,6 +92,10 @@ export interface FakeGeminiCall {
   imageSize: string | undefined;
   /** Images that arrived as inline parts, with their mime types. */
   inlineImages: string[];
+  /** The JSON schema asked for (responseSchema or responseJsonSchema): a text call's. */
+  responseSchema: unknown;
+  /** The system instruction's text, when one was sent. */
+  systemInstruction: string | undefined;
   at: number;
 }
 
@@ -114,6 +146,8 @@ export const FAKE_GEMINI_MODELS = [
   "gemini-3-pro-image",
   "gemini-3.1-flash-lite-image",
 ] as const;
+/** The text models Google serves today that the stand-in knows (models.get answers 200). */
+export const FAKE_GEMINI_TEXT_MODELS = ["gemini-3.1-flash-lite", "gemini-3.5-flash-lite"] as const;
 const RETIRED = new Set([
   "gemini-2.5-flash-image",
   "gemini-3.1-flash-image-preview",
@@ -232,7 +266,13 @@ interface GenerateBody {
   contents?: Array<{
     parts?: Array<{ text?: string; inlineData?: { mimeType?: string; data?: string } }>;
   }>;
-  generationConfig?: { imageConfig?: { aspectRatio?: string; imageSize?: string } };
+  systemInstruction?: { parts?: Array<{ text?: string }> };
+  generationConfig?: {
+    imageConfig?: { aspectRatio?: string; imageSize?: string };
+    responseMimeType?: string;
+    responseSchema?: unknown;
+    responseJsonSchema?: unknown;
+  };
 }
 
 /** What one generateContent request asked for. */
@@ -244,6 +284,8 @@ interface Asked {
   aspectRatio: string | undefined;
   imageSize: string | undefined;
   inlineImages: string[];
+  responseSchema: unknown;
+  systemInstruction: string | undefined;
 }
 
 function readAsked(model: string, body: GenerateBody): Asked {
@@ -261,7 +303,50 @@ function readAsked(model: string, body: GenerateBody): Asked {
     aspectRatio: body.generationConfig?.imageConfig?.aspectRatio,
     imageSize: body.generationConfig?.imageConfig?.imageSize,
     inlineImages: parts.filter((p) => p.inlineData?.data).map((p) => p.inlineData?.mimeType ?? "?"),
+    responseSchema:
+      body.generationConfig?.responseSchema ?? body.generationConfig?.responseJsonSchema,
+    systemInstruction: body.systemInstruction?.parts?.map((p) => p.text ?? "").join(" "),
   };
+}
+
+/** The enum a schema gives one of its object's properties (either schema dialect), if any. */
+function enumOf(schema: unknown, property: string): string[] | undefined {
+  const properties = (schema as { properties?: Record<string, { enum?: unknown }> } | undefined)
+    ?.properties;
+  const values = properties?.[property]?.enum;
+  return Array.isArray(values) ? values.map(String) : undefined;
+}
+
+/**
+ * A text model's JSON for a label schema: the marker's label as it is, else the fixed one (or,
+ * should the schema not offer it, the schema's first values), with a reason when asked for one.
+ */
+function labelJson(asked: Asked): string {
+  const marked = asked.text.match(LABEL_MARKER);
+  const domains = enumOf(asked.responseSchema, "domain");
+  const subcategories = enumOf(asked.responseSchema, "subcategory");
+  const label = marked
+    ? { domain: marked[1], subcategory: marked[2] }
+    : {
+        domain:
+          !domains || domains.includes(FAKE_GEMINI_LABEL.domain)
+            ? FAKE_GEMINI_LABEL.domain
+            : domains[0],
+        subcategory:
+          !subcategories || subcategories.includes(FAKE_GEMINI_LABEL.subcategory)
+            ? FAKE_GEMINI_LABEL.subcategory
+            : subcategories[0],
+      };
+  const wantsReason = Boolean(
+    (asked.responseSchema as { properties?: Record<string, unknown> } | undefined)?.properties
+      ?.reason,
+  );
+  return JSON.stringify({
+    ...label,
+    ...(wantsReason
+      ? { reason: marked ? "the label the marker asked for" : "the stand-in's usual label" }
+      : {}),
+  });
 }
 
 /** generateContent's answer to one request, before it is sent (or put into a batch's output). */
@@ -306,7 +391,9 @@ export async function startFakeGemini(
   const newId = () => randomBytes(8).toString("hex");
 
   const describeCall = (asked: Asked, status: number) =>
-    `${status} ${asked.model} [${asked.scenario}] imageConfig ${JSON.stringify({ aspectRatio: asked.aspectRatio, imageSize: asked.imageSize })}, ${asked.inlineImages.length} inline image${asked.inlineImages.length === 1 ? "" : "s"}${asked.inlineImages.length ? ` (${asked.inlineImages.join(", ")})` : ""}`;
+    asked.responseSchema !== undefined
+      ? `${status} ${asked.model} [${asked.scenario}] JSON label answer`
+      : `${status} ${asked.model} [${asked.scenario}] imageConfig ${JSON.stringify({ aspectRatio: asked.aspectRatio, imageSize: asked.imageSize })}, ${asked.inlineImages.length} inline image${asked.inlineImages.length === 1 ? "" : "s"}${asked.inlineImages.length ? ` (${asked.inlineImages.join(", ")})` : ""}`;
   const callRecord = (
     asked: Asked,
     status: number,
@@ -320,6 +407,8 @@ export async function startFakeGemini(
     aspectRatio: asked.aspectRatio,
     imageSize: asked.imageSize,
     inlineImages: asked.inlineImages,
+    responseSchema: asked.responseSchema,
+    systemInstruction: asked.systemInstruction,
     at: Date.now(),
   });
 
@@ -335,6 +424,7 @@ export async function startFakeGemini(
         `models/${model} is not found for API version v1beta, or is not supported for generateContent.`,
       );
     }
+    if (asked.responseSchema !== undefined) return labelAnswer(asked);
     const image = {
       inlineData: { mimeType: "image/png", data: await pngBase64(aspectRatio, imageSize) },
     };
@@ -416,6 +506,34 @@ export async function startFakeGemini(
         return { ...ok([{ text: "Sorry for the wait." }, image]), slow: seen === 1 };
       default:
         return ok([{ text: "Here is your image." }, image]);
+    }
+  }
+
+  /** A text model asked for JSON (the classifier's second opinion): only `label-…` scenarios. */
+  function labelAnswer(asked: Asked): Answer {
+    const text = (answer: string): Answer => ({
+      status: 200,
+      json: {
+        candidates: [
+          {
+            content: { role: "model", parts: [{ text: answer }] },
+            finishReason: "STOP",
+            index: 0,
+          },
+        ],
+        usageMetadata: FAKE_GEMINI_TEXT_USAGE,
+        modelVersion: asked.model,
+      },
+    });
+    switch (asked.scenario) {
+      case "label-503":
+        return errorAnswer(503, "UNAVAILABLE", "The model is overloaded. Please try again later.");
+      case "label-invalid-json":
+        return text("Sure! I would call this one art, a painting.");
+      case "label-slow":
+        return { ...text(labelJson(asked)), slow: true };
+      default:
+        return text(labelJson(asked));
     }
   }
 
@@ -893,7 +1011,8 @@ export async function startFakeGemini(
       const get = path.match(/^\/v1(?:beta|alpha)?\/models\/([^/:]+)$/);
       if (req.method === "GET" && get?.[1]) {
         const name = decodeURIComponent(get[1]);
-        if (!(FAKE_GEMINI_MODELS as readonly string[]).includes(name))
+        const text = (FAKE_GEMINI_TEXT_MODELS as readonly string[]).includes(name);
+        if (!text && !(FAKE_GEMINI_MODELS as readonly string[]).includes(name))
           return apiError(
             res,
             404,
@@ -903,7 +1022,9 @@ export async function startFakeGemini(
         return sendJson(res, {
           name: `models/${name}`,
           displayName: name,
-          supportedGenerationMethods: ["generateContent", "batchGenerateContent"],
+          supportedGenerationMethods: text
+            ? ["generateContent"]
+            : ["generateContent", "batchGenerateContent"],
         });
       }
       let found: { route: Route; match: RegExpMatchArray } | undefined;

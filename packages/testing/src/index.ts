@@ -37,6 +37,8 @@ export async function waitFor<T>(
 
 export { type FakeGcs, startFakeGcs } from "./fake-gcs.ts";
 export {
+  FAKE_GEMINI_LABEL,
+  FAKE_GEMINI_TEXT_USAGE,
   type FakeGemini,
   type FakeGeminiCall,
   SCENARIOS,

@@ -290,7 +290,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): Json {
         tag: "Prompts",
         summary: "Classify a prompt (domain, subcategory, confidence)",
         description:
-          "The pipeline's first stage on its own. No model is called; it takes microseconds.",
+          "The pipeline's first stage on its own. By default no model is called; it takes microseconds. With `secondOpinion: true`, on a service with the second opinion on (CLASSIFIER_SECOND_OPINION=gemini, else 400), an unsure label (confidence below the service's threshold) is put to a small Gemini text model as a generation's would be: `source` says who decided, `local` keeps the classifier's own label when they differ, and `secondOpinion` what it cost (added to your cost totals; 0 when the answer was cached).",
         requestBody: jsonBody(classifyBody, { prompt: "a red kite over the dunes at sunset" }),
         responses: { 200: ok("Classification", "The classification.") },
         errors: [400, 413, 415],

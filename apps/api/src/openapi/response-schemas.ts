@@ -1,6 +1,7 @@
 import {
   ASPECT_RATIOS,
   CERTAINTIES,
+  CLASSIFICATION_SOURCES,
   classificationSummarySchema,
   customTemplateSchema,
   DOMAINS,
@@ -11,6 +12,7 @@ import {
   preferencesSchema,
   QUALITIES,
   STAGES,
+  secondOpinionUseSchema,
   TAXONOMY,
   TIERS,
   WEBHOOK_EVENTS,
@@ -337,12 +339,29 @@ export const classification = named(
   "Classification",
   z.object({
     ...label,
-    confidence: z.number().meta({ description: "Probability of the chosen label." }),
-    scores: z.record(domain, z.number()).meta({ description: "Probability per domain." }),
+    confidence: z.number().meta({
+      description:
+        "The local classifier's probability of its own label (which decides whether a second opinion is asked).",
+    }),
+    scores: z
+      .record(domain, z.number())
+      .meta({ description: "Probability per domain (the local classifier's)." }),
     alternatives: z.array(z.object({ ...label, score: z.number() })),
     evidence: z.array(z.object({ matched: z.string(), supports: z.string(), weight: z.number() })),
     corrections: z.array(z.object({ from: z.string(), to: z.string() })),
     certainty: z.enum(CERTAINTIES),
+    source: z.enum(CLASSIFICATION_SOURCES).meta({
+      description:
+        "Who decided the label: the local classifier, or the second opinion (a Gemini text model).",
+    }),
+    local: z
+      .object({ ...label, confidence: z.number(), certainty: z.enum(CERTAINTIES) })
+      .optional()
+      .meta({ description: "The local classifier's own label, when the second opinion differed." }),
+    secondOpinion: secondOpinionUseSchema.optional().meta({
+      description:
+        "Set when a second opinion was asked: its model, cost (0 from the cache), reason, or why it was not used.",
+    }),
   }),
 );
 

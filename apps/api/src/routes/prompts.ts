@@ -1,13 +1,19 @@
 import { classifyPrompt } from "@nanobanana/classifier";
 import { aspectRatioSchema, promptSchema, qualitySchema, resolveRequest } from "@nanobanana/domain";
-import type { PreferenceStore, TemplateStore } from "@nanobanana/store";
+import { invalidRequest } from "@nanobanana/errors";
+import type { LocalLabel, SecondOpinion } from "@nanobanana/second-opinion";
+import type { GenerationStore, PreferenceStore, TemplateStore } from "@nanobanana/store";
 import { enhancePrompt, variantSeedFor } from "@nanobanana/templates";
 import { Router } from "express";
 import { z } from "zod";
 import { callerOf } from "../auth.ts";
 import { parseBody } from "../http-errors.ts";
 
-export const classifyBody = z.strictObject({ prompt: promptSchema });
+export const classifyBody = z.strictObject({
+  prompt: promptSchema,
+  /** Also ask the second opinion when the classifier is unsure (CLASSIFIER_SECOND_OPINION). */
+  secondOpinion: z.boolean({ error: "secondOpinion must be true or false" }).optional(),
+});
 export const enhanceBody = z.strictObject({
   prompt: promptSchema,
   quality: qualitySchema.optional(),
@@ -15,8 +21,19 @@ export const enhanceBody = z.strictObject({
 });
 
 export interface PromptRouteDeps {
-  store: PreferenceStore & Pick<TemplateStore, "getTemplate">;
+  store: PreferenceStore & Pick<TemplateStore, "getTemplate"> & Pick<GenerationStore, "addSpend">;
+  /** The classifier's second opinion, when CLASSIFIER_SECOND_OPINION=gemini. */
+  secondOpinion?: Pick<SecondOpinion, "decide"> | undefined;
+  /** Whose cache a second opinion's answer is kept in, as for images (CACHE_SCOPE). */
+  cacheScope?: "user" | "global";
 }
+
+const localOf = (c: ReturnType<typeof classifyPrompt>): LocalLabel => ({
+  domain: c.domain,
+  subcategory: c.subcategory,
+  confidence: c.confidence,
+  certainty: c.certainty,
+});
 
 /**
  * POST /classify and POST /enhance: the pipeline's first two stages, on their own. /enhance
@@ -26,9 +43,34 @@ export interface PromptRouteDeps {
  */
 export function promptRoutes(deps: PromptRouteDeps): Router {
   const router = Router();
-  router.post("/classify", (req, res) => {
-    const { prompt } = parseBody(classifyBody, req.body);
-    res.json(classifyPrompt(prompt));
+  router.post("/classify", async (req, res) => {
+    const { prompt, secondOpinion } = parseBody(classifyBody, req.body);
+    const classification = classifyPrompt(prompt);
+    if (!secondOpinion) {
+      res.json({ ...classification, source: "local" });
+      return;
+    }
+    if (!deps.secondOpinion) {
+      throw invalidRequest(
+        "secondOpinion: this service asks no second opinion (CLASSIFIER_SECOND_OPINION is off)",
+      );
+    }
+    const { userId } = callerOf(req);
+    const verdict = await deps.secondOpinion.decide(prompt, localOf(classification), {
+      scope: deps.cacheScope === "global" ? "global" : `user:${userId}`,
+    });
+    // No generation carries this call's cost: it goes on the caller's totals by itself.
+    const opinion = verdict.secondOpinion;
+    if (opinion && opinion.costUsd > 0) {
+      await deps.store.addSpend(
+        userId,
+        { model: opinion.model, usd: opinion.costUsd },
+        new Date().toISOString(),
+      );
+    }
+    // The label, certainty and who decided are the verdict's; scores, alternatives and
+    // evidence stay the local classifier's.
+    res.json({ ...classification, ...verdict });
   });
   router.post("/enhance", async (req, res) => {
     const body = parseBody(enhanceBody, req.body);
@@ -48,7 +90,7 @@ export function promptRoutes(deps: PromptRouteDeps): Router {
       variantSeed: variantSeedFor({ prompt, quality, aspectRatio, userId }),
       ...(custom ? { custom } : {}),
     });
-    res.json({ ...enhancement, classification });
+    res.json({ ...enhancement, classification: { ...classification, source: "local" } });
   });
   return router;
 }

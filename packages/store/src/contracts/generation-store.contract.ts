@@ -378,6 +378,52 @@ export function describeGenerationStoreContract(
       });
     });
 
+    it("counts a second opinion's cost in usd and in its text model's own line, with no image", async () => {
+      const store = await makeStore();
+      const at = Date.UTC(2026, 10, 5, 9);
+      const opinion = (costUsd: number, cached: boolean) => ({
+        classification: {
+          domain: "art",
+          subcategory: "painting",
+          confidence: 0.31,
+          source: "gemini" as const,
+          secondOpinion: { model: "t1", costUsd, cached },
+        },
+      });
+      const asked = makeRecord("sam", at, opinion(0.000248, false));
+      const cached = makeRecord("sam", at + 1, opinion(0, true));
+      await store.accept({ records: [asked, cached] });
+      const completedAt = new Date().toISOString();
+      const done = (usd: number) => ({
+        status: "completed" as const,
+        completedAt,
+        model: "m1",
+        cost: { usd, savedUsd: 0 },
+      });
+      await store.finishGenerations(
+        [
+          // The image's 0.067 and the second opinion's 0.000248.
+          { id: asked.id, patch: done(0.067248) },
+          { id: cached.id, patch: done(0.067) },
+        ],
+        { onlyIfStatusIn: ["queued"] },
+      );
+      // POST /classify's own second opinion, which no generation carries.
+      await store.addSpend("sam", { model: "t1", usd: 0.000252 }, new Date(at).toISOString());
+      const totals = await store.costTotals("sam", ["2026-11-05", "2026-W45", "2026-11"]);
+      for (const period of ["2026-11-05", "2026-W45", "2026-11"]) {
+        expect(totals[period]).toMatchObject({
+          usd: 0.1345,
+          images: 2,
+          byModel: [
+            { model: "m1", usd: 0.134, images: 2 },
+            { model: "t1", usd: 0.0005, images: 0 },
+          ],
+          byQuality: [{ quality: "standard", usd: 0.134248, images: 2 }],
+        });
+      }
+    });
+
     it("keeps the service's hourly operations totals: outcomes, error codes, confidence", async () => {
       const store = await makeStore();
       // Hours far from any other test's, so totals shared by the whole store start empty.

@@ -6,6 +6,7 @@ import { describeEconomyStoreContract } from "./economy-store.contract.ts";
 import type { MakeStore } from "./fixtures.ts";
 import { describeGenerationStoreContract } from "./generation-store.contract.ts";
 import { describeIdempotencyStoreContract } from "./idempotency-store.contract.ts";
+import { describeLabelAnswerStoreContract } from "./label-answer-store.contract.ts";
 import { describePreferenceStoreContract } from "./preference-store.contract.ts";
 import { describeTemplateStoreContract } from "./template-store.contract.ts";
 import { describeWebhookStoreContract } from "./webhook-store.contract.ts";
@@ -20,6 +21,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore<Store>)
   describeWebhookStoreContract(name, makeStore);
   describeCacheStoreContract(name, makeStore);
   describeEconomyStoreContract(name, makeStore);
+  describeLabelAnswerStoreContract(name, makeStore);
 
   describe(`Store contract: ${name}`, () => {
     it("answers ping", async () => {

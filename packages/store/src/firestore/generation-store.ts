@@ -11,6 +11,7 @@ import {
   operationsHourOf,
 } from "@nanobanana/domain";
 import { invalidRequest } from "@nanobanana/errors";
+import { secondOpinionShare } from "../second-opinion-share.ts";
 import { acceptanceIdOf, type GenerationStore, type Page } from "../store.ts";
 import { expiresIn, type FirestoreContext, idsBefore, withoutExpiry } from "./shared.ts";
 
@@ -21,11 +22,14 @@ const toMicros = (usd: number) => Math.round(usd * 1e6);
 
 type Counts = Record<string, { usd?: number; images?: number }>;
 
-/** Spend per model or per tier, from a map of `{name: {usd, images}}` (µ$). */
+/**
+ * Spend per model or per tier, from a map of `{name: {usd, images}}` (µ$). A text model (the
+ * second opinion) has a line of its own, paid without drawing images.
+ */
 function breakdown(counts: Counts) {
   return Object.entries(counts)
     .map(([name, c]) => ({ name, usd: Number(c.usd ?? 0) / 1e6, images: Number(c.images ?? 0) }))
-    .filter((b) => b.images > 0)
+    .filter((b) => b.images > 0 || b.usd > 0)
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -157,6 +161,11 @@ export function firestoreGenerationStore({
           }
           if (patch.status === "completed") {
             const usd = toMicros(patch.cost?.usd ?? 0);
+            // The second opinion's cost is in usd, and in its text model's own line.
+            const opinion = secondOpinionShare(
+              patch.classification ?? record.classification,
+              patch,
+            );
             const add = {
               usd: FieldValue.increment(usd),
               saved: FieldValue.increment(toMicros(patch.cost?.savedUsd ?? 0)),
@@ -174,13 +183,21 @@ export function firestoreGenerationStore({
                   images: FieldValue.increment(1),
                 },
               },
-              ...(patch.model
+              // Left out when empty: a merged empty map would replace the month's whole map.
+              ...(patch.model || opinion
                 ? {
                     models: {
-                      [patch.model]: {
-                        usd: FieldValue.increment(usd),
-                        images: FieldValue.increment(1),
-                      },
+                      ...(patch.model
+                        ? {
+                            [patch.model]: {
+                              usd: FieldValue.increment(usd - (opinion?.micros ?? 0)),
+                              images: FieldValue.increment(1),
+                            },
+                          }
+                        : {}),
+                      ...(opinion
+                        ? { [opinion.model]: { usd: FieldValue.increment(opinion.micros) } }
+                        : {}),
                     },
                   }
                 : {}),
@@ -257,6 +274,24 @@ export function firestoreGenerationStore({
       return Object.fromEntries(
         periods.map((period, i) => [period, totalsFrom(snaps[i]?.data() ?? {})]),
       );
+    },
+
+    async addSpend(userId, { model, usd }, at) {
+      const micros = toMicros(usd);
+      if (micros <= 0) return;
+      const batch = db.batch();
+      for (const period of costPeriodsOf(at)) {
+        batch.set(
+          costDoc(userId, period),
+          {
+            usd: FieldValue.increment(micros),
+            models: { [model]: { usd: FieldValue.increment(micros) } },
+            expireAt: new Date(Date.now() + (retentionSeconds + 31 * 86_400) * 1000),
+          },
+          { merge: true },
+        );
+      }
+      await batch.commit();
     },
 
     async operationsTotals(hours) {

@@ -11,6 +11,7 @@ const DEFAULT_RETENTION_SECONDS = 90 * 86_400;
  *   users/{userId}                       {webhookSecret, preferences}; users/{userId}/templates/{id}
  *   deliveries/{id}                      webhook deliveries
  *   cache/{key}, cacheLocks/{key}        cache entries and leases, each with expiresAt
+ *   labelAnswers/{key}                   second opinions on prompts' labels, with expiresAt
  *   apiKeys/{sha256}                     API keys made at run time, by hash only
  *   costTotals/{userId}~{period}         running totals (µ$) of a day, ISO week or month
  *   operations/{hour}~{shard}            the service's outcomes of one UTC hour, in shards
@@ -43,6 +44,7 @@ export function firestoreCollections(db: Firestore) {
     deliveries: db.collection("deliveries"),
     cache: db.collection("cache"),
     cacheLocks: db.collection("cacheLocks"),
+    labelAnswers: db.collection("labelAnswers"),
     apiKeys: db.collection("apiKeys"),
     templateStats: db.collection("templateStats"),
   };

@@ -10,6 +10,7 @@ import {
   operationsHourOf,
 } from "@nanobanana/domain";
 import { invalidRequest } from "@nanobanana/errors";
+import { secondOpinionShare } from "../second-opinion-share.ts";
 import { acceptanceIdOf, type GenerationStore, type Page } from "../store.ts";
 import { decode, encode, execOrThrow, type RedisContext, readHashes } from "./shared.ts";
 
@@ -40,12 +41,15 @@ return 1
 //   KEYS: gen, settled, batch, openBatches, outbox, costDay, costWeek, costMonth, opsHour
 //   ARGV: allowed statuses, id, now ms, batch id or '', usd µ$, saved µ$, cached 0/1, model,
 //         completed 0/1, retention s, completedAt JSON, quality, status, error code or '',
-//         confidence bucket or '', operations retention s, economy saving µ$ or '', then the
-//         record's fields
+//         confidence bucket or '', operations retention s, economy saving µ$ or '', the image
+//         model's share of usd µ$, the second opinion's text model or '', its share µ$, then
+//         the record's fields
+// A second opinion's cost is part of the generation's usd and counted in the text model's own
+// line (with no image), so every model's line holds what that model was paid.
 const FINISH = `${STATUS_ALLOWED}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if not statusAllowed() then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 18))
+redis.call('HSET', KEYS[1], unpack(ARGV, 21))
 redis.call('HINCRBY', KEYS[9], ARGV[13], 1)
 if ARGV[9] == '1' then
   redis.call('HINCRBY', KEYS[9], 'usd', ARGV[5])
@@ -65,8 +69,12 @@ if ARGV[9] == '1' then
     redis.call('HINCRBY', KEYS[i], 'images', 1)
     if ARGV[7] == '1' then redis.call('HINCRBY', KEYS[i], 'hits', 1) end
     if ARGV[8] ~= '' then
-      redis.call('HINCRBY', KEYS[i], 'usd:' .. ARGV[8], ARGV[5])
+      redis.call('HINCRBY', KEYS[i], 'usd:' .. ARGV[8], ARGV[18])
       redis.call('HINCRBY', KEYS[i], 'images:' .. ARGV[8], 1)
+    end
+    if ARGV[19] ~= '' then
+      redis.call('HINCRBY', KEYS[i], 'usd:' .. ARGV[19], ARGV[20])
+      redis.call('HINCRBY', KEYS[i], 'images:' .. ARGV[19], 0)
     end
     if ARGV[17] ~= '' then
       redis.call('HINCRBY', KEYS[i], 'esaved', ARGV[17])
@@ -120,7 +128,10 @@ return #KEYS`;
 // Money is counted in whole micro-dollars, so totals never drift as floats would.
 const toMicros = (usd: number) => Math.round(usd * 1e6);
 
-/** Spend per model or per tier, from the hash's `{images}{name}` and `{usd}{name}` fields. */
+/**
+ * Spend per model or per tier, from the hash's `{images}{name}` and `{usd}{name}` fields. A text
+ * model (the second opinion) has a line of its own, paid without drawing images.
+ */
 function breakdown(hash: Record<string, string>, images: string, usd: string) {
   return Object.keys(hash)
     .filter((field) => field.startsWith(images))
@@ -128,7 +139,7 @@ function breakdown(hash: Record<string, string>, images: string, usd: string) {
       const name = field.slice(images.length);
       return { name, usd: Number(hash[`${usd}${name}`] ?? 0) / 1e6, images: Number(hash[field]) };
     })
-    .filter((b) => b.images > 0)
+    .filter((b) => b.images > 0 || b.usd > 0)
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -293,6 +304,7 @@ export function redisGenerationStore({
         const stamped = { ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() };
         const fields = encode(stamped);
         const classification = patch.classification ?? record.classification;
+        const opinion = secondOpinionShare(classification, patch);
         calls.push([
           k.gen(id),
           k.settled(batchId),
@@ -321,6 +333,9 @@ export function redisGenerationStore({
           classification ? String(confidenceBucketOf(classification.confidence)) : "",
           OPERATIONS_RETENTION_SECONDS,
           patch.cost?.economySavedUsd === undefined ? "" : toMicros(patch.cost.economySavedUsd),
+          toMicros(patch.cost?.usd ?? 0) - (opinion?.micros ?? 0),
+          opinion?.model ?? "",
+          opinion?.micros ?? 0,
           ...fields,
         ]);
         // What the script writes when it applies: the record as read, with the patch over it.
@@ -351,6 +366,23 @@ export function redisGenerationStore({
           return [period, totalsFrom((hash ?? {}) as Record<string, string>)];
         }),
       );
+    },
+
+    async addSpend(userId, { model, usd }, at) {
+      const micros = toMicros(usd);
+      if (micros <= 0) return;
+      const multi = redis.multi();
+      for (const period of costPeriodsOf(at)) {
+        const key = k.cost(userId, period);
+        multi
+          .hincrby(key, "usd", micros)
+          .hincrby(key, `usd:${model}`, micros)
+          // The field the breakdown finds a model's line by; a text model draws no images.
+          .hincrby(key, `images:${model}`, 0)
+          // As finishing does: month totals outlive the records they count by a month.
+          .expire(key, retentionSeconds + 31 * 86_400);
+      }
+      await execOrThrow(multi);
     },
 
     async operationsTotals(hours) {

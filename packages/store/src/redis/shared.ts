@@ -15,6 +15,7 @@ const DEFAULT_RETENTION_SECONDS = 90 * 86_400;
  *   apikeys                   hash: key hash → ApiKeyRecord (never the key itself)
  *   delivery:{id}             hash; user:{userId}:deliveries (zset by time); subject:{id}:deliveries (list)
  *   cache:{key}               string JSON CacheEntry with a TTL; cache:{key}:lock, the owner's id
+ *   label:{key}               string JSON LabelAnswer (a second opinion on a prompt) with a TTL
  *   user:{userId}:cost:{period}  running totals (µ$) of a day, ISO week or month
  *   eco:window:{window}       list of economy generations waiting to be gathered; eco:windows, set
  *   eco:job:{name}            hash of an economy batch job; eco:jobs:open, zset of unended ones
@@ -49,6 +50,7 @@ export function redisKeys(prefix: string) {
     subjectDeliveries: (id: string) => `${prefix}:subject:${id}:deliveries`,
     cache: (key: string) => `${prefix}:cache:${key}`,
     cacheLock: (key: string) => `${prefix}:cache:${key}:lock`,
+    labelAnswer: (key: string) => `${prefix}:label:${key}`,
     templateStats: `${prefix}:template-stats`,
   };
 }
