@@ -109,7 +109,10 @@ describe("POST /enhance", () => {
         variantSeedFor({ prompt: p, quality: "standard", aspectRatio: "1:1", userId: "bob" }),
         "photography.portrait.standard",
       );
-    const prompts = Array.from({ length: 40 }, (_, i) => `a violinist on stage, scene ${i + 1}`);
+    const prompts = Array.from(
+      { length: 40 },
+      (_, i) => `studio headshot portrait of a violinist, scene ${i + 1}`,
+    );
     // One request of each arm.
     const chosen = ["a", "b"].map((v) => prompts.find((p) => arm(p) === v) ?? "");
     for (const p of chosen) {
