@@ -87,7 +87,7 @@ export function createImageProvider(config: Config, logger: Logger, redis?: Redi
           ...config.openai,
           models: modelsOf("openai"),
           ...priced,
-          ...rateLimiter(config.gemini?.rpm ?? 60),
+          ...rateLimiter(config.openai.rpm),
           logger,
         }),
       ];
@@ -98,7 +98,7 @@ export function createImageProvider(config: Config, logger: Logger, redis?: Redi
           ...config.stability,
           models: modelsOf("stability"),
           ...priced,
-          ...rateLimiter(config.gemini?.rpm ?? 60),
+          ...rateLimiter(config.stability.rpm),
           logger,
         }),
       ];

@@ -300,10 +300,13 @@ const envSchema = z.object({
   OPENAI_BASE_URL: z.url({ error: "must be a URL such as http://127.0.0.1:8091/v1" }).optional(),
   OPENAI_MODEL: z.string().default("gpt-image-2"),
   OPENAI_TIMEOUT_MS: int(1_000, 600_000).default(120_000),
+  // Requests per minute per model, across all workers (each maker's quota is its own).
+  OPENAI_RPM: int(1, 100_000).default(60),
   STABILITY_API_KEY: z.string().optional(),
   STABILITY_BASE_URL: z.url({ error: "must be a URL such as http://127.0.0.1:8092" }).optional(),
   STABILITY_MODEL: z.string().default("stable-image-core"),
   STABILITY_TIMEOUT_MS: int(1_000, 600_000).default(60_000),
+  STABILITY_RPM: int(1, 100_000).default(150),
   // A maker's circuit opens after this many failures in a row, and rests this long.
   PROVIDER_BREAKER_FAILURES: int(1, 1_000).default(5),
   PROVIDER_BREAKER_OPEN_MS: int(1_000, 3_600_000).default(30_000),
@@ -650,6 +653,7 @@ const configSchema = envSchema
             baseUrl: e.OPENAI_BASE_URL,
             model: e.OPENAI_MODEL,
             timeoutMs: e.OPENAI_TIMEOUT_MS,
+            rpm: e.OPENAI_RPM,
             maxRetries: 2,
             retryBaseMs: 500,
           }
@@ -661,6 +665,7 @@ const configSchema = envSchema
             baseUrl: e.STABILITY_BASE_URL,
             model: e.STABILITY_MODEL,
             timeoutMs: e.STABILITY_TIMEOUT_MS,
+            rpm: e.STABILITY_RPM,
             maxRetries: 2,
             retryBaseMs: 500,
           }
