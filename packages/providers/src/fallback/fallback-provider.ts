@@ -101,13 +101,6 @@ export function createFallbackProvider(
           passedOver.push(`${name} cannot draw it (${unable})`);
           continue;
         }
-        const breaker = breakers.get(name) as CircuitBreaker;
-        if (!breaker.tryAcquire()) {
-          passedOver.push(
-            `${name}'s circuit is open (${Math.ceil(breaker.msUntilTrial() / 1000)} s until it tries again)`,
-          );
-          continue;
-        }
         // A call is kept for each maker after this one that could draw it: a maker that is down
         // and retries must not spend the whole budget the next one needs.
         const after = able.length - 1 - able.indexOf(maker);
@@ -118,10 +111,13 @@ export function createFallbackProvider(
                 Math.min(1, generateOptions.maxCalls - spent),
                 generateOptions.maxCalls - spent - after,
               );
-        if (left !== undefined && left < 1) {
-          // Nothing tried on it: its circuit learns nothing.
-          breaker.success();
-          break;
+        if (left !== undefined && left < 1) break;
+        const breaker = breakers.get(name) as CircuitBreaker;
+        if (!breaker.tryAcquire()) {
+          passedOver.push(
+            `${name}'s circuit is open (${Math.ceil(breaker.msUntilTrial() / 1000)} s until it tries again)`,
+          );
+          continue;
         }
         try {
           const result = await maker.provider.generate(
