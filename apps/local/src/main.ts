@@ -59,7 +59,7 @@ await runService("local", async (config, logger) => {
     const base = publicBaseUrl({ publicUrl: config.publicUrl, port: api.port });
     const lines = [
       "",
-      `NanoBanana is running on ${base} (provider: ${config.provider}, store: ${config.store}, images under ${shown(config.dataDir)})`,
+      `NanoBanana is running on ${base} (provider: ${config.makers.join(", ")}, store: ${config.store}, images under ${shown(config.dataDir)})`,
     ];
     if (local) {
       const key = local.entry.key;

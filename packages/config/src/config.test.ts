@@ -367,9 +367,11 @@ describe("PROVIDER naming several makers", () => {
 
   it("says what is wrong with a list, a missing key or another maker's model", () => {
     expect(() => loadConfig({ ...keys, PROVIDER: "gemini,dalle" })).toThrow(
-      'PROVIDER: must be auto, sketch, or makers in order of preference from gemini, openai, stability, each once, such as "gemini,openai" (not "gemini,dalle")',
+      'PROVIDER: must be auto, sketch, or makers in order of preference from gemini, openai, stability, each once, such as "gemini,openai": "dalle" is not a maker',
     );
-    expect(() => loadConfig({ ...keys, PROVIDER: "gemini,gemini" })).toThrow("each once");
+    expect(() => loadConfig({ ...keys, PROVIDER: "gemini,gemini" })).toThrow(
+      "gemini is named twice",
+    );
     expect(() => loadConfig({ GEMINI_API_KEY: "g", PROVIDER: "gemini,openai" })).toThrow(
       "OPENAI_API_KEY: required with PROVIDER naming openai",
     );

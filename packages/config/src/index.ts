@@ -248,10 +248,15 @@ const providerSchema = z
     if (text === "auto" || text === "sketch") return text;
     const names = text.split(",").map((n) => n.trim());
     const unknown = names.filter((n) => !(MAKERS as readonly string[]).includes(n));
-    if (unknown.length > 0 || new Set(names).size !== names.length) {
+    const twice = names.filter((n, i) => names.indexOf(n) !== i);
+    if (unknown.length > 0 || twice.length > 0) {
+      const why =
+        unknown.length > 0
+          ? `${unknown.map((n) => `"${n}"`).join(", ")} is not a maker`
+          : `${twice.join(", ")} is named twice`;
       ctx.addIssue({
         code: "custom",
-        message: `must be auto, sketch, or makers in order of preference from ${MAKERS.join(", ")}, each once, such as "gemini,openai" (not "${value}")`,
+        message: `must be auto, sketch, or makers in order of preference from ${MAKERS.join(", ")}, each once, such as "gemini,openai": ${why}`,
       });
       return z.NEVER;
     }
@@ -801,6 +806,7 @@ export function modelOffer(config: Config): ModelOffer {
   const sketchSpec = MODEL_CATALOG["sketch-v1"];
   return {
     provider: config.provider,
+    makers: config.makers,
     defaultModel:
       config.provider === "gemini"
         ? (config.gemini?.model ?? "sketch-v1")

@@ -338,6 +338,8 @@ export interface OfferedModel {
 export interface ModelOffer {
   /** The first maker, whose default model draws what nothing else chooses. */
   provider: "gemini" | "sketch" | "openai" | "stability";
+  /** Every maker PROVIDER names, in the order a request falls back across them. */
+  makers: ReadonlyArray<"gemini" | "sketch" | "openai" | "stability">;
   defaultModel: string;
   /** Takes over when the chosen model fails; null when there is none. */
   fallbackModel: string | null;

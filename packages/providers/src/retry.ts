@@ -105,7 +105,7 @@ export async function callWithRetries<T>(
     }
   }
   const why = last
-    ? `${last.message} (gave up after ${calls} call${calls === 1 ? "" : "s"}${budgetSpent ? ", the generation's whole budget of provider calls" : ""})`
+    ? `${last.message} (gave up after ${calls} call${calls === 1 ? "" : "s"}${budgetSpent ? ", all the provider calls it was allowed" : ""})`
     : `${model} was not called: the generation's budget of provider calls is spent`;
   throw new AppError("PROVIDER_ERROR", why, {
     retryable: !budgetSpent,

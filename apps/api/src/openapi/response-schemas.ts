@@ -400,6 +400,9 @@ export const models = named(
     provider: z
       .enum(["gemini", "sketch", "openai", "stability"])
       .meta({ description: "The first maker PROVIDER names: its default model draws the rest." }),
+    makers: z.array(z.enum(["gemini", "sketch", "openai", "stability"])).meta({
+      description: "Every maker PROVIDER names, in the order a request falls back across them.",
+    }),
     defaultModel: z.string(),
     fallbackModel: z.string().nullable(),
     routes: z

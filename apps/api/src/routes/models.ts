@@ -12,6 +12,7 @@ export function modelRoutes(deps: { offer: ModelOffer }): Router {
     const { offer } = deps;
     res.set("Cache-Control", "private, max-age=60").json({
       provider: offer.provider,
+      makers: offer.makers,
       defaultModel: offer.defaultModel,
       fallbackModel: offer.fallbackModel,
       routes: offer.routes,

@@ -236,7 +236,7 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
       }
       throw new AppError(
         "PROVIDER_ERROR",
-        `${last?.message ?? "Gemini failed"} (gave up after ${calls} calls${chain.length > 1 && calls > options.maxRetries + 1 ? `, fallback to ${options.premiumModel} included` : ""}${budgetSpent ? ", the generation's whole budget of provider calls" : ""})`,
+        `${last?.message ?? "Gemini failed"} (gave up after ${calls} calls${chain.length > 1 && calls > options.maxRetries + 1 ? `, fallback to ${options.premiumModel} included` : ""}${budgetSpent ? ", all the provider calls it was allowed" : ""})`,
         {
           // Out of budget, another job attempt could not call the provider anyway.
           retryable: !budgetSpent,
