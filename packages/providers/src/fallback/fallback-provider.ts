@@ -90,20 +90,24 @@ export function createFallbackProvider(
       const passedOver: string[] = [];
       let spent = 0;
       let lastError: unknown;
-      const modelFor = (maker: Maker) =>
-        maker === owner && request.model ? request.model : maker.provider.defaultModel;
-      const able = order.filter((m) => !m.cannotDraw?.(request, modelFor(m)));
-      for (const maker of order) {
+      let circuitOpen = false;
+      // Each maker with the model it would draw and why it could not, asked once.
+      const candidates = order.map((maker) => {
+        const model =
+          maker === owner && request.model ? request.model : maker.provider.defaultModel;
+        return { maker, model, unable: maker.cannotDraw?.(request, model) ?? null };
+      });
+      const able = candidates.filter((c) => c.unable === null);
+      for (const candidate of candidates) {
+        const { maker, model, unable } = candidate;
         const name = maker.provider.name;
-        const model = modelFor(maker);
-        const unable = maker.cannotDraw?.(request, model);
         if (unable) {
           passedOver.push(`${name} cannot draw it (${unable})`);
           continue;
         }
         // A call is kept for each maker after this one that could draw it: a maker that is down
         // and retries must not spend the whole budget the next one needs.
-        const after = able.length - 1 - able.indexOf(maker);
+        const after = able.length - 1 - able.indexOf(candidate);
         const left =
           generateOptions.maxCalls === undefined
             ? undefined
@@ -114,6 +118,7 @@ export function createFallbackProvider(
         if (left !== undefined && left < 1) break;
         const breaker = breakers.get(name) as CircuitBreaker;
         if (!breaker.tryAcquire()) {
+          circuitOpen = true;
           passedOver.push(
             `${name}'s circuit is open (${Math.ceil(breaker.msUntilTrial() / 1000)} s until it tries again)`,
           );
@@ -134,8 +139,8 @@ export function createFallbackProvider(
           generateOptions.signal?.throwIfAborted();
           spent += callsOf(error);
           const code = error instanceof AppError ? error.code : "PROVIDER_ERROR";
-          // A refusal is the prompt's, not the maker's: it is final, and says nothing of the
-          // maker's health. So is a request no maker could draw.
+          // A refusal (or a budget the user set) is the request's, not the maker's: it is final,
+          // and says nothing of the maker's health.
           if (code === "SAFETY_BLOCKED" || code === "BUDGET_EXCEEDED") {
             breaker.success();
             throw error;
@@ -152,13 +157,13 @@ export function createFallbackProvider(
       }
       if (lastError instanceof AppError) {
         throw new AppError(lastError.code, `no maker drew it: ${passedOver.join("; ")}`, {
-          retryable: lastError.retryable || passedOver.some((p) => p.includes("circuit is open")),
+          retryable: lastError.retryable || circuitOpen,
           details: { ...(lastError.details as object), calls: spent },
         });
       }
       // Every circuit open, or no maker able: a later attempt may find one closed.
       throw new AppError("PROVIDER_ERROR", `no maker could draw it now: ${passedOver.join("; ")}`, {
-        retryable: passedOver.some((p) => p.includes("circuit is open")),
+        retryable: circuitOpen,
         details: { calls: spent },
       });
     },
