@@ -472,18 +472,12 @@ function checkCombinations(e: ParsedEnv, ctx: z.RefinementCtx) {
     credentialsIssue(ctx, e, "CLASSIFIER_SECOND_OPINION=gemini");
   }
   if (e.CLASSIFIER_SECOND_OPINION === "gemini") checkSecondOpinion(e, ctx);
-  for (const [maker, key, model, setting] of [
-    ["openai", e.OPENAI_API_KEY, e.OPENAI_MODEL, "OPENAI_MODEL"],
-    ["stability", e.STABILITY_API_KEY, e.STABILITY_MODEL, "STABILITY_MODEL"],
+  for (const [maker, key, keySetting, model, setting] of [
+    ["openai", e.OPENAI_API_KEY, "OPENAI_API_KEY", e.OPENAI_MODEL, "OPENAI_MODEL"],
+    ["stability", e.STABILITY_API_KEY, "STABILITY_API_KEY", e.STABILITY_MODEL, "STABILITY_MODEL"],
   ] as const) {
     if (!usesMaker(e, maker)) continue;
-    if (!key) {
-      combinationIssue(
-        ctx,
-        maker === "openai" ? "OPENAI_API_KEY" : "STABILITY_API_KEY",
-        `required with PROVIDER naming ${maker}`,
-      );
-    }
+    if (!key) combinationIssue(ctx, keySetting, `required with PROVIDER naming ${maker}`);
     if (MODEL_CATALOG[model]?.provider !== maker) {
       const known = Object.entries(MODEL_CATALOG)
         .filter(([, spec]) => spec.provider === maker)
@@ -532,6 +526,15 @@ function checkCombinations(e: ParsedEnv, ctx: z.RefinementCtx) {
   }
 }
 
+/** OpenAI's or Stability AI's settings; both retry twice within a job, from 0.5 s. */
+const makerSettings = (
+  apiKey: string | undefined,
+  baseUrl: string | undefined,
+  model: string,
+  timeoutMs: number,
+  rpm: number,
+) => ({ apiKey: apiKey ?? "", baseUrl, model, timeoutMs, rpm, maxRetries: 2, retryBaseMs: 500 });
+
 /** The second opinion's model must be a text model with a known price. */
 function checkSecondOpinion(e: ParsedEnv, ctx: z.RefinementCtx) {
   const model = e.CLASSIFIER_SECOND_OPINION_MODEL;
@@ -556,7 +559,6 @@ function secondOpinionOf(e: ParsedEnv) {
   const model = e.CLASSIFIER_SECOND_OPINION_MODEL;
   const price = e.CLASSIFIER_SECOND_OPINION_PRICE ?? TEXT_MODEL_PRICES[model];
   if (!price) return null; // unreachable: checkSecondOpinion refuses a model without a price
-  const vertex = e.GOOGLE_GENAI_USE_VERTEXAI;
   return {
     model,
     /** Asked when the local classifier's confidence is below this. */
@@ -565,6 +567,15 @@ function secondOpinionOf(e: ParsedEnv) {
     /** USD per 1M input and output tokens. */
     price,
     // Its own credentials: the images may be drawn by the sketch renderer meanwhile.
+    ...geminiCredentialsOf(e),
+  };
+}
+
+/** The Gemini settings, when Gemini draws. */
+/** How to reach Gemini: an API key, or Vertex AI's project; the base URL of a stand-in. */
+function geminiCredentialsOf(e: ParsedEnv) {
+  const vertex = e.GOOGLE_GENAI_USE_VERTEXAI;
+  return {
     apiKey: vertex ? undefined : e.GEMINI_API_KEY,
     vertex:
       vertex && e.GOOGLE_CLOUD_PROJECT
@@ -574,16 +585,9 @@ function secondOpinionOf(e: ParsedEnv) {
   };
 }
 
-/** The Gemini settings, when Gemini draws. */
 function geminiOf(e: ParsedEnv) {
-  const vertex = e.GOOGLE_GENAI_USE_VERTEXAI;
   return {
-    apiKey: vertex ? undefined : e.GEMINI_API_KEY,
-    vertex:
-      vertex && e.GOOGLE_CLOUD_PROJECT
-        ? { project: e.GOOGLE_CLOUD_PROJECT, location: e.GOOGLE_CLOUD_LOCATION }
-        : undefined,
-    baseUrl: e.GEMINI_BASE_URL,
+    ...geminiCredentialsOf(e),
     model: e.GEMINI_MODEL,
     /** Draws premium work by default routes, and takes over when another model fails. */
     premiumModel: e.GEMINI_PREMIUM_MODEL,
@@ -653,27 +657,23 @@ const configSchema = envSchema
       gemini,
       /** Set when PROVIDER names openai. */
       openai: usesMaker(e, "openai")
-        ? {
-            apiKey: e.OPENAI_API_KEY ?? "",
-            baseUrl: e.OPENAI_BASE_URL,
-            model: e.OPENAI_MODEL,
-            timeoutMs: e.OPENAI_TIMEOUT_MS,
-            rpm: e.OPENAI_RPM,
-            maxRetries: 2,
-            retryBaseMs: 500,
-          }
+        ? makerSettings(
+            e.OPENAI_API_KEY,
+            e.OPENAI_BASE_URL,
+            e.OPENAI_MODEL,
+            e.OPENAI_TIMEOUT_MS,
+            e.OPENAI_RPM,
+          )
         : null,
       /** Set when PROVIDER names stability. */
       stability: usesMaker(e, "stability")
-        ? {
-            apiKey: e.STABILITY_API_KEY ?? "",
-            baseUrl: e.STABILITY_BASE_URL,
-            model: e.STABILITY_MODEL,
-            timeoutMs: e.STABILITY_TIMEOUT_MS,
-            rpm: e.STABILITY_RPM,
-            maxRetries: 2,
-            retryBaseMs: 500,
-          }
+        ? makerSettings(
+            e.STABILITY_API_KEY,
+            e.STABILITY_BASE_URL,
+            e.STABILITY_MODEL,
+            e.STABILITY_TIMEOUT_MS,
+            e.STABILITY_RPM,
+          )
         : null,
       /** How makers' circuits open and rest (PROVIDER_BREAKER_*). */
       breaker: { failures: e.PROVIDER_BREAKER_FAILURES, openMs: e.PROVIDER_BREAKER_OPEN_MS },
@@ -807,14 +807,9 @@ export function modelOffer(config: Config): ModelOffer {
   return {
     provider: config.provider,
     makers: config.makers,
+    // The first maker's own default (its settings are set whenever PROVIDER names it).
     defaultModel:
-      config.provider === "gemini"
-        ? (config.gemini?.model ?? "sketch-v1")
-        : config.provider === "openai"
-          ? (config.openai?.model ?? "sketch-v1")
-          : config.provider === "stability"
-            ? (config.stability?.model ?? "sketch-v1")
-            : "sketch-v1",
+      config.provider === "sketch" ? "sketch-v1" : (config[config.provider]?.model ?? "sketch-v1"),
     fallbackModel: config.gemini?.fallback ? config.gemini.premiumModel : null,
     routes: config.modelRoutes,
     models: config.models.map((id) => {
