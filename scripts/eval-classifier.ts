@@ -45,10 +45,11 @@ interface Variant {
   settings?: Partial<Settings>;
 }
 const seed = groups.get("seed") ?? [];
+const inSeed = new Set(seed);
 const variants: Variant[] = [
   {
     name: "before: seed corpus only, lexicon + naive Bayes × 1",
-    training: (others) => others.filter((e) => seed.includes(e)),
+    training: (others) => others.filter((e) => inSeed.has(e)),
     derived: false,
     glosses: false,
     settings: { learnedWeight: 1, sharpness: 1.5 },

@@ -1366,14 +1366,19 @@ const parts: Array<[string, string]> = [];
 const anywhere = new Map<string, Array<[string, string]>>();
 
 const isLatin = (form: string) => /^[a-z0-9 -]+\*?$|^\*[a-z0-9]+\*$/.test(form);
+/** Adds `value` to the list at `key`. */
+function addTo<V>(map: Map<string, V[]>, key: string, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 for (const [gloss, forms] of Object.entries(GLOSSES)) {
   for (const form of forms) {
-    if (!isLatin(form)) {
-      const first = form[0] as string;
-      anywhere.set(first, [...(anywhere.get(first) ?? []), [form, gloss]]);
-    } else if (form.startsWith("*")) parts.push([form.slice(1, -1), gloss]);
+    if (!isLatin(form)) addTo(anywhere, form[0] as string, [form, gloss] as [string, string]);
+    else if (form.startsWith("*")) parts.push([form.slice(1, -1), gloss]);
     else if (form.endsWith("*")) prefixes.push([form.slice(0, -1), gloss]);
-    else exact.set(form, [...(exact.get(form) ?? []), gloss]);
+    else addTo(exact, form, gloss);
   }
 }
 /** First words of the forms of two or three words ("base de datos"). */
@@ -1384,8 +1389,7 @@ const startsPhrase = new Set(
 const prefixesBy = new Map<string, Array<[string, string]>>();
 for (const [prefix, gloss] of prefixes) {
   if (prefix.length < 3) throw new Error(`glossary: "${prefix}*" is too short a stem`);
-  const key = prefix.slice(0, 3);
-  prefixesBy.set(key, [...(prefixesBy.get(key) ?? []), [prefix, gloss]]);
+  addTo(prefixesBy, prefix.slice(0, 3), [prefix, gloss] as [string, string]);
 }
 
 /**

@@ -148,12 +148,15 @@ export function compileModel(model: NaiveBayesModel): CompiledModel {
  */
 export function naiveBayesScores(model: CompiledModel, normalized: string): number[] {
   const words = normalized.split(" ").filter(Boolean);
-  if (words.every(isPlainWord)) return naiveBayesWordScores(model, words);
+  if (words.every(isPlainWord)) return naiveBayesEvidence(model, words).scores;
   // Text that is not normalised (e.g. "a_b", capitals): score its feature strings as they are.
-  return stringScores(model, normalized);
+  return stringEvidence(model, normalized).scores;
 }
 
-function stringScores(model: CompiledModel, normalized: string): number[] {
+function stringEvidence(
+  model: CompiledModel,
+  normalized: string,
+): { scores: number[]; known: number } {
   const sums = new Float64Array(model.base.length);
   let known = 0;
   for (const feature of featureSet(normalized)) {
@@ -166,19 +169,15 @@ function stringScores(model: CompiledModel, normalized: string): number[] {
       sums[label] = (sums[label] ?? 0) + (extra[i] as number);
     }
   }
-  return averaged(model, sums, known);
+  return { scores: averaged(model, sums, known), known };
 }
 
 /**
  * `naiveBayesScores` of normalised words (each non-empty, of a-z and 0-9 only, as
- * `normalizedWords` gives them): the same features in the same order, looked up by number
- * instead of by string, so the sums are the same to the last bit.
+ * `normalizedWords` gives them), and how many of their features the model knew: the same
+ * features in the same order, looked up by number instead of by string, so the sums are the
+ * same to the last bit.
  */
-export function naiveBayesWordScores(model: CompiledModel, words: readonly string[]): number[] {
-  return naiveBayesEvidence(model, words).scores;
-}
-
-/** naiveBayesWordScores, and how many of the prompt's features the model knew. */
 export function naiveBayesEvidence(
   model: CompiledModel,
   words: readonly string[],
@@ -188,10 +187,7 @@ export function naiveBayesEvidence(
     scorer = new Scorer(model);
     scorers.set(model, scorer);
   }
-  if (!scorer.exact) {
-    const known = featureSet(words.join(" ")).size;
-    return { scores: stringScores(model, words.join(" ")), known };
-  }
+  if (!scorer.exact) return stringEvidence(model, words.join(" "));
   const known = scorer.sum(words);
   return { scores: averaged(model, scorer.sums, known), known };
 }
