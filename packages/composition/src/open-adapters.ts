@@ -5,7 +5,7 @@ import {
   modelOffer,
   priceOf,
   requireRedisUrl,
-  whyModelCannotDraw,
+  whyOfferedModelCannotDraw,
 } from "@nanobanana/config";
 import { type ChangeListener, createChangeListener, createRedisChangeFeed } from "@nanobanana/live";
 import type { Logger } from "@nanobanana/logger";
@@ -110,16 +110,12 @@ export function createImageProvider(config: Config, logger: Logger, redis?: Redi
   return createFallbackProvider(
     providers.map((provider) => ({
       provider,
-      cannotDraw: (request, model) => {
-        const spec = offered.find((m) => m.id === model);
-        return spec
-          ? whyModelCannotDraw(spec, {
-              imageSize: request.imageSize ?? "1K",
-              aspectRatio: request.aspectRatio,
-              references: request.references?.length ?? 0,
-            })
-          : null;
-      },
+      cannotDraw: (request, model) =>
+        whyOfferedModelCannotDraw(offered, model, {
+          imageSize: request.imageSize ?? "1K",
+          aspectRatio: request.aspectRatio,
+          references: request.references?.length ?? 0,
+        }),
     })),
     {
       breaker: config.breaker,

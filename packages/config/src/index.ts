@@ -38,6 +38,7 @@ export {
   RETIRED_MODELS,
   retiredModelMessage,
   whyModelCannotDraw,
+  whyOfferedModelCannotDraw,
 } from "./models.ts";
 export { TEXT_MODEL_PRICES, type TextModelPrice } from "./text-models.ts";
 

@@ -348,6 +348,19 @@ export interface ModelOffer {
 }
 
 /** Why `model` cannot draw this (its size, ratio, or number of references), or null. */
+/**
+ * Why `model`, as this deployment offers it, cannot draw this, or null when it can (or is not
+ * in the offer: it is not judged).
+ */
+export function whyOfferedModelCannotDraw(
+  models: readonly OfferedModel[],
+  model: string,
+  what: { imageSize: ImageSize; aspectRatio: AspectRatio; references: number },
+): string | null {
+  const offered = models.find((m) => m.id === model);
+  return offered ? whyModelCannotDraw(offered, what) : null;
+}
+
 export function whyModelCannotDraw(
   model: Pick<OfferedModel, "id" | "sizes" | "aspectRatios" | "maxReferenceImages">,
   what: { imageSize: ImageSize; aspectRatio: AspectRatio; references: number },

@@ -1,4 +1,4 @@
-import { type ModelOffer, whyModelCannotDraw } from "@nanobanana/config";
+import { type ModelOffer, whyOfferedModelCannotDraw } from "@nanobanana/config";
 import type { AspectRatio, ImageSize, Label, Quality } from "@nanobanana/domain";
 
 /** How a deployment picks models: its routing table, its default, what each model draws. */
@@ -22,16 +22,6 @@ export interface WhatIsDrawn {
   requestedModel: string | null;
   /** The model the user's preferences name. */
   preferredModel?: string | undefined;
-}
-
-/** Why `model` cannot draw this, or null when it can (or is not in the offer: it is not judged). */
-export function cannotDraw(
-  routing: Pick<ModelRouting, "models">,
-  model: string,
-  what: Pick<WhatIsDrawn, "imageSize" | "aspectRatio" | "references">,
-): string | null {
-  const offered = routing.models.find((m) => m.id === model);
-  return offered ? whyModelCannotDraw(offered, what) : null;
 }
 
 const describeRoute = (route: ModelRouting["routes"][number]) =>
@@ -60,7 +50,7 @@ export function chooseModel(routing: ModelRouting, what: WhatIsDrawn): ModelChoi
       (!route.subcategory || route.subcategory === what.label.subcategory) &&
       (!route.quality || route.quality === what.quality);
     if (!matches) continue;
-    const why = cannotDraw(routing, route.model, what);
+    const why = whyOfferedModelCannotDraw(routing.models, route.model, what);
     if (why) {
       passedOver.push(why);
       continue;
