@@ -255,14 +255,19 @@ describe("faults", () => {
     expect(after.status).toBe(202);
     const { id } = (await after.json()) as { id: string };
     for (const generationId of [before.id, id]) {
+      let last: unknown;
       const record = await waitFor(
         async () => {
           const body = (await (
             await fetch(`${base}/generation/${generationId}/status`, { headers })
           ).json()) as { status: string };
+          last = body;
           return body.status === "completed" ? body : undefined;
         },
-        { timeoutMs: 30_000, what: `${generationId} completed` },
+        {
+          timeoutMs: 30_000,
+          what: () => `${generationId} completed; last seen ${JSON.stringify(last)}`,
+        },
       );
       expect(record.status).toBe("completed");
     }

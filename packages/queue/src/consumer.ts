@@ -40,6 +40,10 @@ export function createConsumer<Q extends QueueDefinition>(
       return handler(parsed.data as PayloadOf<Q, typeof name>, job);
     },
     {
+      // After a connection error BullMQ waits 15 s before it tries again (to fetch work, or to
+      // save a finished job), so a worker caught by a Redis restart sat idle that long after
+      // Redis was back; a second is enough.
+      runRetryDelay: 1_000,
       ...options.worker,
       connection: options.connection,
       prefix: options.prefix,

@@ -20,17 +20,22 @@ export function testRedis(options: { forWorker?: boolean } = {}): Redis {
   return new Redis(testRedisUrl(), options.forWorker ? { maxRetriesPerRequest: null } : {});
 }
 
-/** Polls until `check` returns a value (not undefined) or the deadline passes. */
+/**
+ * Polls until `check` returns a value (not undefined) or the deadline passes. `what` may be a
+ * function, read at the deadline, so the error can say what was last seen.
+ */
 export async function waitFor<T>(
   check: () => Promise<T | undefined> | T | undefined,
-  { timeoutMs = 10_000, intervalMs = 25, what = "condition" } = {},
+  { timeoutMs = 10_000, intervalMs = 25, what = "condition" as string | (() => string) } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === "function" ? what() : what}`,
+      );
     await sleep(intervalMs);
   }
 }
