@@ -1,11 +1,14 @@
 /**
- * Load from outside: the servers under test and the load generator (autocannon) each run in a
- * process of their own, so neither one's event loop or CPU time is counted in the other's
- * figures (issue 17: a load generator in the server's own process flatters the server).
+ * Load from outside: the servers under test and the load generator (wrk when it is installed,
+ * else autocannon) each run in a process of their own, so neither one's event loop or CPU time
+ * is counted in the other's figures (issue 17: a load generator in the server's own process
+ * flatters the server).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const autocannonCli = createRequire(import.meta.url).resolve("autocannon");
@@ -29,7 +32,7 @@ export interface LoadFigures {
   p99: number;
   answered: number;
   seconds: number;
-  /** CPU seconds over the run, per watched process and autocannon (its start-up counted in). */
+  /** CPU seconds over the run, per watched process and the load generator (`generator`). */
   cpuSeconds: Record<string, number>;
   /** CPU seconds per second of load (1 = one core busy), same keys. */
   cpu: Record<string, number>;
@@ -109,8 +112,8 @@ export async function autocannon(options: LoadOptions): Promise<LoadFigures> {
   const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
   const after = Object.fromEntries(Object.entries(watch).map(([k, pid]) => [k, cpuSeconds(pid)]));
   // Once reaped, the load generator's CPU time is in this process's children's total.
-  after.autocannon = childrenCpuSeconds();
-  before.autocannon = childrenBefore;
+  after.generator = childrenCpuSeconds();
+  before.generator = childrenBefore;
   if (code !== 0) throw new Error(`autocannon exited ${code}: ${err}`);
   const result = JSON.parse(out) as {
     duration: number;
@@ -195,3 +198,71 @@ export function commandCalls(info: string): Map<string, number> {
     calls.set(m[1] as string, Number(m[2]));
   return calls;
 }
+
+/**
+ * wrk (C, one thread) costs the machine far less CPU than autocannon (Node) for the same load,
+ * which matters on two cores: it is what issue 17 measured with. `apt-get install wrk`.
+ */
+export const wrkInstalled = () => spawnSync("wrk", ["--version"]).error === undefined;
+
+/** Percentiles wrk's done() hook prints; latencies in microseconds. */
+const WRK_REPORT = `
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('{"requests":%d,"durationUs":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50":%d,"p99":%d}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+`;
+
+/** POSTs `body` at `url` with wrk in a child process; same figures and checks as autocannon. */
+export async function wrk(options: LoadOptions): Promise<LoadFigures> {
+  if (options.amount !== undefined) throw new Error("wrk runs for a time, not an amount");
+  const dir = mkdtempSync(join(tmpdir(), "nb-wrk-"));
+  const script = join(dir, "post.lua");
+  const headerLines = Object.entries(options.headers)
+    .map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
+    .join("\n");
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nwrk.body = ${JSON.stringify(options.body)}\n${headerLines}\n${WRK_REPORT}`,
+  );
+  const seconds = options.seconds ?? 5;
+  const args = ["-t1", `-c${options.connections}`, `-d${seconds}s`, "-s", script, options.url];
+  const watch = options.watch ?? {};
+  const before = Object.fromEntries(Object.entries(watch).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  before.generator = childrenCpuSeconds();
+  const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+  const after = Object.fromEntries(Object.entries(watch).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  after.generator = childrenCpuSeconds();
+  rmSync(dir, { recursive: true, force: true });
+  if (code !== 0) throw new Error(`wrk exited ${code}: ${err}`);
+  const line = out.split("\n").find((l) => l.startsWith("{"));
+  if (!line) throw new Error(`wrk printed no report:\n${out}`);
+  const r = JSON.parse(line) as Record<string, number>;
+  const bad = ["connect", "read", "write", "status", "timeout"].filter((k) => r[k]);
+  if (bad.length)
+    throw new Error(`${options.url}: ${bad.map((k) => `${r[k]} ${k} errors`).join(", ")}`);
+  const duration = (r.durationUs ?? 0) / 1e6;
+  const used: Record<string, number> = Object.fromEntries(
+    Object.keys(after).map((k) => [k, (after[k] ?? Number.NaN) - (before[k] ?? Number.NaN)]),
+  );
+  return {
+    rps: (r.requests ?? 0) / duration,
+    p50: (r.p50 ?? 0) / 1000,
+    p99: (r.p99 ?? 0) / 1000,
+    answered: r.requests ?? 0,
+    seconds: duration,
+    cpuSeconds: used,
+    cpu: Object.fromEntries(Object.entries(used).map(([k, v]) => [k, v / duration])),
+  };
+}
+
+/** The lighter generator this machine has: wrk when installed, else autocannon. */
+export const loadFromOutside = (options: LoadOptions): Promise<LoadFigures> =>
+  options.amount === undefined && wrkInstalled() ? wrk(options) : autocannon(options);

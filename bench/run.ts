@@ -28,7 +28,13 @@ import { Queue } from "bullmq";
 import express from "express";
 import { Redis } from "ioredis";
 import { consoleFigures } from "./console-size.ts";
-import { autocannon, commandCalls, type LoadFigures, type LoadOptions } from "./load.ts";
+import {
+  commandCalls,
+  type LoadFigures,
+  type LoadOptions,
+  loadFromOutside,
+  wrkInstalled,
+} from "./load.ts";
 import { type CpuProfile, profileTop } from "./profile-top.ts";
 import {
   apiEnv,
@@ -182,13 +188,14 @@ const apiInProcess = await load(generateUrl, payload, 4, 16);
 await apiOnly.close();
 bareServer.close();
 
-//    3b. From outside: the bare handler, the API and the load generator (autocannon) each in a
+//    3b. From outside: the bare handler, the API and the load generator (wrk, else autocannon) each in a
 //        process of its own, as wrk measured it in issue 17 (bench/submit-throughput.ts). The
 //        API as deployed (auth, rate limit, validation, a log line a request), API-only (no
 //        worker) on a key prefix of its own; then the floor (Express plus the five plain round
 //        trips an acceptance needs, nothing else) and the API as two processes, each against
 //        the bare handler in the same alternating order.
 const SECONDS = 6;
+const GENERATOR = wrkInstalled() ? "wrk" : "autocannon";
 const bareProc = await startBareProcess();
 const bareOut = { url: bareProc.url, pid: bareProc.proc.child.pid };
 const apiProc = await startApiProcess(apiEnv(redis.url, "bench-outside", dir));
@@ -214,7 +221,7 @@ await bareProc.proc.stop();
 const bareFigures = submitOne.bare;
 const apiFigures = submitOne.api;
 const outside = (url: string, pid: number | undefined, more: Partial<LoadOptions> = {}) =>
-  autocannon({
+  loadFromOutside({
     url,
     body: payload,
     headers,
@@ -403,7 +410,7 @@ const historyCount = (
 ).month.images;
 
 const cores = (f: LoadFigures) =>
-  ["server", "autocannon", "redis"].map((k) => (f.cpu[k] ?? Number.NaN).toFixed(2)).join(" / ");
+  ["server", "generator", "redis"].map((k) => (f.cpu[k] ?? Number.NaN).toFixed(2)).join(" / ");
 const cpuMs = (f: LoadFigures) => ((f.cpuSeconds.server ?? Number.NaN) * 1000) / f.answered;
 const rows = [
   [
@@ -434,7 +441,7 @@ const rows = [
     `${ms(percentile(done, 50))} / ${ms(percentile(done, 99))}`,
   ],
   [
-    `POST /generate, API process, autocannon process: ${CONNECTIONS} connections, 2 × ${SECONDS / 2} s (p50 / p99, mean of the 2)`,
+    `POST /generate, API process, ${GENERATOR} process: ${CONNECTIONS} connections, 2 × ${SECONDS / 2} s (p50 / p99, mean of the 2)`,
     `${apiFigures.rps.toFixed(0)} req/s (${apiFigures.p50} ms / ${apiFigures.p99} ms)`,
   ],
   [
@@ -446,7 +453,7 @@ const rows = [
     (apiFigures.rps / bareFigures.rps).toFixed(2),
   ],
   [
-    "CPU in cores during those runs: server / autocannon / redis-server",
+    `CPU in cores during those runs: server / ${GENERATOR} / redis-server`,
     `bare ${cores(bareFigures)}; API ${cores(apiFigures)}`,
   ],
   [
@@ -558,7 +565,7 @@ process.stdout.write(`\n${table}\n\n`);
 process.stdout.write(`API CPU profile under POST /generate load:\n${profileSummary}\n\n`);
 writeFileSync(
   join(import.meta.dirname, "RESULTS.md"),
-  `# Benchmark results\n\nWritten by \`npm run bench\` on ${new Date().toISOString()}. Embedded stack: local redis-server, sketch provider, no simulated latency.\n\n${table}\n\n## API CPU profile under POST /generate load\n\nAn API process started with \`--cpu-prof\`, ${CONNECTIONS} autocannon connections for ${SECONDS} s; only the samples taken under load. The whole profile is left in \`bench/out/api-post-generate.cpuprofile\` (open it in Chrome DevTools); \`npx tsx bench/profile-top.ts bench/out/api-post-generate.cpuprofile --from-us ${profileFromUs} --to-us ${profileToUs} --self 50\` prints more rows (without the window, start-up is counted in). TypeScript positions are mapped back to source lines (profile-top transforms the file again as tsx does).\n\n${profileSummary}\n`,
+  `# Benchmark results\n\nWritten by \`npm run bench\` on ${new Date().toISOString()}. Embedded stack: local redis-server, sketch provider, no simulated latency.\n\n${table}\n\n## API CPU profile under POST /generate load\n\nAn API process started with \`--cpu-prof\`, ${CONNECTIONS} ${GENERATOR} connections for ${SECONDS} s; only the samples taken under load. The whole profile is left in \`bench/out/api-post-generate.cpuprofile\` (open it in Chrome DevTools); \`npx tsx bench/profile-top.ts bench/out/api-post-generate.cpuprofile --from-us ${profileFromUs} --to-us ${profileToUs} --self 50\` prints more rows (without the window, start-up is counted in). TypeScript positions are mapped back to source lines (profile-top transforms the file again as tsx does).\n\n${profileSummary}\n`,
 );
 
 await redis.stop();

@@ -1,6 +1,6 @@
 /**
  * POST /generate next to a bare Express JSON handler, each server and the load generator
- * (autocannon) in a process of its own (issue 17). run.ts calls it; alone,
+ * (wrk when installed, else autocannon) in a process of its own (issue 17). run.ts calls it; alone,
  * `npx tsx bench/submit-throughput.ts [--seconds 6] [--processes 1]` prints the figures, which
  * is the quick loop for work on the accept path.
  */
@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, startLocalRedis } from "@nanobanana/local-redis";
 import {
-  autocannon,
   combine,
   type LoadFigures,
   type LoadOptions,
+  loadFromOutside,
   nodeProcess,
   untilAnswering,
 } from "./load.ts";
@@ -92,7 +92,7 @@ export async function compareWithBare(
   more: Partial<LoadOptions> = {},
 ): Promise<SubmitFigures> {
   const outside = (url: string, watch: Record<string, number | undefined>, s: number) =>
-    autocannon({
+    loadFromOutside({
       url,
       body: payload,
       headers,
@@ -211,7 +211,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         processes,
       );
       const run = (s: number) =>
-        autocannon({
+        loadFromOutside({
           url: profiled.url,
           body: payload,
           headers,
