@@ -10,6 +10,8 @@
  * - the enhancement ratio per quality tier.
  * `--misses` lists every wrong answer of the chosen classifier.
  */
+
+import { readFileSync } from "node:fs";
 import {
   accuracyAtConfidence,
   CLASSIFIER_SETTINGS,
@@ -20,6 +22,7 @@ import {
   type HeldOut,
   type LabelledPrompt,
   labelKey,
+  parseCorpus,
   readCorpusGroups,
   trainNaiveBayes,
 } from "@nanobanana/classifier";
@@ -29,8 +32,8 @@ import { enhancePrompt } from "@nanobanana/templates";
 const groups = readCorpusGroups();
 const all = [...groups.values()].flat();
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const share = (held: readonly HeldOut[], right: (h: HeldOut) => boolean) =>
-  held.length ? held.filter(right).length / held.length : 0;
+const share = <T>(items: readonly T[], right: (item: T) => boolean) =>
+  items.length ? items.filter(right).length / items.length : 0;
 
 console.log(`# Prompt classifier: ${all.length} labelled prompts in ${groups.size} groups\n`);
 for (const [group, examples] of groups) console.log(`  ${group.padEnd(20)} ${examples.length}`);
@@ -110,6 +113,28 @@ const answers = chosen.map((h) => ({ confidence: h.prediction.confidence, right:
 const sure = accuracyAtConfidence(answers, 0.9);
 console.log(
   `  ${"all".padEnd(20)} ${String(chosen.length).padStart(4)}   ${pct(share(chosen, (h) => h.domainRight)).padStart(6)}   ${pct(share(chosen, (h) => h.right)).padStart(11)}   ${pct(sure.accuracy).padStart(6)} (${sure.n})`,
+);
+
+// The check set was written by another hand for checking only: the shipped model (trained on
+// every group) never saw it, and nothing here is tuned on it.
+const checkFile = new URL(
+  "../packages/classifier/corpus/check/independent-2026-11-26.tsv",
+  import.meta.url,
+);
+const check = parseCorpus(readFileSync(checkFile, "utf8")).map((example) => {
+  const c = classifyPrompt(example.prompt);
+  return {
+    confidence: c.confidence,
+    domainRight: example.labels.some((l) => l.domain === c.domain),
+    right: example.labels.some((l) => labelKey(l) === labelKey(c)),
+  };
+});
+const checkSure = accuracyAtConfidence(check, 0.9);
+console.log(
+  `  ${"check set (shipped)".padEnd(20)} ${String(check.length).padStart(4)}   ${pct(share(check, (c) => c.domainRight)).padStart(6)}   ${pct(share(check, (c) => c.right)).padStart(11)}   ${pct(checkSure.accuracy).padStart(6)} (${checkSure.n})`,
+);
+console.log(
+  "  (check set: corpus/check, 480 prompts by another hand, never trained or tuned on; classified by the shipped model)",
 );
 
 console.log("\n## Calibration, cross-group (label right, by stated confidence)");

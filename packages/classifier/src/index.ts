@@ -165,7 +165,13 @@ export function classifyPrompt(prompt: string, options: Options = {}): Classific
     art: domainSums[DOMAIN_INDEX.art] as number,
     products: domainSums[DOMAIN_INDEX.products] as number,
   } satisfies Record<Domain, number>;
-  const order = ordered ? topIndexes(probability, 3) : sortedIndexes(probability);
+  // The answer is the likeliest domain's likeliest label, not simply the likeliest label:
+  // where three photography labels share 0.6 and one art label has 0.3, it is a photograph.
+  const ranked = ordered ? topIndexes(probability, 4) : sortedIndexes(probability);
+  const chosen = ordered
+    ? likeliestLabelIn(probability, indexOfMax(domainSums))
+    : (ranked[0] as number);
+  const order = [chosen, ...ranked.filter((i) => i !== chosen)];
   const alternatives: Alternative[] = [];
   for (let k = 0; k < 3 && k < order.length; k++) {
     const i = order[k] as number;
@@ -220,6 +226,23 @@ const sortedIndexes = (values: readonly number[]) =>
  * The first `n` of sortedIndexes(values), for values without NaN: each time the largest
  * left, the first of equal ones, as the stable sort puts them.
  */
+function indexOfMax(values: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++)
+    if ((values[i] as number) > (values[best] as number)) best = i;
+  return best;
+}
+
+/** The index of the likeliest label whose domain is `domain` (an index into DOMAINS). */
+function likeliestLabelIn(probability: readonly number[], domain: number): number {
+  let best = -1;
+  for (let i = 0; i < probability.length; i++) {
+    if (LABEL_DOMAIN[i] !== domain) continue;
+    if (best < 0 || (probability[i] as number) > (probability[best] as number)) best = i;
+  }
+  return best;
+}
+
 function topIndexes(values: readonly number[], n: number): number[] {
   const top: number[] = [];
   while (top.length < n && top.length < values.length) {
