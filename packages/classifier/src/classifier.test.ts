@@ -193,11 +193,11 @@ describe("classifyPrompt's whole answer", () => {
       {
         domain: "products",
         subcategory: "ecommerce",
-        confidence: 0.922,
+        confidence: 0.923,
         scores: { photography: 0.006, diagrams: 0.002, art: 0.004, products: 0.988 },
         alternatives: [
-          { domain: "products", subcategory: "ecommerce", score: 0.922 },
-          { domain: "products", subcategory: "lifestyle", score: 0.061 },
+          { domain: "products", subcategory: "ecommerce", score: 0.923 },
+          { domain: "products", subcategory: "lifestyle", score: 0.06 },
           { domain: "photography", subcategory: "product", score: 0.005 },
         ],
         evidence: [
@@ -218,7 +218,7 @@ describe("classifyPrompt's whole answer", () => {
         scores: { photography: 0, diagrams: 1, art: 0, products: 0 },
         alternatives: [
           { domain: "diagrams", subcategory: "flowchart", score: 0.995 },
-          { domain: "diagrams", subcategory: "architecture", score: 0.003 },
+          { domain: "diagrams", subcategory: "architecture", score: 0.004 },
           { domain: "diagrams", subcategory: "technical", score: 0.001 },
         ],
         evidence: [
@@ -298,11 +298,11 @@ describe("classifyPrompt's whole answer", () => {
       {
         domain: "photography",
         subcategory: "portrait",
-        confidence: 0.59,
-        scores: { photography: 0.663, diagrams: 0.192, art: 0.07, products: 0.075 },
+        confidence: 0.593,
+        scores: { photography: 0.666, diagrams: 0.19, art: 0.07, products: 0.074 },
         alternatives: [
-          { domain: "photography", subcategory: "portrait", score: 0.59 },
-          { domain: "diagrams", subcategory: "technical", score: 0.15 },
+          { domain: "photography", subcategory: "portrait", score: 0.593 },
+          { domain: "diagrams", subcategory: "technical", score: 0.148 },
           { domain: "photography", subcategory: "product", score: 0.035 },
         ],
         evidence: [{ matched: "violinist", supports: "photography/portrait", weight: 2 }],
@@ -315,12 +315,12 @@ describe("classifyPrompt's whole answer", () => {
       {
         domain: "photography",
         subcategory: "portrait",
-        confidence: 0.978,
+        confidence: 0.979,
         scores: { photography: 0.992, diagrams: 0, art: 0, products: 0.008 },
         alternatives: [
-          { domain: "photography", subcategory: "portrait", score: 0.978 },
+          { domain: "photography", subcategory: "portrait", score: 0.979 },
           { domain: "photography", subcategory: "product", score: 0.012 },
-          { domain: "products", subcategory: "lifestyle", score: 0.008 },
+          { domain: "products", subcategory: "lifestyle", score: 0.007 },
         ],
         evidence: [
           { matched: "photo", supports: "photography", weight: 2 },
