@@ -227,7 +227,8 @@ export async function wrk(options: LoadOptions): Promise<LoadFigures> {
     script,
     `wrk.method = "POST"\nwrk.body = ${JSON.stringify(options.body)}\n${headerLines}\n${WRK_REPORT}`,
   );
-  const seconds = options.seconds ?? 5;
+  // wrk reads a duration as whole seconds ("2.5s" is refused).
+  const seconds = Math.max(1, Math.round(options.seconds ?? 5));
   const args = ["-t1", `-c${options.connections}`, `-d${seconds}s`, "-s", script, options.url];
   const watch = options.watch ?? {};
   const before = Object.fromEntries(Object.entries(watch).map(([k, pid]) => [k, cpuSeconds(pid)]));

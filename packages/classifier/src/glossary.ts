@@ -1,4 +1,8 @@
+import englishWords from "./english-words.json" with { type: "json" };
 import { isAscii, normalizedWords } from "./normalize.ts";
+
+/** Common English words (SCOWL ≤ 50): never glossed as a foreign word. */
+const ENGLISH = new Set(englishWords.words.split(" "));
 
 /**
  * The words that decide a label, in the languages users write in, each glossed by the English
@@ -1364,7 +1368,6 @@ const GLOSSES: Record<string, readonly string[]> = {
     "nuestras",
     "unser*",
     "notre",
-    "nos",
     "nosso",
     "nossa",
     "nossos",
@@ -1373,8 +1376,6 @@ const GLOSSES: Record<string, readonly string[]> = {
     "nostra",
     "nostri",
     "nostre",
-    "onze",
-    "ons",
     "nasz",
     "nasza",
     "nasze",
@@ -1401,7 +1402,6 @@ const GLOSSES: Record<string, readonly string[]> = {
     "merk",
     "marka*",
     "merek",
-    "brand*",
     "ブランド",
     "品牌",
     "브랜드",
@@ -1432,7 +1432,6 @@ const GLOSSES: Record<string, readonly string[]> = {
   layout: [
     "diseno de pagina",
     "maquetacion",
-    "maquete*",
     "mise en page",
     "impaginazione",
     "indeling",
@@ -1447,24 +1446,7 @@ const GLOSSES: Record<string, readonly string[]> = {
     "верстк",
     "लेआउट",
   ],
-  mockup: [
-    "boceto",
-    "esboco",
-    "bozza",
-    "entwurf",
-    "maquette",
-    "ontwerp",
-    "szkic",
-    "makieta",
-    "taslak",
-    "rancangan",
-    "モックアップ",
-    "原型图",
-    "线框",
-    "목업",
-    "наброс",
-    "прототип",
-  ],
+  mockup: ["maquette", "makieta", "モックアップ", "原型图", "线框", "목업", "прототип"],
   timeline: [
     "linea de tiempo",
     "cronograma",
@@ -1505,7 +1487,6 @@ const GLOSSES: Record<string, readonly string[]> = {
     "흐름",
     "절차",
     "процесс",
-    "порядок",
     "प्रक्रिया",
   ],
   decision: [
@@ -1521,7 +1502,6 @@ const GLOSSES: Record<string, readonly string[]> = {
     "分岐",
     "决策",
     "결정",
-    "решени",
     "निर्णय",
   ],
   map: [
@@ -1557,7 +1537,7 @@ const GLOSSES: Record<string, readonly string[]> = {
     "注釈",
     "标注",
     "라벨",
-    "подпис",
+    "подписан",
     "лейбл",
     "लेबल",
   ],
@@ -1578,7 +1558,6 @@ const GLOSSES: Record<string, readonly string[]> = {
     "чертеж",
     "नक्शा",
     "κάτοψη",
-    "σχέδιο",
   ],
   infographic: [
     "infografi*",
@@ -1589,7 +1568,6 @@ const GLOSSES: Record<string, readonly string[]> = {
     "इन्फोग्राफिक",
   ],
   ink: [
-    "tinta",
     "tusche*",
     "encre",
     "inchiostro",
@@ -1608,9 +1586,7 @@ const GLOSSES: Record<string, readonly string[]> = {
   pencil: [
     "lapiz",
     "bleistift*",
-    "crayon",
     "matita",
-    "lapis",
     "potlood",
     "olowk*",
     "kursun kalem",
@@ -1628,7 +1604,6 @@ const GLOSSES: Record<string, readonly string[]> = {
     "fumetto",
     "fumetti",
     "quadrinho*",
-    "komik*",
     "komiks*",
     "コミック",
     "连环画",
@@ -1645,7 +1620,6 @@ const GLOSSES: Record<string, readonly string[]> = {
     "cikartma",
     "stiker",
     "ステッカー",
-    "シール",
     "贴纸",
     "스티커",
     "стикер",
@@ -1678,7 +1652,6 @@ const GLOSSES: Record<string, readonly string[]> = {
     "sconto",
     "sconti",
     "korting*",
-    "rabat*",
     "znizk*",
     "indirim*",
     "diskon",
@@ -1797,13 +1770,16 @@ export function glossesOf(words: readonly string[], folded: string, ascii: boole
   };
   for (let i = 0; i < words.length; i++) {
     const word = words[i] as string;
-    for (const gloss of exact.get(word) ?? []) add(gloss, word);
     const next = words[i + 1];
     if (next && startsPhrase.has(word)) {
       for (const gloss of exact.get(`${word} ${next}`) ?? []) add(gloss, word);
       const third = words[i + 2];
       if (third) for (const gloss of exact.get(`${word} ${next} ${third}`) ?? []) add(gloss, word);
     }
+    // A common English word is English, even where another language spells a word the same
+    // ("fond", "mare", "personal"): glossed, it put "woman" on "fraud" and "canvas" on "toilet".
+    if (ENGLISH.has(word)) continue;
+    for (const gloss of exact.get(word) ?? []) add(gloss, word);
     if (word.length < 3) continue;
     for (const [prefix, gloss] of prefixesBy.get(word.slice(0, 3)) ?? []) {
       if (word.startsWith(prefix)) add(gloss, word);

@@ -222,10 +222,6 @@ function maxOf(values: readonly number[]): number {
 const sortedIndexes = (values: readonly number[]) =>
   values.map((_, i) => i).sort((a, b) => (values[b] as number) - (values[a] as number));
 
-/**
- * The first `n` of sortedIndexes(values), for values without NaN: each time the largest
- * left, the first of equal ones, as the stable sort puts them.
- */
 function indexOfMax(values: readonly number[]): number {
   let best = 0;
   for (let i = 1; i < values.length; i++)
@@ -243,6 +239,10 @@ function likeliestLabelIn(probability: readonly number[], domain: number): numbe
   return best;
 }
 
+/**
+ * The first `n` of sortedIndexes(values), for values without NaN: each time the largest
+ * left, the first of equal ones, as the stable sort puts them.
+ */
 function topIndexes(values: readonly number[], n: number): number[] {
   const top: number[] = [];
   while (top.length < n && top.length < values.length) {

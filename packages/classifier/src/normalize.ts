@@ -32,9 +32,13 @@ export function isAscii(text: string): boolean {
   return true;
 }
 
+// ß, Polish ł and Turkish dotless ı have no decomposition for NFKD to strip: folded by hand, so
+// "układ" and "akış" stay one word ("uklad", "akis") instead of splitting at the letter.
 const foldUnicode = (text: string): string =>
   text
     .replace(/ß/g, "ss")
+    .replace(/[łŁ]/g, "l")
+    .replace(/ı/g, "i")
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
     .toLowerCase();

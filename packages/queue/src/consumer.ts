@@ -42,7 +42,8 @@ export function createConsumer<Q extends QueueDefinition>(
     {
       // After a connection error BullMQ waits 15 s before it tries again (to fetch work, or to
       // save a finished job), so a worker caught by a Redis restart sat idle that long after
-      // Redis was back; a second is enough.
+      // Redis was back; a second is enough. (BullMQ's types call the option internal; the
+      // Redis-restart fault test, apps/worker/src/faults.e2e.test.ts, shows it still works.)
       runRetryDelay: 1_000,
       ...options.worker,
       connection: options.connection,
