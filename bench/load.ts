@@ -255,8 +255,8 @@ export async function wrk(options: LoadOptions): Promise<LoadFigures> {
   );
   return {
     rps: (r.requests ?? 0) / duration,
-    p50: (r.p50 ?? 0) / 1000,
-    p99: (r.p99 ?? 0) / 1000,
+    p50: Math.round((r.p50 ?? 0) / 10) / 100,
+    p99: Math.round((r.p99 ?? 0) / 10) / 100,
     answered: r.requests ?? 0,
     seconds: duration,
     cpuSeconds: used,
