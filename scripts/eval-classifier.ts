@@ -140,7 +140,7 @@ console.log(
 console.log("\n## Calibration, cross-group (label right, by stated confidence)");
 console.log(`  expected calibration error (10 bins): ${pct(expectedCalibrationError(answers))}`);
 console.log(
-  `  answers at ≥ 0.9: ${sure.n} of ${answers.length}, right ${pct(sure.accuracy)} (aim ≥ 99%)`,
+  `  answers at ≥ 0.9: ${sure.n} of ${answers.length}, right ${pct(sure.accuracy)}, ${Math.round(sure.n * (1 - sure.accuracy))} wrong (aim ≥ 99%)`,
 );
 console.log("  band          n   mean conf   accuracy");
 for (let bin = 0; bin < 10; bin++) {

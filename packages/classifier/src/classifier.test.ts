@@ -519,6 +519,19 @@ describe("generalising past the training words", () => {
     expect(glossesOf(normalizedWords("układ strony"), "", false)).toEqual(["layout"]);
   });
 
+  it("never answers a prompt naming media of two domains with 0.9 or more", () => {
+    // A trap the words cannot settle: what it shows says one thing, how it looks another.
+    for (const prompt of [
+      "photo of a chrome sculpture that looks like a 3D render, gallery lighting",
+      "pixel-art styled state machine diagram for my game's enemy AI",
+      "Foto einer Skulptur, die wie ein 3D-Render aussieht",
+    ]) {
+      expect(classifyPrompt(prompt).confidence).toBeLessThan(0.9);
+    }
+    // One medium, named twice, is no conflict.
+    expect(classifyPrompt("watercolor painting of a harbour").confidence).toBeGreaterThan(0.9);
+  });
+
   it("is unsure of nonsense: a few n-grams the model knows do not make a confident answer", () => {
     for (const prompt of ["xyzzy", "qwfp zxcv", "🙂🎨!!"]) {
       expect(classifyPrompt(prompt).certainty).toBe("none");

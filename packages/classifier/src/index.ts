@@ -8,6 +8,7 @@ import {
 } from "@nanobanana/domain";
 import englishWords from "./english-words.json" with { type: "json" };
 import { glossesOf } from "./glossary.ts";
+import { MEDIUM_DOMAIN } from "./lexicon.ts";
 import { type Evidence, LEXICON_WORDS, lexiconScores } from "./lexicon-scores.ts";
 import trainedModel from "./model.generated.json" with { type: "json" };
 import {
@@ -83,6 +84,8 @@ export const CLASSIFIER_SETTINGS = {
   learnedWeight: 16,
   evidenceHalf: 30,
   sharpness: 0.45,
+  /** The most confidence a prompt that names media of two domains is answered with. */
+  mixedMediaCap: 0.85,
   subcategoryThreshold: 0.5,
   domainThreshold: 0.6,
 };
@@ -183,7 +186,10 @@ export function classifyPrompt(prompt: string, options: Options = {}): Classific
     });
   }
   const best = alternatives[0] ?? { domain: "photography", subcategory: "landscape", score: 0 };
-  const confidence = probability[order[0] ?? 0] ?? 0;
+  const confidence = Math.min(
+    probability[order[0] ?? 0] ?? 0,
+    namesMixedMedia(words) ? settings.mixedMediaCap : 1,
+  );
   const domainConfidence = scores[best.domain];
   const certainty: Certainty =
     confidence >= settings.subcategoryThreshold
@@ -221,6 +227,18 @@ function maxOf(values: readonly number[]): number {
 /** Indexes of all values, largest first; ties (and NaN) keep their order (a stable sort). */
 const sortedIndexes = (values: readonly number[]) =>
   values.map((_, i) => i).sort((a, b) => (values[b] as number) - (values[a] as number));
+
+/** Whether the words name media of two domains (a photo and a 3D render, say). */
+function namesMixedMedia(words: readonly string[]): boolean {
+  let first: Domain | undefined;
+  for (const word of words) {
+    const domain = MEDIUM_DOMAIN.get(word);
+    if (domain === undefined) continue;
+    if (first === undefined) first = domain;
+    else if (domain !== first) return true;
+  }
+  return false;
+}
 
 function indexOfMax(values: readonly number[]): number {
   let best = 0;

@@ -1196,3 +1196,68 @@ export const SUBCATEGORY_PRIOR: Partial<Record<Subcategory, number>> = {
   digital_art: 0.2,
   flowchart: 0.2,
 };
+
+/**
+ * Words that name a kind of picture (a medium), by the domain it belongs to. A prompt that
+ * names media of two domains ("a photo of a sculpture that looks like a 3D render",
+ * "pixel-art styled state machine") is a trap the words alone cannot settle, so the classifier
+ * never answers it with 0.9 or more (CLASSIFIER_SETTINGS.mixedMediaCap). Normalised forms.
+ */
+export const MEDIUM_DOMAIN: ReadonlyMap<string, Domain> = new Map([
+  ...(
+    [
+      "photo",
+      "photograph",
+      "photography",
+      "photoshoot",
+      "dslr",
+      "35mm",
+      "polaroid",
+      "snapshot",
+    ] as const
+  ).map((w) => [w, "photography"] as const),
+  ...(
+    [
+      "render",
+      "rendered",
+      "3d",
+      "cgi",
+      "voxel",
+      "blender",
+      "octane",
+      "unreal",
+      "lowpoly",
+      "poly",
+      "painting",
+      "watercolor",
+      "watercolour",
+      "oil",
+      "acrylic",
+      "gouache",
+      "pastel",
+      "charcoal",
+      "pencil",
+      "sketch",
+      "drawing",
+      "ink",
+      "illustration",
+      "pixel",
+      "vector",
+      "anime",
+      "comic",
+      "concept",
+    ] as const
+  ).map((w) => [w, "art"] as const),
+  ...(
+    [
+      "diagram",
+      "flowchart",
+      "wireframe",
+      "blueprint",
+      "schematic",
+      "mockup",
+      "cutaway",
+      "infographic",
+    ] as const
+  ).map((w) => [w, "diagrams"] as const),
+]);
