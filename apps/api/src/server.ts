@@ -3,6 +3,7 @@ import { openAdapters } from "@nanobanana/composition";
 import { type Config, modelOffer } from "@nanobanana/config";
 import { failpointFor } from "@nanobanana/entrypoint";
 import type { Logger } from "@nanobanana/logger";
+import type { Redis } from "ioredis";
 import { createApp } from "./app.ts";
 import { rateLimitPerKey } from "./rate-limit.ts";
 
@@ -22,6 +23,20 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Resolves when `redis` is ready, or after `ms` if it is not by then. */
+function untilReady(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === "ready") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off("ready", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    redis.once("ready", done);
+  });
 }
 
 /** Wires the adapters named by config into the app and listens. */
@@ -82,6 +97,9 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     }),
   });
 
+  // No request before the fail-fast connection is up: until then the rate limiter cannot
+  // count, and lets requests through. If Redis does not come, listen anyway (/health says 503).
+  await untilReady(queueRedis, 5_000);
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, (error?: Error) => (error ? reject(error) : resolve(s)));
   });
