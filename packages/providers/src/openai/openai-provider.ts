@@ -11,7 +11,7 @@ import type {
   ReferenceBytes,
 } from "../image-provider.ts";
 import type { ModelRateLimiter } from "../rate-limit.ts";
-import { inFormatTaken } from "../reference-formats.ts";
+import { EXTENSION_OF, inFormatTaken, PNG_JPEG_WEBP } from "../reference-formats.ts";
 import { callWithRetries, TransientError } from "../retry.ts";
 import { classify } from "./api-errors.ts";
 
@@ -56,14 +56,6 @@ export const OPENAI_QUALITY: Readonly<Record<Quality, "low" | "medium" | "high">
   draft: "low",
   standard: "medium",
   premium: "high",
-};
-
-/** The formats the edits endpoint takes its images in. */
-const REFERENCE_TYPES = ["image/png", "image/jpeg", "image/webp"];
-const EXTENSIONS: Readonly<Record<string, string>> = {
-  "image/png": "png",
-  "image/jpeg": "jpg",
-  "image/webp": "webp",
 };
 
 /**
@@ -128,7 +120,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
                   references.map((reference, i) =>
                     toFile(
                       reference.bytes,
-                      `reference-${i + 1}.${EXTENSIONS[reference.mimeType]}`,
+                      `reference-${i + 1}.${EXTENSION_OF[reference.mimeType]}`,
                       {
                         type: reference.mimeType,
                       },
@@ -173,7 +165,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
       }
       // Converted once, before any call: a reference that cannot be sent spends none.
       const references = await Promise.all(
-        (request.references ?? []).map((r) => inFormatTaken(r, REFERENCE_TYPES, "OpenAI")),
+        (request.references ?? []).map((r) => inFormatTaken(r, PNG_JPEG_WEBP, "OpenAI")),
       );
       const { value, calls } = await callWithRetries(
         () => callOnce(model, request, references, signal),

@@ -9,7 +9,7 @@ import type {
   ReferenceBytes,
 } from "../image-provider.ts";
 import type { ModelRateLimiter } from "../rate-limit.ts";
-import { inFormatTaken } from "../reference-formats.ts";
+import { EXTENSION_OF, inFormatTaken, PNG_JPEG_WEBP } from "../reference-formats.ts";
 import { callWithRetries, TransientError } from "../retry.ts";
 import { classifyStatus } from "./api-errors.ts";
 
@@ -62,14 +62,6 @@ export const STABILITY_ASPECT_RATIOS: readonly AspectRatio[] = [
   "21:9",
 ];
 
-/** The formats an image to start from may be in. */
-const REFERENCE_TYPES = ["image/png", "image/jpeg", "image/webp"];
-const EXTENSIONS: Readonly<Record<string, string>> = {
-  "image/png": "png",
-  "image/jpeg": "jpg",
-  "image/webp": "webp",
-};
-
 /**
  * Where a model is drawn: Stable Image Ultra and Core have endpoints of their own; every other
  * name (sd3.5-large, sd3.5-large-turbo, sd3.5-medium, and whatever Stability adds) is the sd3
@@ -111,7 +103,7 @@ export function createStabilityProvider(options: StabilityProviderOptions): Imag
     if (reference) {
       if (endpoint.sd3Model) form.append("mode", "image-to-image");
       const blob = new Blob([new Uint8Array(reference.bytes)], { type: reference.mimeType });
-      form.append("image", blob, `reference.${EXTENSIONS[reference.mimeType]}`);
+      form.append("image", blob, `reference.${EXTENSION_OF[reference.mimeType]}`);
       form.append("strength", String(strength));
       // No aspect_ratio: an image-to-image drawing keeps its reference's shape.
     } else {
@@ -201,7 +193,7 @@ export function createStabilityProvider(options: StabilityProviderOptions): Imag
       }
       // Converted once, before any call: a reference that cannot be sent spends none.
       const [first] = request.references ?? [];
-      const reference = first && (await inFormatTaken(first, REFERENCE_TYPES, "Stability AI"));
+      const reference = first && (await inFormatTaken(first, PNG_JPEG_WEBP, "Stability AI"));
       const { value, calls } = await callWithRetries(
         () => callOnce(model, request, reference, signal),
         {
