@@ -1,8 +1,8 @@
 import englishWords from "./english-words.json" with { type: "json" };
 import { isAscii, normalizedWords } from "./normalize.ts";
 
-/** Common English words (SCOWL ≤ 50): never glossed as a foreign word. */
-const ENGLISH = new Set(englishWords.words.split(" "));
+/** Common English words (SCOWL ≤ 50): never glossed as a foreign word, never a typo. */
+export const ENGLISH_WORDS: ReadonlySet<string> = new Set(englishWords.words.split(" "));
 
 /**
  * The words that decide a label, in the languages users write in, each glossed by the English
@@ -1778,7 +1778,7 @@ export function glossesOf(words: readonly string[], folded: string, ascii: boole
     }
     // A common English word is English, even where another language spells a word the same
     // ("fond", "mare", "personal"): glossed, it put "woman" on "fraud" and "canvas" on "toilet".
-    if (ENGLISH.has(word)) continue;
+    if (ENGLISH_WORDS.has(word)) continue;
     for (const gloss of exact.get(word) ?? []) add(gloss, word);
     if (word.length < 3) continue;
     for (const [prefix, gloss] of prefixesBy.get(word.slice(0, 3)) ?? []) {

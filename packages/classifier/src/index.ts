@@ -6,8 +6,7 @@ import {
   type Label,
   type Subcategory,
 } from "@nanobanana/domain";
-import englishWords from "./english-words.json" with { type: "json" };
-import { glossesOf } from "./glossary.ts";
+import { ENGLISH_WORDS, glossesOf } from "./glossary.ts";
 import { MEDIUM_DOMAIN } from "./lexicon.ts";
 import { type Evidence, LEXICON_WORDS, lexiconScores } from "./lexicon-scores.ts";
 import trainedModel from "./model.generated.json" with { type: "json" };
@@ -98,7 +97,7 @@ const corrector = typoCorrector(
     ...LEXICON_WORDS,
     ...[...model.features.keys()].flatMap((f) => (f.startsWith("w:") ? [f.slice(2)] : [])),
   ]),
-  englishWords.words.split(" "),
+  ENGLISH_WORDS,
 );
 
 // Each label's domain as an index into DOMAINS, for adding up the domains' probabilities.
