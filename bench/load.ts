@@ -101,20 +101,7 @@ export async function autocannon(options: LoadOptions): Promise<LoadFigures> {
   else args.push("-d", String(options.seconds ?? 5));
   for (const [k, v] of Object.entries(options.headers)) args.push("-H", `${k}=${v}`);
   args.push("-b", options.body, options.url);
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const watch = options.watch ?? {};
-  const before = Object.fromEntries(Object.entries(watch).map(([k, pid]) => [k, cpuSeconds(pid)]));
-  const childrenBefore = childrenCpuSeconds();
-  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
-  const after = Object.fromEntries(Object.entries(watch).map(([k, pid]) => [k, cpuSeconds(pid)]));
-  // Once reaped, the load generator's CPU time is in this process's children's total.
-  after.generator = childrenCpuSeconds();
-  before.generator = childrenBefore;
-  if (code !== 0) throw new Error(`autocannon exited ${code}: ${err}`);
+  const { out, used } = await runGenerator("autocannon", process.execPath, args, options.watch);
   const result = JSON.parse(out) as {
     duration: number;
     errors: number;
@@ -127,17 +114,54 @@ export async function autocannon(options: LoadOptions): Promise<LoadFigures> {
     throw new Error(
       `${options.url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`,
     );
-  const used: Record<string, number> = Object.fromEntries(
+  return figures(result["2xx"], result.duration, result.latency.p50, result.latency.p99, used);
+}
+
+/**
+ * Runs a load generator to its end: what it printed, and the CPU seconds each watched process
+ * and the generator itself (`generator`) used meanwhile. Throws when it exits other than 0.
+ */
+async function runGenerator(
+  name: string,
+  command: string,
+  args: string[],
+  watch: Record<string, number | undefined> = {},
+): Promise<{ out: string; used: Record<string, number> }> {
+  const cpuOf = () => ({
+    ...Object.fromEntries(Object.entries(watch).map(([k, pid]) => [k, cpuSeconds(pid)])),
+    // Once reaped, the generator's CPU time is in this process's children's total.
+    generator: childrenCpuSeconds(),
+  });
+  const before: Record<string, number> = cpuOf();
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+  const after: Record<string, number> = cpuOf();
+  if (code !== 0) throw new Error(`${name} exited ${code}: ${err}`);
+  const used = Object.fromEntries(
     Object.keys(after).map((k) => [k, (after[k] ?? Number.NaN) - (before[k] ?? Number.NaN)]),
   );
+  return { out, used };
+}
+
+function figures(
+  answered: number,
+  seconds: number,
+  p50: number,
+  p99: number,
+  used: Record<string, number>,
+): LoadFigures {
   return {
-    rps: result["2xx"] / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    answered: result["2xx"],
-    seconds: result.duration,
+    rps: answered / seconds,
+    p50,
+    p99,
+    answered,
+    seconds,
     cpuSeconds: used,
-    cpu: Object.fromEntries(Object.entries(used).map(([k, v]) => [k, v / result.duration])),
+    cpu: Object.fromEntries(Object.entries(used).map(([k, v]) => [k, v / seconds])),
   };
 }
 
@@ -230,38 +254,22 @@ export async function wrk(options: LoadOptions): Promise<LoadFigures> {
   // wrk reads a duration as whole seconds ("2.5s" is refused).
   const seconds = Math.max(1, Math.round(options.seconds ?? 5));
   const args = ["-t1", `-c${options.connections}`, `-d${seconds}s`, "-s", script, options.url];
-  const watch = options.watch ?? {};
-  const before = Object.fromEntries(Object.entries(watch).map(([k, pid]) => [k, cpuSeconds(pid)]));
-  before.generator = childrenCpuSeconds();
-  const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
-  const after = Object.fromEntries(Object.entries(watch).map(([k, pid]) => [k, cpuSeconds(pid)]));
-  after.generator = childrenCpuSeconds();
-  rmSync(dir, { recursive: true, force: true });
-  if (code !== 0) throw new Error(`wrk exited ${code}: ${err}`);
+  const { out, used } = await runGenerator("wrk", "wrk", args, options.watch).finally(() =>
+    rmSync(dir, { recursive: true, force: true }),
+  );
   const line = out.split("\n").find((l) => l.startsWith("{"));
   if (!line) throw new Error(`wrk printed no report:\n${out}`);
   const r = JSON.parse(line) as Record<string, number>;
   const bad = ["connect", "read", "write", "status", "timeout"].filter((k) => r[k]);
   if (bad.length)
     throw new Error(`${options.url}: ${bad.map((k) => `${r[k]} ${k} errors`).join(", ")}`);
-  const duration = (r.durationUs ?? 0) / 1e6;
-  const used: Record<string, number> = Object.fromEntries(
-    Object.keys(after).map((k) => [k, (after[k] ?? Number.NaN) - (before[k] ?? Number.NaN)]),
+  return figures(
+    r.requests ?? 0,
+    (r.durationUs ?? 0) / 1e6,
+    Math.round((r.p50 ?? 0) / 10) / 100,
+    Math.round((r.p99 ?? 0) / 10) / 100,
+    used,
   );
-  return {
-    rps: (r.requests ?? 0) / duration,
-    p50: Math.round((r.p50 ?? 0) / 10) / 100,
-    p99: Math.round((r.p99 ?? 0) / 10) / 100,
-    answered: r.requests ?? 0,
-    seconds: duration,
-    cpuSeconds: used,
-    cpu: Object.fromEntries(Object.entries(used).map(([k, v]) => [k, v / duration])),
-  };
 }
 
 /** The lighter generator this machine has: wrk when installed, else autocannon. */
