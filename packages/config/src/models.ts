@@ -7,6 +7,7 @@ import {
   type Orientation,
   orientationOf,
   type Quality,
+  STABILITY_ASPECT_RATIOS,
   type Subcategory,
 } from "@nanobanana/domain";
 
@@ -78,18 +79,6 @@ export interface ModelSpec {
 
 /** What OpenAI's GPT Image models draw at their standard sizes, 1024x1024, 1536x1024 and 1024x1536. */
 const OPENAI_ASPECT_RATIOS: readonly AspectRatio[] = ["1:1", "3:2", "2:3"];
-
-/** What Stability AI's Stable Image endpoints draw (their 9:21 is not among ours). */
-const STABILITY_ASPECT_RATIOS: readonly AspectRatio[] = [
-  "1:1",
-  "2:3",
-  "3:2",
-  "4:5",
-  "5:4",
-  "9:16",
-  "16:9",
-  "21:9",
-];
 
 /** A maker with no batch mode here: one price for both columns. */
 const noBatch = (usd: number) => ({ usd, batchUsd: usd });

@@ -34,3 +34,18 @@ export function nearestAspectRatio(
       undefined,
     );
 }
+
+/**
+ * Of our ratios, those Stability AI's Stable Image endpoints draw (their 9:21 is not among
+ * ours): the model catalog lists them, and the adapter picks the nearest of them.
+ */
+export const STABILITY_ASPECT_RATIOS: readonly AspectRatio[] = [
+  "1:1",
+  "2:3",
+  "3:2",
+  "4:5",
+  "5:4",
+  "9:16",
+  "16:9",
+  "21:9",
+];

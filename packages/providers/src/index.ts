@@ -42,7 +42,6 @@ export {
 } from "./sketch/sketch-provider.ts";
 export {
   createStabilityProvider,
-  STABILITY_ASPECT_RATIOS,
   STABILITY_BASE_URL,
   type StabilityProviderOptions,
 } from "./stability/stability-provider.ts";

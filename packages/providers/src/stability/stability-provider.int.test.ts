@@ -1,16 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { ASPECT_RATIOS, type AspectRatio } from "@nanobanana/domain";
+import { ASPECT_RATIOS, type AspectRatio, STABILITY_ASPECT_RATIOS } from "@nanobanana/domain";
 import { AppError } from "@nanobanana/errors";
 import { type FakeStability, startFakeStability } from "@nanobanana/testing";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeImageProviderContract } from "../image-provider.contract.ts";
 import type { ImageRequest } from "../image-provider.ts";
-import {
-  createStabilityProvider,
-  STABILITY_ASPECT_RATIOS,
-  type StabilityProviderOptions,
-} from "./stability-provider.ts";
+import { createStabilityProvider, type StabilityProviderOptions } from "./stability-provider.ts";
 
 /**
  * The Stability AI adapter over HTTP (plain fetch, multipart) to the Stable Image stand-in,

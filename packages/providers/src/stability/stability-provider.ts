@@ -1,4 +1,4 @@
-import { type AspectRatio, nearestAspectRatio } from "@nanobanana/domain";
+import { nearestAspectRatio, STABILITY_ASPECT_RATIOS } from "@nanobanana/domain";
 import { AppError } from "@nanobanana/errors";
 import type { Logger } from "@nanobanana/logger";
 import type {
@@ -49,18 +49,6 @@ export interface StabilityProviderOptions {
 }
 
 export const STABILITY_BASE_URL = "https://api.stability.ai";
-
-/** The ratios the Stable Image endpoints take (and 9:21, which ours leave out). */
-export const STABILITY_ASPECT_RATIOS: readonly AspectRatio[] = [
-  "1:1",
-  "2:3",
-  "3:2",
-  "4:5",
-  "5:4",
-  "9:16",
-  "16:9",
-  "21:9",
-];
 
 /**
  * Where a model is drawn: Stable Image Ultra and Core have endpoints of their own; every other
