@@ -86,7 +86,7 @@ export function emptyCounts(): StatusCounts {
 /** Counts by status, progress and cost so far, from the batch and its items' records. */
 export function summarizeBatch(
   batch: BatchRecord,
-  items: ReadonlyArray<GenerationRecord | null>,
+  items: ReadonlyArray<Pick<GenerationRecord, "status" | "cost"> | null>,
 ): BatchSummary {
   const counts = emptyCounts();
   let usd = 0;

@@ -100,12 +100,12 @@ export async function notifyFinished(deps: NotifyDeps, record: GenerationRecord)
 export async function notifyBatchCompleted(deps: NotifyDeps, batch: BatchRecord): Promise<void> {
   if (!batch.completedAt) return;
   if (batch.webhook && wants(batch.webhook, "batch.completed")) {
-    const items = await deps.store.getGenerations(batch.ids);
+    const states = await deps.store.getGenerationStates(batch.ids);
     await emit(
       deps,
       "batch.completed",
       { id: batch.id, userId: batch.userId, url: batch.webhook.url },
-      summarizeBatch(batch, items),
+      summarizeBatch(batch, states),
     );
   }
   await deps.store.clearNotification(batch.id);

@@ -12,6 +12,7 @@ export type {
   EconomyStore,
   Finish,
   GenerationPatch,
+  GenerationState,
   GenerationStore,
   IdempotencyReservation,
   IdempotencyStore,

@@ -23,6 +23,9 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** What a batch's summary counts of an item: its status and what it cost. */
+export type GenerationState = Pick<GenerationRecord, "status" | "cost">;
+
 export type GenerationPatch = Partial<Omit<GenerationRecord, "id" | "userId" | "createdAt">>;
 export type DeliveryPatch = Partial<Omit<WebhookDelivery, "id" | "userId" | "createdAt" | "body">>;
 
@@ -100,6 +103,12 @@ export interface GenerationStore {
   getGeneration(id: string): Promise<GenerationRecord | null>;
   /** Records for ids, in the same order, null where missing (one round trip). */
   getGenerations(ids: readonly string[]): Promise<Array<GenerationRecord | null>>;
+  /**
+   * Only the status and cost of each id, in the same order, null where missing (one round
+   * trip): what a batch's counts need, without reading and decoding every item's record on
+   * each poll of its status.
+   */
+  getGenerationStates(ids: readonly string[]): Promise<Array<GenerationState | null>>;
   /**
    * Merges the patch into the record and stamps updatedAt. Returns false when the record
    * is missing or the status precondition failed, so callers can tell "lost the race".

@@ -1,7 +1,6 @@
 import {
   type BatchRecord,
   batchRequestSchema,
-  type GenerationRecord,
   isBatchId,
   newGenerationRecord,
   newId,
@@ -11,6 +10,7 @@ import {
 } from "@nanobanana/domain";
 import { invalidRequest, notFound } from "@nanobanana/errors";
 import { allFinished, cancelQueued, checkRequests, settleBatches } from "@nanobanana/generations";
+import type { GenerationState } from "@nanobanana/store";
 import { type Request, Router } from "express";
 import { z } from "zod";
 import { callerOf } from "../auth.ts";
@@ -42,19 +42,20 @@ export async function loadOwnedBatch(
 }
 
 /**
- * The batch with its items, completed first when every item has ended but the batch was not
- * yet (the moment between the two steps, or a crash there), so counts and completedAt agree.
+ * The batch with its items' states, completed first when every item has ended but the batch
+ * was not yet (the moment between the two steps, or a crash there), so counts and completedAt
+ * agree.
  */
 export async function readSettledBatch(
   deps: Pick<GenerationRouteDeps, "store" | "notify">,
   batch: BatchRecord,
-): Promise<{ batch: BatchRecord; items: Array<GenerationRecord | null> }> {
-  const items = await deps.store.getGenerations(batch.ids);
-  if (batch.completedAt === null && allFinished(items)) {
+): Promise<{ batch: BatchRecord; states: Array<GenerationState | null> }> {
+  const states = await deps.store.getGenerationStates(batch.ids);
+  if (batch.completedAt === null && allFinished(states)) {
     await settleBatches(deps.notify, [batch.id]);
-    return { batch: (await deps.store.getBatch(batch.id)) ?? batch, items };
+    return { batch: (await deps.store.getBatch(batch.id)) ?? batch, states };
   }
-  return { batch, items };
+  return { batch, states };
 }
 
 /** POST /generate-batch, GET /batch/:id/status, POST /batch/:id/cancel. */
@@ -128,14 +129,15 @@ export function batchRoutes(deps: GenerationRouteDeps & { batchMaxItems: number 
 
   router.get("/batch/:id/status", async (req, res) => {
     const query = parseBody(itemsQuery, { ...req.query });
-    const { batch, items } = await readSettledBatch(deps, await loadOwned(req));
+    const { batch, states } = await readSettledBatch(deps, await loadOwned(req));
     const offset = Number(query.cursor ?? 0);
     const baseUrl = baseUrlOf(req, deps.publicUrl);
-    const page = items
-      .slice(offset, offset + query.limit)
-      .flatMap((r) => (r ? [presentGeneration(r, baseUrl)] : []));
+    // The counts need every item's state; only the page's items are read whole.
+    const page = (
+      await deps.store.getGenerations(batch.ids.slice(offset, offset + query.limit))
+    ).flatMap((r) => (r ? [presentGeneration(r, baseUrl)] : []));
     res.set("Cache-Control", "no-store").json({
-      ...summarizeBatch(batch, items),
+      ...summarizeBatch(batch, states),
       statusUrl: `${baseUrl}/batch/${batch.id}/status`,
       items: page,
       nextCursor: offset + query.limit < batch.total ? String(offset + query.limit) : null,
@@ -152,7 +154,7 @@ export function batchRoutes(deps: GenerationRouteDeps & { batchMaxItems: number 
         items.filter((item) => item !== null),
       )
     ).length;
-    const after = await deps.store.getGenerations(batch.ids);
+    const after = await deps.store.getGenerationStates(batch.ids);
     const current = (await deps.store.getBatch(batch.id)) ?? batch;
     res.json({ ...summarizeBatch(current, after), canceled });
   });

@@ -89,8 +89,8 @@ export function eventRoutes(
     const sendCurrent = coalesced(async () => {
       const current = await deps.store.getBatch(id);
       if (!current || !stream.open) return;
-      const { batch, items } = await readSettledBatch(deps, current);
-      const summary = summarizeBatch(batch, items);
+      const { batch, states } = await readSettledBatch(deps, current);
+      const summary = summarizeBatch(batch, states);
       const counts = JSON.stringify(summary.counts);
       const done = batch.completedAt !== null;
       // One event per change of counts; the id grows with each, and the last is `completed`.

@@ -228,6 +228,32 @@ export function describeGenerationStoreContract(
       );
     });
 
+    it("reads only the status and cost of items, in order, as they change", async () => {
+      const store = await makeStore();
+      const { batch, items } = makeBatch("dana", 3);
+      await store.accept({ records: items, batch });
+      const [a, b, c] = items.map((r) => r.id) as [string, string, string];
+      await store.updateGeneration(b, { status: "processing" });
+      const at = new Date().toISOString();
+      await store.finishGenerations(
+        [
+          {
+            id: c,
+            patch: { status: "completed", completedAt: at, cost: { usd: 0.039, savedUsd: 0 } },
+          },
+        ],
+        { onlyIfStatusIn: ["queued"] },
+      );
+      const missing = newId("gen");
+      expect(await store.getGenerationStates([c, missing, a, b])).toEqual([
+        { status: "completed", cost: { usd: 0.039, savedUsd: 0 } },
+        null,
+        { status: "queued", cost: items[0]?.cost },
+        { status: "processing", cost: items[1]?.cost },
+      ]);
+      expect(await store.getGenerationStates([])).toEqual([]);
+    });
+
     it("keeps running cost totals by day, ISO week and month, for every model", async () => {
       const store = await makeStore();
       const monday = Date.UTC(2026, 10, 2, 10);

@@ -12,7 +12,7 @@ import {
 } from "@nanobanana/domain";
 import { invalidRequest } from "@nanobanana/errors";
 import { secondOpinionShare } from "../second-opinion-share.ts";
-import { acceptanceIdOf, type GenerationStore, type Page } from "../store.ts";
+import { acceptanceIdOf, type GenerationState, type GenerationStore, type Page } from "../store.ts";
 import { expiresIn, type FirestoreContext, idsBefore, withoutExpiry } from "./shared.ts";
 
 const ID_CURSOR = /^gen_[0-9a-z]{26}$/;
@@ -127,6 +127,13 @@ export function firestoreGenerationStore({
       if (ids.length === 0) return [];
       const snaps = await db.getAll(...ids.map((id) => generations.doc(id)));
       return snaps.map((s) => withoutExpiry<GenerationRecord>(s));
+    },
+    async getGenerationStates(ids) {
+      if (ids.length === 0) return [];
+      const snaps = await db.getAll(...ids.map((id) => generations.doc(id)), {
+        fieldMask: ["status", "cost"],
+      });
+      return snaps.map((s) => withoutExpiry<GenerationState>(s));
     },
     async updateGeneration(id, patch, options = {}) {
       const ref = generations.doc(id);

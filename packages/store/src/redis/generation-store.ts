@@ -262,6 +262,19 @@ export function redisGenerationStore({
     async getGenerations(ids) {
       return readHashes<GenerationRecord>(redis, ids.map(k.gen));
     },
+    async getGenerationStates(ids) {
+      if (ids.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const id of ids) pipeline.hmget(k.gen(id), "status", "cost");
+      const results = (await pipeline.exec()) ?? [];
+      return results.map(([error, fields]) => {
+        if (error) throw error;
+        const [status, cost] = fields as [string | null, string | null];
+        return status === null || cost === null
+          ? null
+          : { status: JSON.parse(status), cost: JSON.parse(cost) };
+      });
+    },
     async updateGeneration(id, patch, options = {}) {
       const fields = encode({ ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() });
       const allowed = (options.onlyIfStatusIn ?? []).map((s) => JSON.stringify(s)).join(",");
