@@ -1,6 +1,6 @@
 import { AppError } from "@nanobanana/errors";
 import { describe, expect, it } from "vitest";
-import { callWithRetries, type RetryContext, TransientError } from "./retry.ts";
+import { callWithRetries, ModelUnavailable, type RetryContext, TransientError } from "./retry.ts";
 
 const context = (overrides: Partial<RetryContext> = {}): RetryContext => ({
   maker: "Maker",
@@ -12,16 +12,22 @@ const context = (overrides: Partial<RetryContext> = {}): RetryContext => ({
 
 /** A call that fails with each of `failures` in turn, then answers "drawn". */
 function scripted(...failures: Error[]) {
-  let made = 0;
+  const models: string[] = [];
   return {
-    call: async () => {
-      const failure = failures[made++];
+    call: async (model: string) => {
+      models.push(model);
+      const failure = failures[models.length - 1];
       if (failure) throw failure;
       return "drawn";
     },
-    made: () => made,
+    made: () => models.length,
+    /** The model of each call, in order. */
+    models: () => models,
   };
 }
+
+const busy = (count: number) =>
+  Array.from({ length: count }, () => new TransientError("503 busy", 1));
 
 async function failure(promise: Promise<unknown>): Promise<AppError> {
   const error = await promise.then(
@@ -83,5 +89,48 @@ describe("callWithRetries", () => {
     await expect(pending).rejects.toThrow(/abort/i);
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(maker.made()).toBe(1);
+  });
+});
+
+describe("callWithRetries over fallback models", () => {
+  const chain = (overrides: Partial<RetryContext> = {}) =>
+    context({ fallbackModels: ["model-2"], ...overrides });
+
+  it("moves to the next model once the retries of one are spent", async () => {
+    const maker = scripted(...busy(3));
+    expect(await callWithRetries(maker.call, chain())).toEqual({ value: "drawn", calls: 4 });
+    expect(maker.models()).toEqual(["model-1", "model-1", "model-1", "model-2"]);
+  });
+
+  it("gives up retryably after the retries of every model, saying the fallback was included", async () => {
+    const maker = scripted(...busy(10));
+    const error = await failure(callWithRetries(maker.call, chain()));
+    expect(error).toMatchObject({ retryable: true, details: { calls: 6, model: "model-2" } });
+    expect(error.message).toBe("503 busy (gave up after 6 calls, fallback to model-2 included)");
+  });
+
+  it("caps the calls over the whole chain with maxCalls, and that failure is final", async () => {
+    const maker = scripted(...busy(10));
+    const error = await failure(callWithRetries(maker.call, chain({ maxCalls: 4 })));
+    expect(error).toMatchObject({ retryable: false, details: { calls: 4 } });
+    expect(error.message).toBe(
+      "503 busy (gave up after 4 calls, fallback to model-2 included, all the provider calls it was allowed)",
+    );
+    expect(maker.models()).toEqual(["model-1", "model-1", "model-1", "model-2"]);
+  });
+
+  it("hands a model that is gone, or asks for a wait past 30 s, to the next at once", async () => {
+    const gone = scripted(new ModelUnavailable("model-1 is gone"));
+    expect(await callWithRetries(gone.call, chain())).toEqual({ value: "drawn", calls: 2 });
+    const limited = scripted(new TransientError("429", 60_000));
+    expect(await callWithRetries(limited.call, chain())).toEqual({ value: "drawn", calls: 2 });
+    expect(limited.models()).toEqual(["model-1", "model-2"]);
+  });
+
+  it("fails at once, not retryably, when the last model is gone", async () => {
+    const maker = scripted(...busy(3), new ModelUnavailable("model-2 is gone"));
+    const error = await failure(callWithRetries(maker.call, chain()));
+    expect(error).toMatchObject({ retryable: false, details: { calls: 4, model: "model-2" } });
+    expect(error.message).toBe("model-2 is gone");
   });
 });

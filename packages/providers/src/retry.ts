@@ -40,10 +40,23 @@ export interface RetryPolicy {
   random?: (() => number) | undefined;
 }
 
+/**
+ * The model is gone (404): no retry can bring it back, but a fallback model may draw. Without
+ * one the failure is final, and its message should say which setting to change.
+ */
+export class ModelUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ModelUnavailable";
+  }
+}
+
 export interface RetryContext {
-  /** "OpenAI", "Stability AI": how messages name the maker. */
+  /** "OpenAI", "Stability AI", "Gemini": how messages name the maker. */
   maker: string;
   model: string;
+  /** Tried in turn, each with its own retries, when the model before keeps failing or is gone. */
+  fallbackModels?: readonly string[] | undefined;
   policy: RetryPolicy;
   /** Calls this generation may still make (GenerateOptions.maxCalls). */
   maxCalls: number;
@@ -54,61 +67,88 @@ export interface RetryContext {
 
 /**
  * Makes `call` until it answers: a TransientError is retried `maxRetries` times with
- * exponential backoff and equal jitter, or after the maker's Retry-After when it gave one
- * (unless that is longer than MAX_INLINE_WAIT_MS); anything else ends it at once, an AppError
- * with `{calls, model}` added to its details. Never more than `maxCalls` calls: a failure that
- * spent the whole budget is final (retryable: false), since another job attempt could not call.
+ * exponential backoff and equal jitter, or after the maker's Retry-After when it gave one;
+ * a Retry-After longer than MAX_INLINE_WAIT_MS gives the model up without waiting. A model
+ * given up, or gone (ModelUnavailable), hands over to the next of `fallbackModels`; when none
+ * is left the last failure ends it, retryably unless the model was gone. Anything else ends it
+ * at once, an AppError with `{calls, model}` added to its details. Never more than `maxCalls`
+ * calls over all the models: a failure that spent the whole budget is final (retryable: false),
+ * since another job attempt could not call.
  */
 export async function callWithRetries<T>(
-  call: () => Promise<T>,
+  call: (model: string) => Promise<T>,
   context: RetryContext,
 ): Promise<{ value: T; calls: number }> {
-  const { maker, model, policy, maxCalls, signal } = context;
+  const { maker, policy, maxCalls, signal, logger } = context;
+  const chain = [context.model, ...(context.fallbackModels ?? [])];
   const random = policy.random ?? Math.random;
   const backoffMs = (retry: number) => {
     const exp = Math.min(60_000, policy.retryBaseMs * 2 ** retry);
     return Math.round(exp / 2 + (random() * exp) / 2); // "equal jitter"
   };
   let calls = 0;
-  let last: TransientError | undefined;
+  let last: Error | undefined;
   let budgetSpent = false;
-  for (let retry = 0; retry <= policy.maxRetries; retry++) {
-    if (calls >= maxCalls) {
-      budgetSpent = true;
-      break;
-    }
-    signal?.throwIfAborted();
-    await context.rateLimiter?.acquire(model, signal);
-    calls++;
-    try {
-      return { value: await call(), calls };
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      if (error instanceof AppError) {
-        throw new AppError(error.code, error.message, {
-          retryable: error.retryable,
-          details: { ...(error.details as object | undefined), calls, model },
-          cause: error.cause,
-        });
+  const fallbacksCalled: string[] = [];
+  models: for (const [index, model] of chain.entries()) {
+    const next = chain[index + 1];
+    for (let retry = 0; retry <= policy.maxRetries; retry++) {
+      if (calls >= maxCalls) {
+        budgetSpent = true;
+        break models;
       }
-      if (!(error instanceof TransientError)) throw error;
-      last = error;
-      if (error.retryAfterMs !== undefined && error.retryAfterMs > MAX_INLINE_WAIT_MS) break;
-      if (retry < policy.maxRetries && calls < maxCalls) {
-        const wait = error.retryAfterMs ?? backoffMs(retry);
-        context.logger?.warn(
-          { model, retry: retry + 1, waitMs: wait, err: error.message },
-          `transient ${maker} error; retrying`,
-        );
-        await sleep(wait, undefined, { signal });
+      signal?.throwIfAborted();
+      await context.rateLimiter?.acquire(model, signal);
+      calls++;
+      if (index > 0 && retry === 0) fallbacksCalled.push(model);
+      try {
+        const value = await call(model);
+        if (index > 0) {
+          logger?.warn({ model, primary: context.model, calls }, "drawn by the fallback model");
+        }
+        return { value, calls };
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        if (error instanceof AppError) {
+          throw new AppError(error.code, error.message, {
+            retryable: error.retryable,
+            details: { ...(error.details as object | undefined), calls, model },
+            cause: error.cause,
+          });
+        }
+        if (error instanceof ModelUnavailable) {
+          if (!next) {
+            throw new AppError("PROVIDER_ERROR", error.message, {
+              retryable: false,
+              details: { calls, model },
+            });
+          }
+          logger?.error({ model, fallback: next }, error.message);
+          last = error;
+          continue models;
+        }
+        if (!(error instanceof TransientError)) throw error;
+        last = error;
+        if (error.retryAfterMs !== undefined && error.retryAfterMs > MAX_INLINE_WAIT_MS) break;
+        if (retry < policy.maxRetries && calls < maxCalls) {
+          const wait = error.retryAfterMs ?? backoffMs(retry);
+          logger?.warn(
+            { model, retry: retry + 1, waitMs: wait, err: error.message },
+            `transient ${maker} error; retrying`,
+          );
+          await sleep(wait, undefined, { signal });
+        }
       }
     }
+    if (next) logger?.warn({ model, fallback: next }, "model keeps failing; falling back");
   }
+  const model = fallbacksCalled.at(-1) ?? context.model;
   const why = last
-    ? `${last.message} (gave up after ${calls} call${calls === 1 ? "" : "s"}${budgetSpent ? ", all the provider calls it was allowed" : ""})`
+    ? `${last.message} (gave up after ${calls} call${calls === 1 ? "" : "s"}${fallbacksCalled.length ? `, fallback to ${fallbacksCalled.join(", ")} included` : ""}${budgetSpent ? ", all the provider calls it was allowed" : ""})`
     : `${model} was not called: the generation's budget of provider calls is spent`;
+  const retryAfterMs = last instanceof TransientError ? last.retryAfterMs : undefined;
   throw new AppError("PROVIDER_ERROR", why, {
     retryable: !budgetSpent,
-    details: { calls, model, retryAfterMs: last?.retryAfterMs },
+    details: { calls, model, retryAfterMs },
   });
 }
