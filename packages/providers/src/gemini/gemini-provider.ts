@@ -1,10 +1,10 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { ApiError, GoogleGenAI } from "@google/genai";
 import type { ImageSize } from "@nanobanana/domain";
 import { AppError } from "@nanobanana/errors";
 import type { Logger } from "@nanobanana/logger";
 import type { ImageProvider, ImageRequest, ImageResult } from "../image-provider.ts";
 import type { ModelRateLimiter } from "../rate-limit.ts";
+import { callWithRetries, ModelUnavailable, TransientError } from "../retry.ts";
 import { describe, parseRetryAfter, TRANSIENT_STATUS } from "./api-errors.ts";
 import { createGeminiBatch, GEMINI_BATCH_INLINE_LIMIT_BYTES } from "./gemini-batch.ts";
 import { interpretResponse } from "./interpret.ts";
@@ -38,22 +38,6 @@ export interface GeminiProviderOptions {
   random?: () => number;
 }
 
-// A Retry-After longer than this is not waited out inside a job: the job fails retryably
-// and BullMQ's backoff takes over, so a worker slot is not held for minutes.
-const MAX_INLINE_WAIT_MS = 30_000;
-
-/** The model is gone (404): no retry can bring it back, but the fallback model may draw. */
-class ModelNotFound extends Error {}
-
-class TransientError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs: number | undefined,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * Google's Gemini image models through the official SDK, API-key or Vertex AI mode.
  *
@@ -74,7 +58,6 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
       retryOptions: { attempts: 1 },
     },
   });
-  const random = options.random ?? Math.random;
   const log = options.logger;
 
   async function callOnce(model: string, request: ImageRequest, signal: AbortSignal | undefined) {
@@ -101,13 +84,14 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
           ...(signal ? { abortSignal: signal } : {}),
         },
       });
-      return interpretResponse(response, model);
+      // Which model drew: the fallback's answer is priced as the fallback's.
+      return { model, ...interpretResponse(response, model) };
     } catch (error) {
       if (error instanceof AppError) throw error;
       if (signal?.aborted) throw error;
       if (error instanceof ApiError) {
         if (error.status === 404) {
-          throw new ModelNotFound(
+          throw new ModelUnavailable(
             `${model} is not available (404: ${describe(error)}); change the setting that names it (GEMINI_MODEL, GEMINI_PREMIUM_MODEL or MODEL_ROUTES) to a current model: ${options.models.join(", ")}`,
           );
         }
@@ -126,11 +110,6 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
       throw new TransientError(`${model} call failed: ${describe(error)}`, undefined);
     }
   }
-
-  const backoffMs = (retry: number) => {
-    const exp = Math.min(60_000, options.retryBaseMs * 2 ** retry);
-    return Math.round(exp / 2 + (random() * exp) / 2); // "equal jitter"
-  };
 
   // Batch Mode with an API key only: on Vertex AI a batch reads and writes Cloud Storage or
   // BigQuery, which this provider is not given.
@@ -169,80 +148,33 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
     ): Promise<ImageResult> {
       const primary = request.model ?? options.model;
       // A model the caller named explicitly is not swapped behind their back.
-      const chain =
+      const fallbackModels =
         options.fallback && request.modelChoice !== "requested" && options.premiumModel !== primary
-          ? [primary, options.premiumModel]
-          : [primary];
-      const imageSize = request.imageSize ?? "1K";
-      let calls = 0;
-      let last: TransientError | undefined;
-      let budgetSpent = false;
-      for (const model of chain) {
-        for (let retry = 0; retry <= options.maxRetries; retry++) {
-          if (calls >= maxCalls) {
-            budgetSpent = true;
-            break;
-          }
-          await options.rateLimiter?.acquire(model, signal);
-          calls++;
-          try {
-            const drawn = await callOnce(model, request, signal);
-            if (model !== primary)
-              log?.warn({ model, primary, calls }, "drawn by the fallback model");
-            return {
-              bytes: drawn.bytes,
-              mimeType: drawn.mimeType,
-              provider: "gemini",
-              model,
-              costUsd: options.priceOf(model, imageSize),
-              ...(drawn.note ? { note: drawn.note } : {}),
-              ...(drawn.usage ? { usage: drawn.usage } : {}),
-              calls,
-            };
-          } catch (error) {
-            if (error instanceof ModelNotFound) {
-              if (model === primary && chain.length > 1) {
-                log?.error({ model, fallback: options.premiumModel }, error.message);
-                break;
-              }
-              throw new AppError("PROVIDER_ERROR", error.message, {
-                retryable: false,
-                details: { calls, model },
-              });
-            }
-            if (!(error instanceof TransientError)) {
-              if (error instanceof AppError)
-                throw new AppError(error.code, error.message, {
-                  retryable: error.retryable,
-                  details: { ...(error.details as object | undefined), calls, model },
-                });
-              throw error;
-            }
-            last = error;
-            if (error.retryAfterMs !== undefined && error.retryAfterMs > MAX_INLINE_WAIT_MS) break;
-            if (retry < options.maxRetries && calls < maxCalls) {
-              const wait = error.retryAfterMs ?? backoffMs(retry);
-              log?.warn(
-                { model, retry: retry + 1, waitMs: wait, err: error.message },
-                "transient Gemini error; retrying",
-              );
-              await sleep(wait, undefined, { signal });
-            }
-          }
-        }
-        if (budgetSpent) break;
-        if (chain.length > 1 && model === primary)
-          log?.warn({ model, fallback: options.premiumModel }, "model keeps failing; falling back");
-      }
-      throw new AppError(
-        "PROVIDER_ERROR",
-        `${last?.message ?? "Gemini failed"} (gave up after ${calls} calls${chain.length > 1 && calls > options.maxRetries + 1 ? `, fallback to ${options.premiumModel} included` : ""}${budgetSpent ? ", all the provider calls it was allowed" : ""})`,
+          ? [options.premiumModel]
+          : [];
+      const { value: drawn, calls } = await callWithRetries(
+        (model) => callOnce(model, request, signal),
         {
-          // Out of budget, another job attempt could not call the provider anyway.
-          retryable: !budgetSpent,
-          details: { calls, retryAfterMs: last?.retryAfterMs },
+          maker: "Gemini",
+          model: primary,
+          fallbackModels,
+          policy: options,
+          maxCalls,
+          signal,
+          rateLimiter: options.rateLimiter,
+          logger: log,
         },
       );
+      return {
+        bytes: drawn.bytes,
+        mimeType: drawn.mimeType,
+        provider: "gemini",
+        model: drawn.model,
+        costUsd: options.priceOf(drawn.model, request.imageSize ?? "1K"),
+        ...(drawn.note ? { note: drawn.note } : {}),
+        ...(drawn.usage ? { usage: drawn.usage } : {}),
+        calls,
+      };
     },
   };
 }
