@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { BlobStore } from "@nanobanana/blob-store";
 import type { ApiKeyEntry, ModelOffer } from "@nanobanana/config";
 import {
@@ -8,12 +9,10 @@ import {
 } from "@nanobanana/generations";
 import type { ChangeListener } from "@nanobanana/live";
 import type { Logger } from "@nanobanana/logger";
-import { getMetrics } from "@nanobanana/metrics";
 import type { economyQueue, generationQueue, Producer, webhookQueue } from "@nanobanana/queue";
 import type { SecondOpinion } from "@nanobanana/second-opinion";
 import type { Store } from "@nanobanana/store";
 import compression from "compression";
-import type { RequestHandler } from "express";
 import express, { type Express } from "express";
 import helmet from "helmet";
 import { authenticate, keyResolver } from "./auth.ts";
@@ -21,7 +20,10 @@ import { MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES } from "./body-limits.ts";
 import { BULL_BOARD_PATH, bullBoard } from "./bull-board.ts";
 import { consoleRoutes } from "./console-routes.ts";
 import { errorHandler, notFoundRoute, verifyJsonBody } from "./http-errors.ts";
+import { measureRequest } from "./http-metrics.ts";
 import { docsRoutes } from "./openapi/docs-routes.ts";
+import { plainGenerate } from "./plain-generate.ts";
+import { type RateLimiter, rateLimited } from "./rate-limit.ts";
 import { requestLog } from "./request-log.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { batchRoutes } from "./routes/batches.ts";
@@ -74,7 +76,7 @@ export interface AppDeps {
   /** How long a rotated-out webhook secret keeps signing (WEBHOOK_SECRET_OVERLAP_HOURS). */
   webhookSecretOverlapSeconds?: number;
   /** Per-key request limit; none when absent (tests). */
-  rateLimit?: RequestHandler;
+  rateLimit?: RateLimiter;
   /** The classifier's second opinion (CLASSIFIER_SECOND_OPINION=gemini): POST /classify's flag. */
   secondOpinion?: Pick<SecondOpinion, "decide"> | undefined;
   /** Whose cache a second opinion's answer is kept in (CACHE_SCOPE); each user's by default. */
@@ -92,7 +94,8 @@ export function createApp(deps: AppDeps): Express {
   app.disable("x-powered-by");
   app.set("trust proxy", deps.trustProxy ?? false);
 
-  app.use(helmet());
+  const securityHeaders = helmet();
+  app.use(securityHeaders);
   // Express would hash every JSON answer for an ETag; none of them is worth a conditional
   // request (most say no-store), and images and thumbnails set their own.
   app.set("etag", false);
@@ -110,15 +113,12 @@ export function createApp(deps: AppDeps): Express {
       ? compress(req, res, next)
       : next(),
   );
-  const { httpRequests, httpDuration } = getMetrics();
   app.use((req, res, next) => {
-    const stop = httpDuration.startTimer();
-    res.on("finish", () => {
-      // The matched route pattern, never the raw path: ids would explode the label set.
-      const route = (req.route as { path?: string } | undefined)?.path ?? "unmatched";
-      stop({ method: req.method, route });
-      httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
-    });
+    measureRequest(
+      req,
+      res,
+      () => (req.route as { path?: string } | undefined)?.path ?? "unmatched",
+    );
     next();
   });
   app.use(requestLog(deps.logger));
@@ -154,7 +154,7 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(authenticate(resolveKey));
-  if (deps.rateLimit) app.use(deps.rateLimit);
+  if (deps.rateLimit) app.use(rateLimited(deps.rateLimit));
   // The parser that runs first wins; the general one skips a body already read.
   // verifyJsonBody scans the raw bytes before JSON.parse and refuses nesting deeper than
   // MAX_JSON_DEPTH (32), so no body costs more than a linear scan to refuse, and every parsed
@@ -180,6 +180,21 @@ export function createApp(deps: AppDeps): Express {
     notify,
     accept: createAcceptor(deps),
     idempotencyPendingSeconds: deps.idempotencyPendingSeconds ?? 60,
+  };
+  // The plain form of POST /generate is served before Express sees the request
+  // (plain-generate.ts); Express's own entry point, app.handle, takes every other request.
+  const plain = plainGenerate({
+    ...routeDeps,
+    resolveKey,
+    rateLimit: deps.rateLimit,
+    securityHeaders,
+    trustProxy: deps.trustProxy,
+  });
+  type Handle = (req: IncomingMessage, res: ServerResponse, callback?: () => void) => void;
+  const entry = app as unknown as { handle: Handle };
+  const handleInExpress = entry.handle.bind(app);
+  entry.handle = (req, res, callback) => {
+    if (!plain(req, res)) handleInExpress(req, res, callback);
   };
   app.use(modelRoutes({ offer: deps.offer }));
   app.use(

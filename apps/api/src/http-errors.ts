@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { AppError, type ErrorCode, isAppError } from "@nanobanana/errors";
 import type { Logger } from "@nanobanana/logger";
 import type { ErrorRequestHandler, RequestHandler } from "express";
@@ -216,14 +216,28 @@ function toHttpError(err: unknown, req: IncomingMessage): { error: AppError; sta
   return refuse("INTERNAL", "something went wrong on our side; it has been logged");
 }
 
-/** The one place errors become HTTP: `{error:{code,message}}`, never a stack trace. */
+/**
+ * The one place errors become HTTP: `{error:{code,message}}`, never a stack trace. Written on
+ * Node's response, so Express and the plain POST /generate path (plain-generate.ts) answer alike.
+ */
+export function sendError(
+  err: unknown,
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: Pick<Logger, "error" | "info">,
+): void {
+  const { error, status } = toHttpError(err, req);
+  if (status >= 500) log.error({ err, code: error.code }, "request failed");
+  else log.info({ code: error.code, message: error.message }, "request refused");
+  if (res.headersSent) return;
+  const body = JSON.stringify({ error: { code: error.code, message: error.message } });
+  res.statusCode = status;
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Content-Length", Buffer.byteLength(body));
+  res.end(body);
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
-    const { error, status } = toHttpError(err, req);
-    const log = (req as { log?: Logger }).log ?? logger;
-    if (status >= 500) log.error({ err, code: error.code }, "request failed");
-    else log.info({ code: error.code, message: error.message }, "request refused");
-    if (res.headersSent) return;
-    res.status(status).json({ error: { code: error.code, message: error.message } });
-  };
+  return (err, req, res, _next) =>
+    sendError(err, req, res, (req as { log?: Logger }).log ?? logger);
 }

@@ -6,6 +6,7 @@ import {
   isGenerationId,
   newGenerationRecord,
   newId,
+  type Preferences,
   presentDelivery,
   presentGeneration,
   resolveRequest,
@@ -22,14 +23,14 @@ import type { ChangeListener } from "@nanobanana/live";
 import type { Logger } from "@nanobanana/logger";
 import type { generationQueue, Producer } from "@nanobanana/queue";
 import { uploadKeyFor } from "@nanobanana/references";
-import type { Acceptance, Store } from "@nanobanana/store";
+import type { Acceptance, Store, StoredResponse } from "@nanobanana/store";
 import { THUMBNAIL_SIZES, thumbnailFor } from "@nanobanana/thumbnails";
 import { type Request, Router } from "express";
 import { z } from "zod";
 import { callerOf } from "../auth.ts";
 import { deadlineFromCancelAfter, withCancelAfter } from "../cancel-after.ts";
 import { parseBody } from "../http-errors.ts";
-import { respondIdempotently } from "../idempotency.ts";
+import { type IdempotencyClaim, respondIdempotently } from "../idempotency.ts";
 import { logFacts } from "../request-log.ts";
 import { preferredWait, waitForEnd } from "../waiting.ts";
 
@@ -79,11 +80,18 @@ export const uploadExistsFor = (blobs: BlobStore, userId: string) => (uploadId: 
 const PLAIN_HOST = /^[a-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9a-f:.]{2,45}\](:\d{1,5})?$/i;
 
 export function baseUrlOf(req: Request, publicUrl: string | undefined): string {
-  if (publicUrl) return publicUrl;
-  const host = req.get("host") ?? "";
   // Even a trusted proxy's X-Forwarded-Proto only ever picks between http and https.
-  const scheme = req.protocol === "https" ? "https" : "http";
-  return `${scheme}://${PLAIN_HOST.test(host) ? host : "localhost"}`;
+  return baseUrlFor(publicUrl, req.protocol === "https" ? "https" : "http", req.get("host"));
+}
+
+/** PUBLIC_URL, else the scheme and the Host header when it is a plain host[:port]. */
+export function baseUrlFor(
+  publicUrl: string | undefined,
+  scheme: "http" | "https",
+  host: string | undefined,
+): string {
+  if (publicUrl) return publicUrl;
+  return `${scheme}://${host && PLAIN_HOST.test(host) ? host : "localhost"}`;
 }
 
 /** Loads the generation `:id` the caller may see; someone else's is "not found", not "forbidden". */
@@ -110,6 +118,46 @@ export const thumbnailQuery = z.strictObject({
     .transform((size) => Number(size) as (typeof THUMBNAIL_SIZES)[number]),
 });
 
+/**
+ * POST /generate's body, checked, as the record it becomes (not yet written): what the request
+ * leaves out comes from the user's preferences (a read the caller may have started early),
+ * then the defaults.
+ */
+export async function recordToGenerate(
+  deps: Pick<GenerationRouteDeps, "blobs" | "offer" | "models" | "webhooks" | "economy">,
+  userId: string,
+  body: unknown,
+  options: { cancelAfter: string | undefined; preferences: Promise<Preferences> },
+): Promise<GenerationRecord> {
+  // A body refused before the read is awaited must not leave its failure unhandled.
+  options.preferences.catch(() => undefined);
+  const parsed = parseBody(generateBodySchema, body);
+  const request = withCancelAfter(
+    resolveRequest(parsed, await options.preferences),
+    options.cancelAfter,
+  );
+  await checkRequests({ ...deps, uploadExists: uploadExistsFor(deps.blobs, userId) }, [
+    { path: "", request },
+  ]);
+  return newGenerationRecord({ id: newId("gen"), userId, request });
+}
+
+/** Writes and enqueues the record (with the Idempotency-Key's answer, if any): its 202. */
+export async function acceptGeneration(
+  deps: Pick<GenerationRouteDeps, "accept">,
+  record: GenerationRecord,
+  baseUrl: string,
+  claim: IdempotencyClaim | undefined,
+): Promise<{ statusUrl: string; response: StoredResponse }> {
+  const statusUrl = `${baseUrl}/generation/${record.id}/status`;
+  const response = { status: 202, body: { id: record.id, status: record.status, statusUrl } };
+  await deps.accept({
+    records: [record],
+    ...(claim ? { idempotency: { ...claim, response } } : {}),
+  });
+  return { statusUrl, response };
+}
+
 export function generationRoutes(deps: GenerationRouteDeps): Router {
   const router = Router();
   const loadOwned = (req: Request) => loadOwnedGeneration(deps, req);
@@ -124,24 +172,18 @@ export function generationRoutes(deps: GenerationRouteDeps): Router {
         pendingSeconds: deps.idempotencyPendingSeconds,
       },
       async (claim) => {
-        const body = parseBody(generateBodySchema, req.body);
         const { userId } = callerOf(req);
-        // What the request leaves out comes from the user's preferences, then the defaults.
-        const request = withCancelAfter(
-          resolveRequest(body, await deps.store.getPreferences(userId)),
-          deadlineFromCancelAfter(req),
-        );
-        await checkRequests({ ...deps, uploadExists: uploadExistsFor(deps.blobs, userId) }, [
-          { path: "", request },
-        ]);
-        const record = newGenerationRecord({ id: newId("gen"), userId, request });
-        logFacts(res, { generationId: record.id });
-        const statusUrl = `${baseUrlOf(req, deps.publicUrl)}/generation/${record.id}/status`;
-        const response = { status: 202, body: { id: record.id, status: record.status, statusUrl } };
-        await deps.accept({
-          records: [record],
-          ...(claim ? { idempotency: { ...claim, response } } : {}),
+        const record = await recordToGenerate(deps, userId, req.body, {
+          cancelAfter: deadlineFromCancelAfter(req),
+          preferences: deps.store.getPreferences(userId),
         });
+        logFacts(res, { generationId: record.id });
+        const { statusUrl, response } = await acceptGeneration(
+          deps,
+          record,
+          baseUrlOf(req, deps.publicUrl),
+          claim,
+        );
         res.location(statusUrl);
         // Prefer: wait=N: the finished record when it ends within N seconds, else the 202.
         const wait = preferredWait(req);
