@@ -7,6 +7,8 @@
  * `npm run bench` calls `slowModel()` against its own Redis; alone, with a Redis of its own:
  *
  *   npx tsx bench/slow-model.ts [--items 400] [--concurrency 200] [--delay-ms 3500] [--runs 1]
+ *                               [--workers 1] (worker processes; the concurrency is split evenly)
+ *                               [--drawing stock|per-request] (SKETCH_DRAWING; stock by default)
  *                               [--poll-ms 100] (how often the batch's status is polled)
  *                               [--monitor]   (MONITOR: commands split by client; slows Redis)
  *                               [--dump FILE] (the records' timings, as FILE.<run>.json)
@@ -37,8 +39,17 @@ export interface SlowModelOptions {
   items?: number;
   /** How often GET /batch/:id/status is polled until progress is 1 (ms; 100 by default). */
   pollMs?: number;
+  /** Jobs in flight over all worker processes (200). */
   concurrency?: number;
   delayMs?: number;
+  /** Worker processes, each WORKER_CONCURRENCY = concurrency ÷ workers (1). */
+  workers?: number;
+  /**
+   * SKETCH_DRAWING: "stock" (the default) answers drawings made once, as a remote model's answer
+   * costs the worker nothing but its bytes, so the figure measures the service around the model;
+   * "per-request" draws every sketch (~15 ms of CPU each), the renderer's cost on top.
+   */
+  drawing?: "stock" | "per-request";
   /** MONITOR Redis over the run to split its commands by client (slows Redis down). */
   monitor?: boolean;
   /** Writes the records (timings, createdAt, completedAt) as JSON to this file. */
@@ -52,6 +63,8 @@ export interface SlowModelOptions {
 export interface SlowModelFigures {
   items: number;
   concurrency: number;
+  workers: number;
+  drawing: "stock" | "per-request";
   delayMs: number;
   /** POST /generate-batch → the batch's progress reads 1. */
   seconds: number;
@@ -127,6 +140,8 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
   const items = options.items ?? 400;
   const concurrency = options.concurrency ?? 200;
   const delayMs = options.delayMs ?? 3500;
+  const workerCount = options.workers ?? 1;
+  const drawing = options.drawing ?? "stock";
   const common = {
     REDIS_URL: options.redisUrl,
     KEY_PREFIX: options.keyPrefix ?? "bench-slow",
@@ -136,10 +151,17 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
   };
   const headers = { Authorization: `Bearer ${options.apiKey}`, "Content-Type": "application/json" };
   const port = String(await freePort());
-  const worker = service(
-    "apps/worker/src/main.ts",
-    { ...common, SKETCH_DELAY_MS: String(delayMs), WORKER_CONCURRENCY: String(concurrency) },
-    options.profileWorkerTo ? ["--cpu-prof", `--cpu-prof-dir=${options.profileWorkerTo}`] : [],
+  const workers = Array.from({ length: workerCount }, () =>
+    service(
+      "apps/worker/src/main.ts",
+      {
+        ...common,
+        SKETCH_DELAY_MS: String(delayMs),
+        SKETCH_DRAWING: drawing,
+        WORKER_CONCURRENCY: String(Math.ceil(concurrency / workerCount)),
+      },
+      options.profileWorkerTo ? ["--cpu-prof", `--cpu-prof-dir=${options.profileWorkerTo}`] : [],
+    ),
   );
   const api = service(
     "apps/api/src/main.ts",
@@ -147,8 +169,12 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
     options.profileApiTo ? ["--cpu-prof", `--cpu-prof-dir=${options.profileApiTo}`] : [],
   );
   const base = `http://127.0.0.1:${port}`;
-  while (!api.output().includes("api listening") || !worker.output().includes("worker ready")) {
-    if (api.exited() || worker.exited()) throw new Error("the API or the worker exited early");
+  while (
+    !api.output().includes("api listening") ||
+    workers.some((w) => !w.output().includes("worker ready"))
+  ) {
+    if (api.exited() || workers.some((w) => w.exited()))
+      throw new Error("the API or a worker exited early");
     await sleep(100);
   }
   // Let both settle (the worker's first fetches, the sweep's first run) before counting.
@@ -166,8 +192,8 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
     byClient.set(source, counts);
   });
   const cpu = () => ({
-    workerMain: mainThreadCpuSeconds(worker.pid),
-    worker: cpuSeconds(worker.pid),
+    workerMain: workers.reduce((sum, w) => sum + mainThreadCpuSeconds(w.pid), 0),
+    worker: workers.reduce((sum, w) => sum + cpuSeconds(w.pid), 0),
     api: cpuSeconds(api.pid),
     redis: cpuSeconds(options.redisPid),
   });
@@ -232,7 +258,7 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
     writeFileSync(options.dumpTo, JSON.stringify({ startedAtMs, acceptMs, records }, null, 1));
   await stats.quit();
   const apiPeakRssMiB = await api.stop();
-  const workerPeakRssMiB = await worker.stop();
+  const workerPeakRssMiB = Math.max(...(await Promise.all(workers.map((w) => w.stop()))));
 
   const commands = new Map<string, number>();
   for (const [k, v] of commandsAfter)
@@ -267,6 +293,8 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
   return {
     items,
     concurrency,
+    workers: workerCount,
+    drawing,
     delayMs,
     seconds,
     imagesPerSecond: items / seconds,
@@ -306,7 +334,7 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
 export function describe(f: SlowModelFigures): string {
   const ms = (n: number) => (n * 1000).toFixed(1);
   return [
-    `${f.items} images, ${f.delayMs} ms model, concurrency ${f.concurrency}: ${f.seconds.toFixed(2)} s`,
+    `${f.items} images, ${f.delayMs} ms model (${f.drawing} drawings), concurrency ${f.concurrency} over ${f.workers} worker process${f.workers > 1 ? "es" : ""}: ${f.seconds.toFixed(2)} s`,
     `  ${f.imagesPerSecond.toFixed(1)} images/s, ideal ${f.idealImagesPerSecond.toFixed(1)}: ${f.percentOfIdeal.toFixed(0)}% of ideal`,
     `  batch accepted in ${f.acceptMs.toFixed(0)} ms; picked up at ${f.startedAt.map((s) => s.toFixed(2)).join(" / ")} s, completed at ${f.completedAt.map((s) => s.toFixed(2)).join(" / ")} s (first / median / last)`,
     `  CPU ms per image: worker ${ms(f.cpuPerImage.worker)} (its main thread ${ms(f.workerMainThreadPerImage)}), API ${ms(f.cpuPerImage.api)}, redis-server ${ms(f.cpuPerImage.redis)}`,
@@ -324,6 +352,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
     options: {
       items: { type: "string", default: "400" },
       concurrency: { type: "string", default: "200" },
+      workers: { type: "string", default: "1" },
+      drawing: { type: "string", default: "stock" },
       "delay-ms": { type: "string", default: "3500" },
       "poll-ms": { type: "string", default: "100" },
       runs: { type: "string", default: "1" },
@@ -346,6 +376,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
         keyPrefix: `bench-slow-${run}`,
         items: Number(values.items),
         concurrency: Number(values.concurrency),
+        workers: Number(values.workers),
+        drawing: values.drawing === "per-request" ? "per-request" : "stock",
         delayMs: Number(values["delay-ms"]),
         pollMs: Number(values["poll-ms"]),
         monitor: values.monitor,

@@ -188,7 +188,7 @@ export function createApp(deps: AppDeps): Express {
     resolveKey,
     rateLimit: deps.rateLimit,
     securityHeaders,
-    trustProxy: deps.trustProxy,
+    trustProxy: app.get("trust proxy fn"),
   });
   type Handle = (req: IncomingMessage, res: ServerResponse, callback?: () => void) => void;
   const entry = app as unknown as { handle: Handle };

@@ -40,16 +40,22 @@ export function keyResolver(
   };
 }
 
+/** The caller an Authorization header names, or 401. */
+export async function callerFor(
+  resolve: KeyResolver,
+  authorization: string | undefined,
+): Promise<Caller> {
+  const key = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (!key) throw unauthorized("send your API key as Authorization: Bearer <key>");
+  const caller = await resolve(hashApiKey(key));
+  if (!caller) throw unauthorized("that API key is not known (or was revoked)");
+  return caller;
+}
+
 /** Bearer-key auth. */
 export function authenticate(resolve: KeyResolver): RequestHandler {
   return async (req, _res, next) => {
-    const header = req.get("authorization");
-    const match = header?.match(/^Bearer\s+(\S+)$/i);
-    if (!match?.[1]) {
-      throw unauthorized("send your API key as Authorization: Bearer <key>");
-    }
-    const caller = await resolve(hashApiKey(match[1]));
-    if (!caller) throw unauthorized("that API key is not known (or was revoked)");
+    const caller = await callerFor(resolve, req.get("authorization"));
     res(req).caller = caller;
     if (req.res) logFacts(req.res, { userId: caller.userId });
     next();

@@ -104,6 +104,11 @@ export function verifyJsonBody(
   if (encoding !== null && encoding !== "utf-8") {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", `send the body as UTF-8 JSON, not ${encoding}`);
   }
+  refuseDeepJson(raw);
+}
+
+/** 400 for a raw JSON body nested deeper than MAX_JSON_DEPTH, for the cost of one scan. */
+export function refuseDeepJson(raw: Uint8Array): void {
   if (jsonNestsDeeperThan(raw, MAX_JSON_DEPTH)) {
     throw new AppError(
       "INVALID_REQUEST",

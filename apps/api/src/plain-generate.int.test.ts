@@ -6,12 +6,36 @@ import { createLogger } from "@nanobanana/logger";
 import { uniquePrefix } from "@nanobanana/testing";
 import helmet from "helmet";
 import request from "supertest";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { createApp } from "./app.ts";
 import { keyResolver } from "./auth.ts";
 import { plainGenerate } from "./plain-generate.ts";
 import { rateLimitPerKey } from "./rate-limit.ts";
+import { GENERATE_OPTION_HEADERS } from "./routes/generations.ts";
 import { apiUnderTest } from "./test-stack.ts";
+
+// How many requests the plain path took, to show which path served what.
+const plainServed = vi.hoisted(() => ({ count: 0 }));
+vi.mock("./plain-generate.ts", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("./plain-generate.ts")>();
+  return {
+    ...actual,
+    plainGenerate: (deps: Parameters<typeof actual.plainGenerate>[0]) => {
+      const serve = actual.plainGenerate(deps);
+      return (...args: Parameters<typeof serve>) => {
+        const took = serve(...args);
+        if (took) plainServed.count++;
+        return took;
+      };
+    },
+  };
+});
+/** The answer, and whether the plain path served it. */
+async function served(send: () => Promise<request.Response>) {
+  const before = plainServed.count;
+  const res = await send();
+  return { res, plain: plainServed.count > before };
+}
 
 const ALICE = "alice-key-123";
 const stack = apiUnderTest({
@@ -35,6 +59,7 @@ describe("POST /generate, served plain", () => {
   it("takes the plain form itself and leaves every other form to Express", async () => {
     const plain = plainGenerate({
       ...deps,
+      trustProxy: undefined,
       economy: false,
       accept: async () => undefined,
       resolveKey: keyResolver(deps.apiKeys),
@@ -60,9 +85,8 @@ describe("POST /generate, served plain", () => {
       expect(await post({})).toBe(202);
       expect(await post({ "Content-Type": "application/json; charset=utf-8" })).toBe(202);
       const unusual: Array<Record<string, string>> = [
-        { "Idempotency-Key": "k-1" },
-        { Prefer: "wait=5" },
-        { "Cancel-After": "1h" },
+        // Every header the route reads besides the body, whatever its value.
+        ...GENERATE_OPTION_HEADERS.map((name) => ({ [name]: "1" })),
         { "Content-Type": "text/plain" },
       ];
       for (const header of unusual) {
@@ -92,8 +116,9 @@ describe("POST /generate, served plain", () => {
         .set(headers)
         .send({ prompt: "a ceramic mug on oak" })
         .expect(202);
-    const plain = await send({});
-    const express = await send(viaExpress);
+    const { res: plain, plain: tookPlain } = await served(() => send({}));
+    const { res: express, plain: tookExpress } = await served(() => send(viaExpress));
+    expect([tookPlain, tookExpress]).toEqual([true, false]);
     expect(Object.keys(plain.body).sort()).toEqual(["id", "status", "statusUrl"]);
     expect(plain.body.status).toBe("queued");
     expect(plain.headers.location).toBe(plain.body.statusUrl);
@@ -129,12 +154,48 @@ describe("POST /generate, served plain", () => {
           .post("/generate")
           .set({ ...as(ALICE), "Content-Type": "application/json", ...headers, ...more })
           .send(body);
-      const plain = await send({});
+      const { res: plain, plain: tookPlain } = await served(() => send({}));
       const express = await send(viaExpress);
+      expect(tookPlain, what).toBe(true);
       expect(plain.status, what).toBeGreaterThanOrEqual(400);
       expect([plain.status, plain.body], what).toEqual([express.status, express.body]);
       expect(plain.headers["content-type"], what).toBe("application/json; charset=utf-8");
       expect(plain.headers["x-content-type-options"], what).toBe("nosniff");
+    }
+  });
+
+  it("reads a body as Express does: a byte order mark is not an error", async () => {
+    for (const headers of [{}, viaExpress]) {
+      const res = await request(app)
+        .post("/generate")
+        .set({ ...as(ALICE), "Content-Type": "application/json", ...headers })
+        .send(`\uFEFF${JSON.stringify({ prompt: "a ceramic mug" })}`);
+      expect(res.status, JSON.stringify(headers)).toBe(202);
+    }
+  });
+
+  it("names the status URL as Express does: PUBLIC_URL encoded, or a believed proxy's scheme", async () => {
+    const withPublicUrl = createApp({ ...deps, publicUrl: "https://images.example/nano banana" });
+    const behindProxy = createApp({ ...deps, trustProxy: true });
+    for (const [api, headers] of [
+      [withPublicUrl, {}],
+      [behindProxy, { "X-Forwarded-Proto": "https" }],
+    ] as const) {
+      const send = (more: Record<string, string>) =>
+        request(api)
+          .post("/generate")
+          .set({ ...as(ALICE), ...headers, ...more })
+          .send({ prompt: "a ceramic mug" })
+          .expect(202);
+      const { res: plain, plain: tookPlain } = await served(() => send({}));
+      const express = await send(viaExpress);
+      expect(tookPlain).toBe(true);
+      expect(plain.headers.location).toMatch(/^https:\/\//);
+      // supertest listens on a new port each request: the Host header differs by its port.
+      const same = (url: string | undefined) =>
+        url?.replace(/:\d+\//, ":PORT/").replace(/gen_\w+/, "ID");
+      expect(same(plain.headers.location)).toBe(same(express.headers.location));
+      expect(same(plain.body.statusUrl)).toBe(same(express.body.statusUrl));
     }
   });
 

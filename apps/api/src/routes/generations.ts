@@ -72,6 +72,12 @@ export interface GenerationRouteDeps extends CheckDeps {
   failpoint?: ((step: string) => void) | undefined;
 }
 
+/**
+ * The headers POST /generate reads besides its body. A request with any of them is served by
+ * Express; plain-generate.ts serves the plain form, without them.
+ */
+export const GENERATE_OPTION_HEADERS = ["idempotency-key", "prefer", "cancel-after"] as const;
+
 /** Whether `userId` has an upload of this id (uploads are per user). */
 export const uploadExistsFor = (blobs: BlobStore, userId: string) => (uploadId: string) =>
   blobs.exists(uploadKeyFor(userId, uploadId));
