@@ -498,7 +498,7 @@ const rows = [
     `${ms(percentile(finish, 50))} / ${ms(percentile(finish, 99))}`,
   ],
   [
-    "worker throughput, 3.5 s model, concurrency 200, 400 images (aim ≥ 90% of ideal)",
+    "worker throughput, 3.5 s model (stock sketch drawings), concurrency 200, 400 images from one batch (aim ≥ 90% of ideal)",
     `${(400 / slowSeconds).toFixed(1)} images/s (ideal ${(200 / 3.5).toFixed(1)}: ${slow.percentOfIdeal.toFixed(0)}%)`,
   ],
   [
