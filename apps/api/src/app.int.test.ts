@@ -1,7 +1,5 @@
 import { createHash } from "node:crypto";
-import { Writable } from "node:stream";
 import { newGenerationRecord, newId } from "@nanobanana/domain";
-import { createLogger } from "@nanobanana/logger";
 import { connectRedis, createProducer, generationQueue } from "@nanobanana/queue";
 import { createRedisStore } from "@nanobanana/store";
 import { freePort, uniquePrefix, waitFor } from "@nanobanana/testing";
@@ -10,7 +8,7 @@ import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "./app.ts";
 import { rateLimitPerKey } from "./rate-limit.ts";
-import { apiUnderTest } from "./test-stack.ts";
+import { apiUnderTest, appLoggingLines } from "./test-stack.ts";
 
 const ALICE = "alice-key-123";
 const BOB = "bob-key-12345";
@@ -814,19 +812,7 @@ describe("classify and enhance", () => {
 
 describe("security headers and request logs", () => {
   it("sets helmet's headers and logs each request with its request id and user id", async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const raw: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        raw.push(chunk.toString());
-        lines.push(JSON.parse(chunk.toString()));
-        done();
-      },
-    });
-    const logged = createApp({
-      ...deps,
-      logger: createLogger({ service: "api", level: "info" }, sink),
-    });
+    const { app: logged, lines, raw } = appLoggingLines(deps);
     const res = await request(logged)
       .post("/classify")
       .set(as(ALICE))

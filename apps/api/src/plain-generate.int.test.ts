@@ -1,8 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
 import { gzipSync } from "node:zlib";
-import { createLogger } from "@nanobanana/logger";
 import { uniquePrefix } from "@nanobanana/testing";
 import helmet from "helmet";
 import request from "supertest";
@@ -12,7 +10,7 @@ import { keyResolver } from "./auth.ts";
 import { plainGenerate } from "./plain-generate.ts";
 import { rateLimitPerKey } from "./rate-limit.ts";
 import { GENERATE_OPTION_HEADERS } from "./routes/generations.ts";
-import { apiUnderTest } from "./test-stack.ts";
+import { apiUnderTest, appLoggingLines } from "./test-stack.ts";
 
 // How many requests the plain path took, to show which path served what.
 const plainServed = vi.hoisted(() => ({ count: 0 }));
@@ -222,17 +220,7 @@ describe("POST /generate, served plain", () => {
   });
 
   it("logs one line a request, naming the caller and the generation it made", async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(JSON.parse(chunk.toString()));
-        done();
-      },
-    });
-    const logged = createApp({
-      ...deps,
-      logger: createLogger({ service: "api", level: "info" }, sink),
-    });
+    const { app: logged, lines } = appLoggingLines(deps);
     const res = await request(logged)
       .post("/generate")
       .set(as(ALICE))

@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { createFsBlobStore } from "@nanobanana/blob-store";
 import { type ApiKeyEntry, loadConfig, modelOffer } from "@nanobanana/config";
 import { createChangeListener, createRedisChangeFeed } from "@nanobanana/live";
@@ -121,4 +122,19 @@ export function apiUnderTest(options: {
       await Promise.all([storeRedis.quit(), producerRedis.quit(), workerRedis?.quit()]);
     },
   };
+}
+
+/** The app with its log lines kept, each as written (raw) and parsed (lines). */
+export function appLoggingLines(deps: AppDeps) {
+  const lines: Array<Record<string, unknown>> = [];
+  const raw: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      raw.push(chunk.toString());
+      lines.push(JSON.parse(chunk.toString()));
+      done();
+    },
+  });
+  const app = createApp({ ...deps, logger: createLogger({ service: "api", level: "info" }, sink) });
+  return { app, lines, raw };
 }
