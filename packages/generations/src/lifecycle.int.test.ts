@@ -12,9 +12,9 @@ import {
 import { createLogger } from "@nanobanana/logger";
 import { createProducer, generationQueue } from "@nanobanana/queue";
 import { createRedisStore } from "@nanobanana/store";
-import { testRedis, uniquePrefix } from "@nanobanana/testing";
+import { testRedis, uniquePrefix, waitFor } from "@nanobanana/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { acceptGenerations } from "./accept.ts";
+import { acceptGenerations, createAcceptor } from "./accept.ts";
 import { cancelQueued } from "./cancel.ts";
 import { sweep } from "./sweep.ts";
 
@@ -107,6 +107,25 @@ describe("accepting", () => {
     expect(await t.jobIds()).toEqual(items.map((r) => r.id).sort());
     // Once enqueued, a second sweep finds nothing to do.
     expect((await sweep(t.sweepDeps)).enqueued).toBe(0);
+  });
+});
+
+describe("accepting as the API does (createAcceptor)", () => {
+  it("answers once the jobs are queued, and clears the acceptance markers after", async () => {
+    const t = setup();
+    const accept = createAcceptor({ store: t.store, producer: t.producer, logger });
+    const batches = [t.batchOf(2), t.batchOf(3)];
+    await Promise.all(batches.map(({ batch, items }) => accept({ records: items, batch })));
+    // Answered: every job is on the queue already.
+    expect(await t.jobIds()).toEqual(batches.flatMap(({ items }) => items.map((r) => r.id)).sort());
+    const later = () => new Date(Date.now() + 60_000).toISOString();
+    await waitFor(
+      async () => {
+        const left = await t.store.unconfirmedAcceptances(later(), 100);
+        return batches.every(({ batch }) => !left.includes(batch.id)) || undefined;
+      },
+      { what: "the acceptance markers to be cleared" },
+    );
   });
 });
 
