@@ -13,8 +13,8 @@ export function measureRequest(
   const { httpRequests, httpDuration } = getMetrics();
   const stop = httpDuration.startTimer();
   res.on("finish", () => {
-    const method = req.method ?? "";
-    stop({ method, route: route() });
-    httpRequests.inc({ method, route: route(), status: String(res.statusCode) });
+    const labels = { method: req.method ?? "", route: route() };
+    stop(labels);
+    httpRequests.inc({ ...labels, status: String(res.statusCode) });
   });
 }

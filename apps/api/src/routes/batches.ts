@@ -129,13 +129,15 @@ export function batchRoutes(deps: GenerationRouteDeps & { batchMaxItems: number 
 
   router.get("/batch/:id/status", async (req, res) => {
     const query = parseBody(itemsQuery, { ...req.query });
-    const { batch, states } = await readSettledBatch(deps, await loadOwned(req));
+    const owned = await loadOwned(req);
     const offset = Number(query.cursor ?? 0);
     const baseUrl = baseUrlOf(req, deps.publicUrl);
-    // The counts need every item's state; only the page's items are read whole.
-    const page = (
-      await deps.store.getGenerations(batch.ids.slice(offset, offset + query.limit))
-    ).flatMap((r) => (r ? [presentGeneration(r, baseUrl)] : []));
+    // The counts need every item's state; only the page's items are read whole, at the same time.
+    const [{ batch, states }, records] = await Promise.all([
+      readSettledBatch(deps, owned),
+      deps.store.getGenerations(owned.ids.slice(offset, offset + query.limit)),
+    ]);
+    const page = records.flatMap((r) => (r ? [presentGeneration(r, baseUrl)] : []));
     res.set("Cache-Control", "no-store").json({
       ...summarizeBatch(batch, states),
       statusUrl: `${baseUrl}/batch/${batch.id}/status`,
