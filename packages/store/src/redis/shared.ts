@@ -72,34 +72,50 @@ export function redisContext(redis: Redis, prefix: string, options: StoreOptions
   };
 }
 
-/** HSET arguments: each top-level field its own hash field holding JSON, undefined ones left out. */
-export function encode(fields: object): string[] {
+/**
+ * HSET arguments: each top-level field its own hash field holding JSON, undefined ones left
+ * out, and null ones too with `omitNull` (for a hash whose reads fill them back in).
+ */
+export function encode(fields: object, { omitNull = false } = {}): string[] {
   const out: string[] = [];
-  for (const [k, v] of Object.entries(fields)) if (v !== undefined) out.push(k, JSON.stringify(v));
+  for (const [k, v] of Object.entries(fields)) {
+    if (v !== undefined && !(omitNull && v === null)) out.push(k, JSON.stringify(v));
+  }
   return out;
 }
 
-export function decode<T>(hash: Record<string, string> | null | undefined): T | null {
+/** The keys of T whose value may be null. */
+export type NullableKey<T> = { [K in keyof T]-?: null extends T[K] ? K : never }[keyof T];
+
+/** The hash's fields parsed; `absentAreNull` names the fields that are null when not stored. */
+export function decode<T>(
+  hash: Record<string, string> | null | undefined,
+  absentAreNull?: Record<string, null>,
+): T | null {
   if (!hash?.id) return null;
   // A plain loop: a batch's status decodes every item's record on each poll, and building
   // entry arrays for Object.fromEntries cost a third of that.
-  const record: Record<string, unknown> = {};
+  const record: Record<string, unknown> = { ...absentAreNull };
   for (const key of Object.keys(hash)) record[key] = JSON.parse(hash[key] as string);
   return record as T;
 }
 
 /** The hashes at `keys`, decoded, in the same order, null where missing (one round trip). */
-export async function readHashes<T>(redis: Redis, keys: string[]): Promise<Array<T | null>> {
+export async function readHashes<T>(
+  redis: Redis,
+  keys: string[],
+  absentAreNull?: Record<string, null>,
+): Promise<Array<T | null>> {
   if (keys.length === 0) return [];
   // One key needs no pipeline (on a connection BullMQ defined its scripts on, making one costs
   // more than the read itself).
-  if (keys.length === 1) return [decode<T>(await redis.hgetall(keys[0] as string))];
+  if (keys.length === 1) return [decode<T>(await redis.hgetall(keys[0] as string), absentAreNull)];
   const pipeline = redis.pipeline();
   for (const key of keys) pipeline.hgetall(key);
   const results = (await pipeline.exec()) ?? [];
   return results.map(([error, hash]) => {
     if (error) throw error;
-    return decode<T>(hash as Record<string, string>);
+    return decode<T>(hash as Record<string, string>, absentAreNull);
   });
 }
 
