@@ -39,6 +39,8 @@ export interface AppDeps {
   store: Store;
   blobs: BlobStore;
   producer: Producer<typeof generationQueue>;
+  /** AcceptDeps' `enqueueBehindWrite`: the Store and `producer` share one Redis connection. */
+  enqueueBehindWrite?: boolean;
   webhookProducer: Producer<typeof webhookQueue>;
   /** The economy tier: a cancel releases the maker's batch jobs; absent where none is offered. */
   economyProducer?: Producer<typeof economyQueue>;

@@ -57,6 +57,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     store,
     blobs,
     producer: producers.generation,
+    enqueueBehindWrite: adapters.enqueueBehindWrite,
     webhookProducer: producers.webhooks,
     // The economy tier needs the first maker's batch mode: the sketch's, or Gemini's with an
     // API key (Vertex AI's batch jobs read and write Cloud Storage; OpenAI and Stability have

@@ -39,7 +39,8 @@ export function apiUnderTest(options: {
   const workerRedis = options.withWorker ? testRedis({ forWorker: true }) : undefined;
   const store = createRedisStore(storeRedis, prefix);
   const blobs = createFsBlobStore(mkdtempSync(join(tmpdir(), `nb-${options.label}-blobs-`)));
-  const producer = createProducer(generationQueue, producerRedis, prefix);
+  // As the API opens them: generation jobs on the Store's connection, sent behind their records.
+  const producer = createProducer(generationQueue, storeRedis, prefix);
   const webhookProducer = createProducer(webhookQueue, producerRedis, prefix);
   // Live status on the same Redis, as in production: the worker publishes, the API listens.
   const changes = createRedisChangeFeed(storeRedis, prefix);
@@ -82,6 +83,7 @@ export function apiUnderTest(options: {
     store,
     blobs,
     producer,
+    enqueueBehindWrite: true,
     webhookProducer,
     apiKeys: options.apiKeys,
     batchMaxItems: 50,

@@ -35,7 +35,7 @@ describe("publicBaseUrl", () => {
 });
 
 describe("openAdapters", () => {
-  it("gives the API fail-fast producers and a Store on its own connection", async () => {
+  it("gives the API fail-fast producers, a Store on its own connection, and the generation jobs on the Store's", async () => {
     const adapters = openAdapters(configFor({ PORT: "4100" }), logger, "api");
     expect(adapters.redis.queue.options).toMatchObject({
       enableOfflineQueue: false,
@@ -44,7 +44,10 @@ describe("openAdapters", () => {
     expect(adapters.redis.store).not.toBe(adapters.redis.queue);
     expect(adapters.redis.store.options.maxRetriesPerRequest).toBe(3);
     expect(Object.keys(adapters.producers).sort()).toEqual(["economy", "generation", "webhooks"]);
-    expect(adapters.producers.generation.queue.opts.connection).toBe(adapters.redis.queue);
+    expect(adapters.producers.webhooks.queue.opts.connection).toBe(adapters.redis.queue);
+    // Behind the records they are for, on one connection: see AcceptDeps.enqueueBehindWrite.
+    expect(adapters.producers.generation.queue.opts.connection).toBe(adapters.redis.store);
+    expect(adapters.enqueueBehindWrite).toBe(true);
     expect(adapters.publicBaseUrl).toBe("http://localhost:4100");
     expect(await adapters.store.ping()).toBeUndefined();
     await started(adapters.producers);

@@ -171,6 +171,7 @@ export interface ApiAdapters extends Common {
    */
   redis: { queue: Redis; store: Redis };
   producers: {
+    /** On the Store's connection when the Store is Redis: see `enqueueBehindWrite`. */
     generation: Producer<typeof generationQueue>;
     /** Economy: a cancel asks the worker to release a maker's job none of whose images wait. */
     economy: Producer<typeof economyQueue>;
@@ -181,6 +182,11 @@ export interface ApiAdapters extends Common {
   listener: ChangeListener;
   /** Set when CLASSIFIER_SECOND_OPINION=gemini (POST /classify's `secondOpinion`). */
   secondOpinion: SecondOpinion | undefined;
+  /**
+   * True when the Store is Redis: its writes and the generation jobs then share one
+   * connection, so an acceptance may send its enqueue right behind its write (AcceptDeps).
+   */
+  enqueueBehindWrite: boolean;
 }
 
 export interface WorkerAdapters extends Common {
@@ -242,11 +248,15 @@ export function openAdapters<R extends Role>(
 
   // The API's producers fail fast with its requests; the worker's wait with its jobs.
   const producerRedis = role === "api" ? queueRedis : storeRedis;
+  // Except the API's generation jobs when the Store is Redis: they go on the Store's
+  // connection, behind the records they are for (Redis keeps one connection's order).
+  const enqueueBehindWrite = role === "api" && config.store === "redis";
+  const generationRedis = enqueueBehindWrite ? storeRedis : producerRedis;
   const producers: Partial<WorkerAdapters["producers"]> =
-    role === "script" || !producerRedis
+    role === "script" || !producerRedis || !generationRedis
       ? {}
       : {
-          generation: createProducer(generationQueue, producerRedis, config.keyPrefix),
+          generation: createProducer(generationQueue, generationRedis, config.keyPrefix),
           economy: createProducer(economyQueue, producerRedis, config.keyPrefix),
           webhooks: createProducer(webhookQueue, producerRedis, config.keyPrefix),
           ...(role === "worker"
@@ -273,6 +283,7 @@ export function openAdapters<R extends Role>(
     ...(role === "script"
       ? {}
       : { secondOpinion: createConfiguredSecondOpinion(config, store, logger) }),
+    ...(role === "api" ? { enqueueBehindWrite } : {}),
     async close() {
       await Promise.all(Object.values(producers).map((p) => p?.close()));
       await Promise.allSettled([

@@ -10,7 +10,7 @@ import {
   newId,
 } from "@nanobanana/domain";
 import { createLogger } from "@nanobanana/logger";
-import { createProducer, generationQueue } from "@nanobanana/queue";
+import { createConsumer, createProducer, generationQueue } from "@nanobanana/queue";
 import { createRedisStore } from "@nanobanana/store";
 import { testRedis, uniquePrefix, waitFor } from "@nanobanana/testing";
 import { afterAll, describe, expect, it } from "vitest";
@@ -72,7 +72,7 @@ function setup() {
   };
   const jobIds = async () =>
     (await producer.queue.getJobs(["waiting"])).map((j) => j.id as string).sort();
-  return { store, blobs, blobRoot, producer, notify, sweepDeps, enqueued, batchOf, jobIds };
+  return { prefix, store, blobs, blobRoot, producer, notify, sweepDeps, enqueued, batchOf, jobIds };
 }
 
 describe("accepting", () => {
@@ -111,13 +111,20 @@ describe("accepting", () => {
 });
 
 describe("accepting as the API does (createAcceptor)", () => {
-  it("answers once the jobs are queued, and clears the acceptance markers after", async () => {
+  it("answers once the records are written; the jobs follow, then the acceptance markers are cleared", async () => {
     const t = setup();
     const accept = createAcceptor({ store: t.store, producer: t.producer, logger });
     const batches = [t.batchOf(2), t.batchOf(3)];
     await Promise.all(batches.map(({ batch, items }) => accept({ records: items, batch })));
-    // Answered: every job is on the queue already.
-    expect(await t.jobIds()).toEqual(batches.flatMap(({ items }) => items.map((r) => r.id)).sort());
+    // Answered: every record is written (the work is accepted for good).
+    const ids = batches.flatMap(({ items }) => items.map((r) => r.id));
+    expect((await t.store.getGenerations(ids)).map((r) => r?.status)).toEqual(
+      ids.map(() => "queued"),
+    );
+    await waitFor(async () => ((await t.jobIds()).length === ids.length ? true : undefined), {
+      what: "the jobs to be queued",
+    });
+    expect(await t.jobIds()).toEqual([...ids].sort());
     const later = () => new Date(Date.now() + 60_000).toISOString();
     await waitFor(
       async () => {
@@ -126,6 +133,70 @@ describe("accepting as the API does (createAcceptor)", () => {
       },
       { what: "the acceptance markers to be cleared" },
     );
+  });
+});
+
+describe("accepting with the enqueue behind the write (one connection, as the API does)", () => {
+  it("every job a waiting worker takes finds its record, and each answer comes with its records written", async () => {
+    const t = setup();
+    // Store and producer share `redis`; a worker already blocked on the queue takes each job
+    // the moment it lands, and reads its record at once. (That accept() sends its write before
+    // it yields, which the order rests on, is the Redis store's own test.)
+    const workerRedis = testRedis({ forWorker: true });
+    const found: Array<string | null> = [];
+    const worker = createConsumer(
+      generationQueue,
+      {
+        generate: async ({ generationId }) => {
+          found.push((await t.store.getGeneration(generationId))?.id ?? null);
+        },
+      },
+      { connection: workerRedis, prefix: t.prefix, concurrency: 50 },
+    );
+    closers.push(async () => {
+      await worker.close();
+      await workerRedis.quit();
+    });
+    await worker.waitUntilReady();
+    const accept = createAcceptor({
+      store: t.store,
+      producer: t.producer,
+      logger,
+      enqueueBehindWrite: true,
+    });
+    const singles = Array.from({ length: 60 }, () => t.batchOf(1).items[0] as GenerationRecord);
+    const { batch, items } = t.batchOf(40);
+    await Promise.all([
+      ...singles.map((record) => accept({ records: [{ ...record, batchId: null }] })),
+      accept({ records: items, batch }),
+    ]);
+    // Answered: every record is written; the jobs were sent behind them.
+    const ids = [...singles.map((r) => r.id), ...items.map((r) => r.id)];
+    expect((await t.store.getGenerations(ids)).every((r) => r !== null)).toBe(true);
+    await waitFor(() => (found.length === ids.length ? true : undefined), {
+      what: () => `${found.length} of ${ids.length} jobs run`,
+    });
+    expect(found.filter((id) => id === null)).toEqual([]);
+    expect(found.sort()).toEqual(ids.sort());
+  });
+
+  it("a write that fails is the caller's error, and accepted nothing", async () => {
+    const t = setup();
+    const failing = {
+      ...t.store,
+      accept: async () => {
+        throw new Error("OOM command not allowed");
+      },
+    };
+    const accept = createAcceptor({
+      store: failing,
+      producer: t.producer,
+      logger,
+      enqueueBehindWrite: true,
+    });
+    const { batch, items } = t.batchOf(2);
+    await expect(accept({ records: items, batch })).rejects.toThrow("OOM");
+    expect(await t.store.getGenerations(items.map((r) => r.id))).toEqual([null, null]);
   });
 });
 

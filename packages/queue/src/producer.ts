@@ -29,6 +29,9 @@ export interface Producer<Q extends QueueDefinition> {
 // that takes; a request must not, so an enqueue gets this long before it is a 503.
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
+/** Jobs per addBulk in an enqueueBulk (see there). */
+const BULK_PIECE = 200;
+
 /**
  * Validates before anything reaches Redis, with the catalog's retry settings. Fails fast
  * with SERVICE_UNAVAILABLE while Redis is unreachable instead of holding the caller.
@@ -88,7 +91,16 @@ export function createProducer<Q extends QueueDefinition>(
           opts: { ...jobOptions, ...(item.jobId ? { jobId: item.jobId } : {}) },
         };
       });
-      return guarded(() => queue.addBulk(jobs));
+      // BullMQ builds a whole addBulk before it sends any of it. In pieces, each is sent as
+      // soon as it is built, and Redis adds one while the next is built (a 1000-job batch
+      // is accepted sooner). It is no less atomic: an addBulk is a pipeline, not a MULTI.
+      return guarded(async () => {
+        const pieces: Array<Promise<Job[]>> = [];
+        for (let i = 0; i < jobs.length; i += BULK_PIECE) {
+          pieces.push(queue.addBulk(jobs.slice(i, i + BULK_PIECE)));
+        }
+        return (await Promise.all(pieces)).flat();
+      });
     },
     async positionOf(jobId) {
       return guarded(async () => {

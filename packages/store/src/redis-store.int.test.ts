@@ -10,6 +10,20 @@ afterAll(() => redis.quit());
 
 describeStoreContract("redis", () => createRedisStore(redis, uniquePrefix("store")));
 
+describe("redis accept", () => {
+  it("has sent its write when it returns: the next command on the connection sees the records", async () => {
+    // The API's enqueue goes right behind the write on this connection (enqueueBehindWrite),
+    // without waiting for its answer; that is only safe if accept() sends before it yields.
+    const prefix = uniquePrefix("in-order");
+    const store = createRedisStore(redis, prefix);
+    const records = Array.from({ length: 50 }, () => makeRecord("olga"));
+    const writing = store.accept(...records.map((record) => ({ records: [record] })));
+    const seen = redis.exists(...records.map((r) => `${prefix}:gen:${r.id}`));
+    await writing;
+    expect(await seen).toBe(50);
+  });
+});
+
 describe("redis retention", () => {
   it("expires records, batches and deliveries after RECORD_RETENTION_DAYS and trims history", async () => {
     const prefix = uniquePrefix("retention");
