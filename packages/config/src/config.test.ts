@@ -146,7 +146,10 @@ describe("loadConfig", () => {
       maxProviderCalls: 6,
       idempotencyPendingSeconds: 60,
       webhooks: { extraPorts: [], secretOverlapSeconds: 86_400 },
+      heapGrowthPercent: 50,
     });
+    expect(loadConfig({ HEAP_GROWTH_PERCENT: "0" }).heapGrowthPercent).toBe(0);
+    expect(() => loadConfig({ HEAP_GROWTH_PERCENT: "-5" })).toThrow(/HEAP_GROWTH_PERCENT/);
   });
 
   it("lists every problem at once", () => {

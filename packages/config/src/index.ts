@@ -398,6 +398,9 @@ const envSchema = z.object({
   // BullMQ's job lock: a job whose worker died is handed to another after this long.
   WORKER_LOCK_MS: int(1_000, 600_000).default(30_000),
   SHUTDOWN_TIMEOUT_MS: int(0, 3_600_000).default(25_000),
+  // How far the JavaScript heap may grow past what it holds before a full collection (V8's
+  // --heap-growing-percent); 0 leaves it to V8, which lets a heap allowed gigabytes grow 4×.
+  HEAP_GROWTH_PERCENT: int(0, 1_000).default(50),
   // Testing only: the process kills itself (SIGKILL) on reaching this step, so crash
   // recovery is proven with real processes (accept.before-write, accept.after-write,
   // cancel.after-finish).
@@ -728,6 +731,7 @@ const configSchema = envSchema
       workerConcurrency: e.WORKER_CONCURRENCY,
       apiProcesses: e.API_PROCESSES === "auto" ? availableParallelism() : e.API_PROCESSES,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      heapGrowthPercent: e.HEAP_GROWTH_PERCENT,
       /** How long before a dead worker's job goes to another worker. */
       workerLockMs: e.WORKER_LOCK_MS,
       /** A standalone worker's port for /health and /metrics; undefined: no HTTP at all. */

@@ -1,4 +1,5 @@
 import cluster from "node:cluster";
+import { setFlagsFromString } from "node:v8";
 import { type Config, ConfigError, loadConfig } from "@nanobanana/config";
 import { createLogger, type Logger } from "@nanobanana/logger";
 
@@ -24,12 +25,24 @@ export function loadConfigOrExit(): Config {
  * gracefully (Cloud Run sends SIGTERM and waits). A second signal exits at once.
  * A bad configuration prints its message, not a stack, and exits 1.
  */
+/**
+ * A full collection once the heap has grown `percent` past what the last one kept. V8 on its
+ * own lets a heap allowed gigabytes (its default on a large machine) grow up to 4× first: the
+ * API's RSS went from 270 to 400 MiB and back on its first cycles at 100 req/s. At 50% it
+ * stays within a few percent, for a full collection every ~15 s (about 5 ms, mostly
+ * incremental). V8 reads the flag at each collection, so setting it at start is enough.
+ */
+function steadyHeap(percent: number): void {
+  if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
+}
+
 export async function runService(
   service: string,
   start: (config: Config, logger: Logger) => Promise<Running>,
 ): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ service, level: config.logLevel });
+  steadyHeap(config.heapGrowthPercent);
 
   let running: Running;
   try {
