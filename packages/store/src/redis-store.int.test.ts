@@ -24,6 +24,45 @@ describe("redis accept", () => {
   });
 });
 
+describe("redis accept, sent again", () => {
+  it("leaves a record and a batch that moved on as they are (ioredis resends a write whose answer was lost)", async () => {
+    const store = createRedisStore(redis, uniquePrefix("resent"));
+    const batchId = newId("bat");
+    const record = { ...makeRecord("rosa"), batchId };
+    const acceptance = {
+      records: [record],
+      batch: {
+        id: batchId,
+        userId: "rosa",
+        total: 1,
+        ids: [record.id],
+        webhook: null,
+        createdAt: new Date().toISOString(),
+        completedAt: null,
+      },
+    };
+    await store.accept(acceptance);
+    // The job went behind the write; a worker took it and finished it.
+    const completedAt = new Date().toISOString();
+    await store.updateGeneration(record.id, { status: "processing", attempts: 1 });
+    await store.finishGenerations(
+      [{ id: record.id, patch: { status: "completed", completedAt } }],
+      {
+        onlyIfStatusIn: ["processing"],
+      },
+    );
+    expect((await store.getBatch(batchId))?.completedAt).not.toBeNull();
+
+    await store.accept(acceptance);
+    expect(await store.getGeneration(record.id)).toMatchObject({
+      status: "completed",
+      attempts: 1,
+      completedAt,
+    });
+    expect((await store.getBatch(batchId))?.completedAt).not.toBeNull();
+  });
+});
+
 describe("redis retention", () => {
   it("expires records, batches and deliveries after RECORD_RETENTION_DAYS and trims history", async () => {
     const prefix = uniquePrefix("retention");

@@ -151,15 +151,19 @@ if webhook and webhook ~= 'null' then redis.call('ZADD', KEYS[4], ARGV[2], ARGV[
 return 1
 `;
 
-// Accepting: each record in KEYS written whole and given its retention (ARGV[1], seconds).
-// ARGV[i + 1]: record i's HSET arguments as a JSON array of strings. One script and one
-// argument a record, for a 1000-item batch, instead of 2000 commands and 40,000 arguments,
-// which cost the client more than they cost Redis.
-const WRITE_RECORDS = `
+// Accepting: each record (and the batch) in KEYS written whole and given its retention
+// (ARGV[1], seconds), unless it exists already. ARGV[i + 1]: hash i's HSET arguments as a JSON
+// array of strings. One script and one argument a hash, for a 1000-item batch, instead of 2000
+// commands and 40,000 arguments, which cost the client more than they cost Redis. A hash that
+// exists is left alone: ioredis resends a write whose answer a dropped connection lost, and the
+// jobs went behind it (AcceptDeps.enqueueBehindWrite), so a worker may have moved the record on.
+const WRITE_NEW_HASHES = `
 local ttl = tonumber(ARGV[1])
 for i, key in ipairs(KEYS) do
-  redis.call('HSET', key, unpack(cjson.decode(ARGV[i + 1])))
-  redis.call('EXPIRE', key, ttl)
+  if redis.call('EXISTS', key) == 0 then
+    redis.call('HSET', key, unpack(cjson.decode(ARGV[i + 1])))
+    redis.call('EXPIRE', key, ttl)
+  end
 end
 return #KEYS`;
 
@@ -257,10 +261,10 @@ export function redisGenerationStore({
           historyOf.set(record.userId, history);
         }
         if (batch) {
-          multi
-            .hset(k.batch(batch.id), ...encode(batch))
-            .expire(k.batch(batch.id), retentionSeconds)
-            .zadd(k.openBatches, now, batch.id);
+          // Written whole, nulls too: the batch scripts read `completedAt` as 'null'.
+          keys.push(k.batch(batch.id));
+          args.push(JSON.stringify(encode(batch)));
+          multi.zadd(k.openBatches, now, batch.id);
         }
         multi.zadd(k.pendingEnqueue, now, acceptanceId);
         if (idempotency) {
@@ -277,7 +281,7 @@ export function redisGenerationStore({
       }
       if (keys.length === 0) return;
       // Arrays, not spread arguments: ioredis flattens them, and a call has an argument limit.
-      multi.eval(WRITE_RECORDS, keys.length, keys.concat(args));
+      multi.eval(WRITE_NEW_HASHES, keys.length, keys.concat(args));
       // History beyond retention points at expired records: trim it as new ones arrive.
       const oldest = idFloor("gen", now - retentionSeconds * 1000);
       for (const [userId, ids] of historyOf) {
