@@ -54,7 +54,13 @@ async function writeThenEnqueue(
   await written;
   deps.failpoint?.("accept.after-write");
   if (acceptanceIds.length === 0) return { queued: Promise.resolve([]) };
-  const queued = (sentBehind ?? settled(enqueueGenerations(deps, records))).then((error) => {
+  // An enqueue sent behind a write that Redis's offline queue held (the connection was coming
+  // back) fails at once; the write then succeeded, so the jobs go now, not at the next sweep.
+  const enqueued =
+    sentBehind !== undefined
+      ? sentBehind.then((error) => error && settled(enqueueGenerations(deps, records)))
+      : settled(enqueueGenerations(deps, records));
+  const queued = enqueued.then((error) => {
     if (!error) return acceptanceIds;
     deps.logger.warn(
       { acceptanceIds, items: records.length, err: error.message },

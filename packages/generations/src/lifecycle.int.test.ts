@@ -180,6 +180,33 @@ describe("accepting with the enqueue behind the write (one connection, as the AP
     expect(found.sort()).toEqual(ids.sort());
   });
 
+  it("an enqueue refused while the connection came back is sent again once the write is in, not left to the sweep", async () => {
+    const t = setup();
+    let calls = 0;
+    const producer = {
+      ...t.producer,
+      enqueueBulk: ((name, items) => {
+        calls += 1;
+        return calls === 1
+          ? Promise.reject(new Error("redis is unreachable (reconnecting)"))
+          : t.producer.enqueueBulk(name, items);
+      }) as typeof t.producer.enqueueBulk,
+    };
+    const accept = createAcceptor({ store: t.store, producer, logger, enqueueBehindWrite: true });
+    const { batch, items } = t.batchOf(3);
+    await accept({ records: items, batch });
+    await waitFor(async () => ((await t.jobIds()).length === 3 ? true : undefined), {
+      what: "the jobs to be queued",
+    });
+    expect(calls).toBe(2);
+    const later = new Date(Date.now() + 60_000).toISOString();
+    await waitFor(
+      async () =>
+        !(await t.store.unconfirmedAcceptances(later, 100)).includes(batch.id) || undefined,
+      { what: "the marker to be cleared" },
+    );
+  });
+
   it("a write that fails is the caller's error, and accepted nothing", async () => {
     const t = setup();
     const failing = {
