@@ -29,7 +29,7 @@ export async function failAbandoned(
     { onlyIfStatusIn: ["queued", "processing"] },
   );
   if (failed) {
-    await announceChanges(notify, [failed]);
+    announceChanges(notify, [failed]);
     await notifyFinished(notify, failed);
   }
   return failed !== undefined;

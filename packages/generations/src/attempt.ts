@@ -64,7 +64,7 @@ export async function runGenerationAttempt(
       onlyIfStatusIn: ["queued", "processing"],
     });
     if (!claimed) return await skip("no longer queued");
-    await announceChanges(deps.notify, [record]);
+    announceChanges(deps.notify, [record]);
 
     const drawing = await deps.draw(
       { ...record, ...claim },
@@ -79,7 +79,7 @@ export async function runGenerationAttempt(
           );
           if (!applied) throw new LeftProcessing(generationId);
           // Stages matter to the generation's own stream; its batch's counts do not move.
-          await deps.notify.changes?.published({ generationId, batchId: null });
+          announceChanges(deps.notify, [{ id: generationId, batchId: null }]);
         },
       },
     );
@@ -93,7 +93,7 @@ export async function runGenerationAttempt(
       );
       if (!waiting) return await skip("record moved on");
       await deps.economy.join({ ...record, ...claim, status: "queued" }, drawing.window);
-      await announceChanges(deps.notify, [record]);
+      announceChanges(deps.notify, [record]);
       logger.info({ window: drawing.window }, "generation waits for an economy batch job");
       return { kind: "deferred", window: drawing.window };
     }
@@ -101,12 +101,14 @@ export async function runGenerationAttempt(
       onlyIfStatusIn: ["processing"],
     });
     if (!finished) return await skip("record moved on");
-    await announceChanges(deps.notify, [finished]);
-    // Each completed image counts once for its template's A/B stats (feedback rate = rated ÷ this).
-    await store.recordTemplateUse(drawing.template);
+    announceChanges(deps.notify, [finished]);
+    await Promise.all([
+      // Each completed image counts once for its template's A/B stats (feedback rate = rated ÷ this).
+      store.recordTemplateUse(drawing.template),
+      notifyFinished(deps.notify, finished),
+    ]);
     // The logger already names the generation and the job.
     logger.info(drawing.summary, "generation completed");
-    await notifyFinished(deps.notify, finished);
     return { kind: "completed", record: finished };
   } catch (thrown) {
     if (thrown instanceof LeftProcessing) return await skip("record moved on");
@@ -116,9 +118,7 @@ export async function runGenerationAttempt(
       { code: error.code, err: error.message, attempt: job.attempt, willRetry: decision.willRetry },
       "generation attempt failed",
     );
-    await announceChanges(deps.notify, [
-      { id: generationId, batchId: decision.record?.batchId ?? null },
-    ]);
+    announceChanges(deps.notify, [{ id: generationId, batchId: decision.record?.batchId ?? null }]);
     if (decision.willRetry) return { kind: "retry", error };
     if (decision.record) await notifyFinished(deps.notify, decision.record);
     return { kind: "failed", error, record: decision.record };

@@ -39,7 +39,7 @@ export async function cancelQueued(
     { onlyIfStatusIn: ["queued", "submitted"] },
   );
   deps.failpoint?.("cancel.after-finish");
-  await announceChanges(deps.notify, canceled);
+  announceChanges(deps.notify, canceled);
   // The record is what counts (a worker that picks the job up skips it); removing the jobs
   // just saves them the trip, and fails harmlessly for a job that is locked.
   await Promise.all(canceled.map((r) => deps.producer.queue.remove(r.id).catch(() => 0)));

@@ -83,7 +83,7 @@ export function economyLifecycle(deps: EconomyDeps) {
       { generationId: record.id, userId: record.userId },
       { jobId: `${record.id}-standard` },
     );
-    await announceChanges(deps.notify, [record]);
+    announceChanges(deps.notify, [record]);
     log.info({ generationId: record.id, reason }, "economy image re-run at standard price");
   }
 
@@ -106,7 +106,7 @@ export function economyLifecycle(deps: EconomyDeps) {
       { onlyIfStatusIn: from },
     );
     if (!failed) return;
-    await announceChanges(deps.notify, [failed]);
+    announceChanges(deps.notify, [failed]);
     await notifyFinished(deps.notify, failed);
   }
 
@@ -126,7 +126,7 @@ export function economyLifecycle(deps: EconomyDeps) {
       { onlyIfStatusIn: ["submitted", "processing"] },
     );
     if (!claimed) return;
-    await announceChanges(deps.notify, [record]);
+    announceChanges(deps.notify, [record]);
     const drawing = await result.store(record, {
       attempt: record.attempts,
       async progress(stage, patch) {
@@ -142,7 +142,7 @@ export function economyLifecycle(deps: EconomyDeps) {
       onlyIfStatusIn: ["processing"],
     });
     if (!finished) return;
-    await announceChanges(deps.notify, [finished]);
+    announceChanges(deps.notify, [finished]);
     await store.recordTemplateUse(drawing.template);
     await notifyFinished(deps.notify, finished);
   }
@@ -248,7 +248,7 @@ export function economyLifecycle(deps: EconomyDeps) {
       for (const record of records) {
         await store.updateGeneration(record.id, submitted, { onlyIfStatusIn: ["queued"] });
       }
-      await announceChanges(deps.notify, records);
+      announceChanges(deps.notify, records);
       await nextCheck({ ...job, ref, state: "submitted" });
       log.info({ job: name, ref: ref.id, images: records.length, window }, "economy job submitted");
       return "submitted";
@@ -321,7 +321,7 @@ export function economyLifecycle(deps: EconomyDeps) {
             { generationId: record.id, userId: record.userId },
             { jobId: `${record.id}-from-cache-${name}` },
           );
-          await announceChanges(deps.notify, [record]);
+          announceChanges(deps.notify, [record]);
         }
       } else {
         const why = `the batch job ${status.state}${status.message ? `: ${status.message}` : ""}`;
