@@ -6,6 +6,7 @@ import { createWebhookDispatcher, economyLifecycle, failAbandoned } from "@nanob
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics, register } from "@nanobanana/metrics";
 import { createDrawer, createEconomyDrawer, type PipelineDeps } from "@nanobanana/pipeline";
+import { withDrawingSlots } from "@nanobanana/providers";
 import {
   createConsumer,
   economyQueue,
@@ -73,7 +74,11 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   // A model Google no longer serves fails every job: find out now, before anything is opened.
   await checkConfiguredModels(config, createImageProvider(config, logger), logger);
   const adapters = openAdapters(config, logger, "worker");
-  const { store, blobs, provider, producers } = adapters;
+  const { store, blobs, producers } = adapters;
+  // WORKER_CONCURRENCY is the images drawn at once; the generation consumer holds
+  // WORKER_PREFETCH jobs more (0 by default), made ready while the model draws, each waiting
+  // for a slot.
+  const provider = withDrawingSlots(adapters.provider, config.workerConcurrency);
   const queueRedis = adapters.redis.queue;
   if (config.webhooks.allowPrivate) {
     logger.warn(
@@ -141,7 +146,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     {
       connection: queueRedis,
       prefix: config.keyPrefix,
-      concurrency: config.workerConcurrency,
+      concurrency: config.workerConcurrency + config.workerPrefetch,
       // A killed worker's jobs are re-run by another once their lock lapses. Metrics (jobs
       // finished per minute, kept a day) give a queued generation its ETA.
       worker: {
@@ -248,6 +253,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
           }
         : {}),
       concurrency: config.workerConcurrency,
+      prefetch: config.workerPrefetch,
       ...(config.secondOpinion
         ? {
             secondOpinion: {

@@ -152,6 +152,12 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ HEAP_GROWTH_PERCENT: "-5" })).toThrow(/HEAP_GROWTH_PERCENT/);
   });
 
+  it("holds no jobs beyond its drawing slots unless told to", () => {
+    expect(loadConfig({})).toMatchObject({ workerConcurrency: 8, workerPrefetch: 0 });
+    expect(loadConfig({ WORKER_PREFETCH: "200" }).workerPrefetch).toBe(200);
+    expect(() => loadConfig({ WORKER_PREFETCH: "-1" })).toThrow(/WORKER_PREFETCH/);
+  });
+
   it("lists every problem at once", () => {
     try {
       loadConfig({ PORT: "x", LOG_LEVEL: "loud" });

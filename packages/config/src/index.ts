@@ -388,6 +388,11 @@ const envSchema = z.object({
   // The sketch provider's batch mode: how long a batch job takes to "draw".
   SKETCH_BATCH_DELAY_MS: int(0, 86_400_000).default(5_000),
   WORKER_CONCURRENCY: int(1, 1000).default(8),
+  // Generation jobs a worker holds beyond its drawing slots, made ready while the model draws
+  // (providers' withDrawingSlots). Opt-in: such a job is already processing (no longer
+  // cancelable), a stopping worker waits for it too, and with several workers one may hold jobs
+  // another could start at once.
+  WORKER_PREFETCH: int(0, 1000).default(0),
   // `npm run start:api`: how many API processes share the port (Node cluster); "auto" is one
   // a core. The embedded `npm start` runs one.
   API_PROCESSES: z
@@ -729,6 +734,7 @@ const configSchema = envSchema
         secretOverlapSeconds: Math.round(e.WEBHOOK_SECRET_OVERLAP_HOURS * 3600),
       },
       workerConcurrency: e.WORKER_CONCURRENCY,
+      workerPrefetch: e.WORKER_PREFETCH,
       apiProcesses: e.API_PROCESSES === "auto" ? availableParallelism() : e.API_PROCESSES,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
       heapGrowthPercent: e.HEAP_GROWTH_PERCENT,

@@ -40,6 +40,7 @@ export {
   type SketchOptions,
   sketchSvg,
 } from "./sketch/sketch-provider.ts";
+export { withDrawingSlots } from "./slots/drawing-slots.ts";
 export {
   createStabilityProvider,
   STABILITY_BASE_URL,
