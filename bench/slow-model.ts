@@ -8,6 +8,7 @@
  *
  *   npx tsx bench/slow-model.ts [--items 400] [--concurrency 200] [--delay-ms 3500] [--runs 1]
  *                               [--workers 1] (worker processes; the concurrency is split evenly)
+ *                               [--prefetch 0] (WORKER_PREFETCH of each worker)
  *                               [--drawing stock|per-request] (SKETCH_DRAWING; stock by default)
  *                               [--poll-ms 100] (how often the batch's status is polled)
  *                               [--monitor]   (MONITOR: commands split by client; slows Redis)
@@ -44,6 +45,8 @@ export interface SlowModelOptions {
   delayMs?: number;
   /** Worker processes, each WORKER_CONCURRENCY = concurrency ÷ workers (1). */
   workers?: number;
+  /** WORKER_PREFETCH of each worker (0, its default). */
+  prefetch?: number;
   /**
    * SKETCH_DRAWING: "stock" (the default) answers drawings made once, as a remote model's answer
    * costs the worker nothing but its bytes, so the figure measures the service around the model;
@@ -64,6 +67,8 @@ export interface SlowModelFigures {
   items: number;
   concurrency: number;
   workers: number;
+  /** WORKER_PREFETCH of each worker process, as it ran. */
+  prefetch: number;
   drawing: "stock" | "per-request";
   delayMs: number;
   /** POST /generate-batch → the batch's progress reads 1. */
@@ -142,6 +147,8 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
   const delayMs = options.delayMs ?? 3500;
   const workerCount = options.workers ?? 1;
   const drawing = options.drawing ?? "stock";
+  const perWorker = Math.ceil(concurrency / workerCount);
+  const prefetch = options.prefetch ?? 0;
   const common = {
     REDIS_URL: options.redisUrl,
     KEY_PREFIX: options.keyPrefix ?? "bench-slow",
@@ -158,7 +165,8 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
         ...common,
         SKETCH_DELAY_MS: String(delayMs),
         SKETCH_DRAWING: drawing,
-        WORKER_CONCURRENCY: String(Math.ceil(concurrency / workerCount)),
+        WORKER_CONCURRENCY: String(perWorker),
+        WORKER_PREFETCH: String(prefetch),
       },
       options.profileWorkerTo ? ["--cpu-prof", `--cpu-prof-dir=${options.profileWorkerTo}`] : [],
     ),
@@ -294,6 +302,7 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
     items,
     concurrency,
     workers: workerCount,
+    prefetch,
     drawing,
     delayMs,
     seconds,
@@ -334,7 +343,7 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
 export function describe(f: SlowModelFigures): string {
   const ms = (n: number) => (n * 1000).toFixed(1);
   return [
-    `${f.items} images, ${f.delayMs} ms model (${f.drawing} drawings), concurrency ${f.concurrency} over ${f.workers} worker process${f.workers > 1 ? "es" : ""}: ${f.seconds.toFixed(2)} s`,
+    `${f.items} images, ${f.delayMs} ms model (${f.drawing} drawings), concurrency ${f.concurrency} over ${f.workers} worker process${f.workers > 1 ? "es" : ""}, WORKER_PREFETCH ${f.prefetch}: ${f.seconds.toFixed(2)} s`,
     `  ${f.imagesPerSecond.toFixed(1)} images/s, ideal ${f.idealImagesPerSecond.toFixed(1)}: ${f.percentOfIdeal.toFixed(0)}% of ideal`,
     `  batch accepted in ${f.acceptMs.toFixed(0)} ms; picked up at ${f.startedAt.map((s) => s.toFixed(2)).join(" / ")} s, completed at ${f.completedAt.map((s) => s.toFixed(2)).join(" / ")} s (first / median / last)`,
     `  CPU ms per image: worker ${ms(f.cpuPerImage.worker)} (its main thread ${ms(f.workerMainThreadPerImage)}), API ${ms(f.cpuPerImage.api)}, redis-server ${ms(f.cpuPerImage.redis)}`,
@@ -353,6 +362,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
       items: { type: "string", default: "400" },
       concurrency: { type: "string", default: "200" },
       workers: { type: "string", default: "1" },
+      prefetch: { type: "string", default: "0" },
       drawing: { type: "string", default: "stock" },
       "delay-ms": { type: "string", default: "3500" },
       "poll-ms": { type: "string", default: "100" },
@@ -377,6 +387,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
         items: Number(values.items),
         concurrency: Number(values.concurrency),
         workers: Number(values.workers),
+        prefetch: Number(values.prefetch),
         drawing: values.drawing === "per-request" ? "per-request" : "stock",
         delayMs: Number(values["delay-ms"]),
         pollMs: Number(values["poll-ms"]),
