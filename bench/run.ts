@@ -368,29 +368,31 @@ const finish = records.map((r) => (r.timings.postProcessMs ?? 0) + (r.timings.up
 // 5. A slow model: 3.5 s per image, 200 at a time, 400 images; ideal = 200 / 3.5 s. API and
 //    worker run as their own processes (as deployed), so each one's peak RSS is its own
 //    (bench/slow-model.ts, which also runs alone: `npx tsx bench/slow-model.ts`). On a Redis of
-//    its own, as the sustained run is: the shared one holds the tens of thousands of jobs section
-//    3 left, and its runs here measured 5.7 ms of worker CPU an image against 3.5-4 ms alone. In
-//    WORKER_PREFETCH=200 in turns with its default 0 (each slot waits for its next job to be
-//    fetched and made ready), two runs of each: throughput is the mean of a pair, the
-//    other figures are its first run's.
+//    its own: the shared one holds the tens of thousands of jobs section 3 left, and runs on it
+//    measured 5.7 ms of worker CPU an image against 3.5-4 ms alone. WORKER_PREFETCH=200 in
+//    turns with its default 0 (each slot waits for its next job to be fetched and made ready),
+//    two runs of each: throughput is the mean of a pair, the other figures its first run's.
 const { slowModel, describe: describeSlowModel } = await import("./slow-model.ts");
 const slowRedis = await startLocalRedis({ dir: join(dir, "redis-slow") });
 const slowRuns: Array<{ prefetch: 200 | 0; figures: SlowModelFigures }> = [];
-for (const [run, prefetch] of ([200, 0, 200, 0] as const).entries()) {
-  const figures = await slowModel({
-    redisUrl: slowRedis.url,
-    redisPid: slowRedis.pid,
-    dir,
-    apiKey: KEY,
-    keyPrefix: `bench-slow-${run}`,
-    prefetch,
-  });
-  process.stdout.write(
-    `\nslow model (section 5, run ${run + 1}):\n${describeSlowModel(figures)}\n`,
-  );
-  slowRuns.push({ prefetch, figures });
+try {
+  for (const [run, prefetch] of ([200, 0, 200, 0] as const).entries()) {
+    const figures = await slowModel({
+      redisUrl: slowRedis.url,
+      redisPid: slowRedis.pid,
+      dir,
+      apiKey: KEY,
+      keyPrefix: `bench-slow-${run}`,
+      prefetch,
+    });
+    process.stdout.write(
+      `\nslow model (section 5, run ${run + 1}):\n${describeSlowModel(figures)}\n`,
+    );
+    slowRuns.push({ prefetch, figures });
+  }
+} finally {
+  await slowRedis.stop();
 }
-await slowRedis.stop();
 const runsOf = (prefetch: 200 | 0) =>
   slowRuns.filter((r) => r.prefetch === prefetch).map((r) => r.figures);
 const meanOf = (runs: SlowModelFigures[], pick: (f: SlowModelFigures) => number) =>
