@@ -91,13 +91,18 @@ describe("faults", () => {
       (await (await fetch(`${base}/batch/${accepted.batchId}/status`, { headers })).json()) as {
         counts: Record<string, number>;
         progress: number;
+        items: Array<{ status: string; stage: string }>;
       };
 
-    // Kill it while some items are done and others are being drawn.
+    // Kill it while some items are done and others are being drawn, well inside the model's
+    // 2.5 s: the first round (4 items, ending together) done and the next in the model. Waiting
+    // for "2 completed, 2 processing" sometimes caught the first round's last two about to end,
+    // and the kill landed after they had, before the next were claimed: nothing was orphaned.
     await waitFor(
       async () => {
-        const { counts } = await status();
-        return (counts.completed ?? 0) >= 2 && (counts.processing ?? 0) >= 2 ? true : undefined;
+        const { counts, items } = await status();
+        const drawing = items.filter((i) => i.status === "processing" && i.stage === "generate");
+        return (counts.completed ?? 0) >= 4 && drawing.length >= 2 ? true : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 10, what: "some completed, some being drawn" },
     );
