@@ -403,9 +403,8 @@ const slowPercent = meanOf(runsOf(200), (f) => f.percentOfIdeal);
 const withoutImagesPerSecond = meanOf(runsOf(0), (f) => f.imagesPerSecond);
 const withoutPercent = meanOf(runsOf(0), (f) => f.percentOfIdeal);
 const slowPercents = (prefetch: 200 | 0) =>
-  slowRuns
-    .filter((r) => r.prefetch === prefetch)
-    .map((r) => `${r.figures.percentOfIdeal.toFixed(0)}%`)
+  runsOf(prefetch)
+    .map((f) => `${f.percentOfIdeal.toFixed(0)}%`)
     .join(", ");
 const apiRss = slow.apiPeakRssMiB;
 const workerRss = slow.workerPeakRssMiB;

@@ -22,11 +22,6 @@ export function loadConfigOrExit(): Config {
 }
 
 /**
- * The shape of every entry point: read config once, start, and on SIGTERM/SIGINT close
- * gracefully (Cloud Run sends SIGTERM and waits). A second signal exits at once.
- * A bad configuration prints its message, not a stack, and exits 1.
- */
-/**
  * A full collection once the heap has grown `percent` past what the last one kept. V8 on its
  * own lets a heap allowed gigabytes (its default on a large machine) grow up to 4× first: the
  * API's RSS went from 270 to 400 MiB and back on its first cycles at 100 req/s. At 50% it
@@ -41,6 +36,11 @@ function steadyHeap(percent: number): void {
   (runInNewContext("gc") as () => void)();
 }
 
+/**
+ * The shape of every entry point: read config once, start, and on SIGTERM/SIGINT close
+ * gracefully (Cloud Run sends SIGTERM and waits). A second signal exits at once.
+ * A bad configuration prints its message, not a stack, and exits 1.
+ */
 export async function runService(
   service: string,
   start: (config: Config, logger: Logger) => Promise<Running>,

@@ -32,7 +32,7 @@ export interface ChangeFeed {
 /**
  * Tells live status that these generations changed, after their write is in. The nudges are
  * sent, not waited for: nothing reads their answers (`published` never fails), and a worker
- * sends ~9 a image, each one else a round trip on the job's path.
+ * sends ~9 an image, each of which would otherwise be a round trip on the job's path.
  */
 export function announceChanges(
   deps: Pick<NotifyDeps, "changes">,

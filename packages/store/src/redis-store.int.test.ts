@@ -1,7 +1,7 @@
-import { newId } from "@nanobanana/domain";
+import { type GenerationRecord, newId } from "@nanobanana/domain";
 import { testRedis, uniquePrefix } from "@nanobanana/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { makeRecord } from "./contracts/fixtures.ts";
+import { makeBatch, makeRecord } from "./contracts/fixtures.ts";
 import { describeStoreContract } from "./contracts/store.contract.ts";
 import { createRedisStore } from "./redis-store.ts";
 
@@ -27,20 +27,10 @@ describe("redis accept", () => {
 describe("redis accept, sent again", () => {
   it("leaves a record and a batch that moved on as they are (ioredis resends a write whose answer was lost)", async () => {
     const store = createRedisStore(redis, uniquePrefix("resent"));
-    const batchId = newId("bat");
-    const record = { ...makeRecord("rosa"), batchId };
-    const acceptance = {
-      records: [record],
-      batch: {
-        id: batchId,
-        userId: "rosa",
-        total: 1,
-        ids: [record.id],
-        webhook: null,
-        createdAt: new Date().toISOString(),
-        completedAt: null,
-      },
-    };
+    const { batch, items } = makeBatch("rosa", 1);
+    const record = items[0] as GenerationRecord;
+    const batchId = batch.id;
+    const acceptance = { records: items, batch };
     await store.accept(acceptance);
     // The job went behind the write; a worker took it and finished it.
     const completedAt = new Date().toISOString();
