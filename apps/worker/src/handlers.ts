@@ -1,6 +1,8 @@
 import {
   type AttemptDeps,
   type economyLifecycle,
+  type PreparationLine,
+  preparationLine,
   runGenerationAttempt,
   type SweepDeps,
   sweep,
@@ -25,14 +27,17 @@ import { attemptDelivery, type DeliveryDeps } from "@nanobanana/webhooks";
 export function generationHandlers(
   deps: Omit<AttemptDeps, "notify"> & { notify: Omit<AttemptDeps["notify"], "logger"> },
   logger: Logger,
+  line: PreparationLine = preparationLine(),
 ): Handlers<typeof generationQueue> {
   return {
     async generate({ generationId, userId }, job) {
       const log = logger.child({ queue: job.queueName, jobId: job.id, generationId, userId });
-      const outcome = await runGenerationAttempt(
-        { ...deps, notify: { ...deps.notify, logger: log } },
-        generationId,
-        { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 },
+      const outcome = await line.join((ready) =>
+        runGenerationAttempt({ ...deps, notify: { ...deps.notify, logger: log } }, generationId, {
+          attempt: job.attemptsMade + 1,
+          maxAttempts: job.opts.attempts ?? 1,
+          ready,
+        }),
       );
       switch (outcome.kind) {
         case "completed":

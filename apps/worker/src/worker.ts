@@ -2,7 +2,12 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { checkConfiguredModels, createImageProvider, openAdapters } from "@nanobanana/composition";
 import { type Config, imagePriceOf, modelOffer, priceOf } from "@nanobanana/config";
-import { createWebhookDispatcher, economyLifecycle, failAbandoned } from "@nanobanana/generations";
+import {
+  createWebhookDispatcher,
+  economyLifecycle,
+  failAbandoned,
+  preparationLine,
+} from "@nanobanana/generations";
 import type { Logger } from "@nanobanana/logger";
 import { getMetrics, register } from "@nanobanana/metrics";
 import { createDrawer, createEconomyDrawer, type PipelineDeps } from "@nanobanana/pipeline";
@@ -77,8 +82,9 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   const { store, blobs, producers } = adapters;
   // WORKER_CONCURRENCY is the images drawn at once; the generation consumer holds
   // WORKER_PREFETCH jobs more (0 by default), made ready while the model draws, each waiting
-  // for a slot.
+  // for a slot. Jobs get ready in the order they were taken, a few at a time (the line).
   const provider = withDrawingSlots(adapters.provider, config.workerConcurrency);
+  const line = preparationLine();
   const queueRedis = adapters.redis.queue;
   if (config.webhooks.allowPrivate) {
     logger.warn(
@@ -142,6 +148,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
         ...(economy ? { economy } : {}),
       },
       logger,
+      line,
     ),
     {
       connection: queueRedis,

@@ -100,6 +100,23 @@ describe("a generation attempt", () => {
     expect(t.enqueued).toEqual([delivery?.id]);
   });
 
+  it("says the job is ready (its place in the preparation line free) as the drawing starts, once", async () => {
+    const readyAt: string[] = [];
+    const ready = () => readyAt.push("ready");
+    const t = setup(async (record, io: DrawAttempt) => {
+      readyAt.push("classify");
+      await io.progress("enhance", {});
+      await io.progress("generate", {});
+      readyAt.push("drawing");
+      await io.progress("post_process", {});
+      return drawing(record);
+    });
+    const id = await t.accept();
+    const outcome = await runGenerationAttempt(t.deps, id, { attempt: 1, maxAttempts: 3, ready });
+    expect(outcome.kind).toBe("completed");
+    expect(readyAt).toEqual(["classify", "ready", "drawing"]);
+  });
+
   it("puts a retryable failure back in the queue, shown as retryable, and completes on the next attempt", async () => {
     let calls = 0;
     const t = setup(async (record) => {

@@ -36,7 +36,13 @@ export type AttemptOutcome =
 export async function runGenerationAttempt(
   deps: AttemptDeps,
   generationId: string,
-  job: { attempt: number; maxAttempts: number; signal?: AbortSignal },
+  job: {
+    attempt: number;
+    maxAttempts: number;
+    signal?: AbortSignal;
+    /** Called once, as the drawing starts: what came before it (the preparation) is done. */
+    ready?: () => void;
+  },
 ): Promise<AttemptOutcome> {
   const { store } = deps;
   const { logger } = deps.notify;
@@ -72,6 +78,7 @@ export async function runGenerationAttempt(
         attempt: job.attempt,
         ...(job.signal ? { signal: job.signal } : {}),
         async progress(stage, patch) {
+          if (stage === "generate") job.ready?.();
           const applied = await store.updateGeneration(
             generationId,
             { ...patch, stage },

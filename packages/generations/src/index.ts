@@ -33,6 +33,7 @@ export type {
   EconomyJobState,
   EconomyScheduler,
 } from "./ports.ts";
+export { type PreparationLine, preparationLine } from "./preparation-line.ts";
 export { type SweepDeps, type SweepReport, sweep } from "./sweep.ts";
 export {
   createWebhookDispatcher,
