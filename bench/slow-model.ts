@@ -4,10 +4,21 @@
  * processes of their own (as deployed), each one's CPU time and peak RSS its own, and
  * `INFO commandstats` counts what Redis ran for it (commands inside Lua scripts too).
  *
+ * The images are written under a directory in memory (/dev/shm, where there is one): they stand
+ * in for GCS, and on this machine's ext4 the files' inode allocation, after the bench had deleted
+ * the earlier runs' thousands of files, cost 1–2 ms of kernel CPU an image and swung the result
+ * from run to run (81–92% of ideal on ext4, 90–92% in memory); --disk puts them on disk.
+ *
+ * A first batch of the same size warms the two processes up (V8 compiles the hot paths while it
+ * runs): the figures are the second batch's, as of a service that has been running. The first
+ * one's time is kept as `cold` (what the first batch after a start sees); --cold skips it.
+ *
  * `npm run bench` calls `slowModel()` against its own Redis; alone, with a Redis of its own:
  *
  *   npx tsx bench/slow-model.ts [--items 400] [--concurrency 200] [--delay-ms 3500] [--runs 1]
  *                               [--workers 1] (worker processes; the concurrency is split evenly)
+ *                               [--cold]      (no warm-up batch: measure the first one)
+ *                               [--disk]      (images under the OS's temporary directory)
  *                               [--prefetch 0] (WORKER_PREFETCH of each worker)
  *                               [--drawing stock|per-request] (SKETCH_DRAWING; stock by default)
  *                               [--poll-ms 100] (how often the batch's status is polled)
@@ -17,7 +28,7 @@
  *                               [--json]      (the figures as one JSON line per run)
  */
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -26,6 +37,11 @@ import { parseArgs } from "node:util";
 import { freePort, startLocalRedis } from "@nanobanana/local-redis";
 import { Redis } from "ioredis";
 import { commandCalls, cpuSeconds, nodeProcess } from "./load.ts";
+
+/** A new directory for a run's images and Redis: in memory where the machine has /dev/shm. */
+export function slowModelDir(onDisk = false): string {
+  return mkdtempSync(join(!onDisk && existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "nb-slow-"));
+}
 
 export interface SlowModelOptions {
   redisUrl: string;
@@ -53,6 +69,8 @@ export interface SlowModelOptions {
    * "per-request" draws every sketch (~15 ms of CPU each), the renderer's cost on top.
    */
   drawing?: "stock" | "per-request";
+  /** Measure the first batch after start, without a warm-up batch first (false). */
+  cold?: boolean;
   /** MONITOR Redis over the run to split its commands by client (slows Redis down). */
   monitor?: boolean;
   /** Writes the records (timings, createdAt, completedAt) as JSON to this file. */
@@ -77,6 +95,8 @@ export interface SlowModelFigures {
   idealImagesPerSecond: number;
   /** imagesPerSecond ÷ ideal, in %. */
   percentOfIdeal: number;
+  /** The warm-up batch (the first after start, same size): its time and % of ideal; none with `cold`. */
+  cold?: { seconds: number; percentOfIdeal: number };
   /** How long POST /generate-batch took to answer. */
   acceptMs: number;
   /** CPU seconds per image over the run, per process (all its threads). */
@@ -205,29 +225,41 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
     api: cpuSeconds(api.pid),
     redis: cpuSeconds(options.redisPid),
   });
+  const ideal = concurrency / (delayMs / 1000);
+  /** POSTs one batch of `items` prompts and polls it until its progress reads 1. */
+  const runBatch = async (subject: string) => {
+    const start = performance.now();
+    const res = await fetch(`${base}/generate-batch`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({
+        items: Array.from({ length: items }, (_, i) => ({ prompt: `${subject} ${i}` })),
+      }),
+    });
+    const acceptMs = performance.now() - start;
+    if (res.status !== 202) throw new Error(`batch answered ${res.status}: ${await res.text()}`);
+    const { batchId, ids } = (await res.json()) as { batchId: string; ids: string[] };
+    for (;;) {
+      const s = (await (
+        await fetch(`${base}/batch/${batchId}/status?limit=1`, { headers })
+      ).json()) as { progress: number };
+      if (s.progress === 1) break;
+      await sleep(options.pollMs ?? 100);
+    }
+    return { ids, acceptMs, seconds: (performance.now() - start) / 1000 };
+  };
+  let cold: SlowModelFigures["cold"];
+  if (!options.cold) {
+    const warmUp = await runBatch("warm-up lamp");
+    cold = { seconds: warmUp.seconds, percentOfIdeal: (100 * items) / warmUp.seconds / ideal };
+    // Its last writes and the sweep's next run settle before the clock starts again.
+    await sleep(1000);
+  }
+
   const commandsBefore = await commandstats();
   const cpuBefore = cpu();
-
-  const start = performance.now();
   const fromUs = Number(process.hrtime.bigint() / 1000n);
-  const res = await fetch(`${base}/generate-batch`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({
-      items: Array.from({ length: items }, (_, i) => ({ prompt: `slow model lamp ${i}` })),
-    }),
-  });
-  const acceptMs = performance.now() - start;
-  if (res.status !== 202) throw new Error(`batch answered ${res.status}: ${await res.text()}`);
-  const { batchId, ids } = (await res.json()) as { batchId: string; ids: string[] };
-  for (;;) {
-    const s = (await (
-      await fetch(`${base}/batch/${batchId}/status?limit=1`, { headers })
-    ).json()) as { progress: number };
-    if (s.progress === 1) break;
-    await sleep(options.pollMs ?? 100);
-  }
-  const seconds = (performance.now() - start) / 1000;
+  const { ids, acceptMs, seconds } = await runBatch("slow model lamp");
   const toUs = Number(process.hrtime.bigint() / 1000n);
   const startedAtMs = Date.now() - seconds * 1000;
   const cpuAfter = cpu();
@@ -296,7 +328,6 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
   const picked = records.map(
     (r) => (Date.parse(r.createdAt) + (r.timings.queuedMs ?? 0) - startedAtMs) / 1000,
   );
-  const ideal = concurrency / (delayMs / 1000);
   const perImage = (k: keyof typeof cpuAfter) => (cpuAfter[k] - cpuBefore[k]) / items;
   return {
     items,
@@ -309,6 +340,7 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
     imagesPerSecond: items / seconds,
     idealImagesPerSecond: ideal,
     percentOfIdeal: (100 * items) / seconds / ideal,
+    ...(cold ? { cold } : {}),
     acceptMs,
     cpuPerImage: { worker: perImage("worker"), api: perImage("api"), redis: perImage("redis") },
     workerMainThreadPerImage: perImage("workerMain"),
@@ -344,7 +376,7 @@ export function describe(f: SlowModelFigures): string {
   const ms = (n: number) => (n * 1000).toFixed(1);
   return [
     `${f.items} images, ${f.delayMs} ms model (${f.drawing} drawings), concurrency ${f.concurrency} over ${f.workers} worker process${f.workers > 1 ? "es" : ""}, WORKER_PREFETCH ${f.prefetch}: ${f.seconds.toFixed(2)} s`,
-    `  ${f.imagesPerSecond.toFixed(1)} images/s, ideal ${f.idealImagesPerSecond.toFixed(1)}: ${f.percentOfIdeal.toFixed(0)}% of ideal`,
+    `  ${f.imagesPerSecond.toFixed(1)} images/s, ideal ${f.idealImagesPerSecond.toFixed(1)}: ${f.percentOfIdeal.toFixed(0)}% of ideal${f.cold ? ` (after a warm-up batch, which took ${f.cold.seconds.toFixed(2)} s: ${f.cold.percentOfIdeal.toFixed(0)}%)` : " (the first batch after start)"}`,
     `  batch accepted in ${f.acceptMs.toFixed(0)} ms; picked up at ${f.startedAt.map((s) => s.toFixed(2)).join(" / ")} s, completed at ${f.completedAt.map((s) => s.toFixed(2)).join(" / ")} s (first / median / last)`,
     `  CPU ms per image: worker ${ms(f.cpuPerImage.worker)} (its main thread ${ms(f.workerMainThreadPerImage)}), API ${ms(f.cpuPerImage.api)}, redis-server ${ms(f.cpuPerImage.redis)}`,
     `  Redis commands per completed generation: ${f.redisCommandsPerImage.toFixed(1)} (${f.topCommands})`,
@@ -367,6 +399,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
       "delay-ms": { type: "string", default: "3500" },
       "poll-ms": { type: "string", default: "100" },
       runs: { type: "string", default: "1" },
+      cold: { type: "boolean", default: false },
+      disk: { type: "boolean", default: false },
       monitor: { type: "boolean", default: false },
       dump: { type: "string" },
       "profile-worker": { type: "string" },
@@ -374,7 +408,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
       json: { type: "boolean", default: false },
     },
   });
-  const dir = mkdtempSync(join(tmpdir(), "nb-slow-"));
+  const dir = slowModelDir(values.disk);
   const redis = await startLocalRedis({ dir: join(dir, "redis") });
   try {
     for (let run = 0; run < Number(values.runs); run++) {
@@ -391,6 +425,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
         drawing: values.drawing === "per-request" ? "per-request" : "stock",
         delayMs: Number(values["delay-ms"]),
         pollMs: Number(values["poll-ms"]),
+        cold: values.cold,
         monitor: values.monitor,
         ...(values.dump ? { dumpTo: `${values.dump}.${run}.json` } : {}),
         ...(values["profile-worker"] ? { profileWorkerTo: values["profile-worker"] } : {}),
