@@ -377,8 +377,8 @@ const finish = records.map((r) => (r.timings.postProcessMs ?? 0) + (r.timings.up
 //    go to a directory in memory (/dev/shm; slow-model.ts says why), and one more run with
 //    WORKER_PREFETCH=200 writes them to disk.
 const { slowModel, slowModelDir, describe: describeSlowModel } = await import("./slow-model.ts");
-const slowDir = slowModelDir();
 const slowRedis = await startLocalRedis({ dir: join(dir, "redis-slow") });
+const slowDir = slowModelDir();
 const slowRuns: Array<{ prefetch: 200 | 0; figures: SlowModelFigures }> = [];
 let onDisk: SlowModelFigures | undefined;
 try {
@@ -548,7 +548,7 @@ const rows = [
     `${withoutImagesPerSecond.toFixed(1)} images/s (${withoutPercent.toFixed(0)}%; runs ${slowPercents(0)}); warm-up batches: ${coldPercents(0)}`,
   ],
   [
-    "… the same with WORKER_PREFETCH=200, the images on disk (the OS's temporary directory), after the runs above (one run)",
+    "… the same with WORKER_PREFETCH=200, the images in the OS's temporary directory (on disk here), after the runs above (one run)",
     onDisk
       ? `${onDisk.imagesPerSecond.toFixed(1)} images/s (${onDisk.percentOfIdeal.toFixed(0)}%); its warm-up batch ${onDisk.cold?.percentOfIdeal.toFixed(0)}%; worker CPU per image ${(onDisk.cpuPerImage.worker * 1000).toFixed(1)} ms`
       : "not run",

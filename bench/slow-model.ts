@@ -212,13 +212,6 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
   const commandstats = async () => commandCalls((await stats.info("commandstats")) as string);
   const clientNames = new Map<string, string>();
   const byClient = new Map<string, Map<string, number>>();
-  const monitor = options.monitor ? await stats.monitor() : undefined;
-  monitor?.on("monitor", (_time: string, args: string[], source: string) => {
-    const counts = byClient.get(source) ?? new Map<string, number>();
-    const name = String(args[0]).toLowerCase();
-    counts.set(name, (counts.get(name) ?? 0) + 1);
-    byClient.set(source, counts);
-  });
   const cpu = () => ({
     workerMain: workers.reduce((sum, w) => sum + mainThreadCpuSeconds(w.pid), 0),
     worker: workers.reduce((sum, w) => sum + cpuSeconds(w.pid), 0),
@@ -255,6 +248,14 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
     // Its last writes and the sweep's next run settle before the clock starts again.
     await sleep(1000);
   }
+  // Only the measured batch's commands.
+  const monitor = options.monitor ? await stats.monitor() : undefined;
+  monitor?.on("monitor", (_time: string, args: string[], source: string) => {
+    const counts = byClient.get(source) ?? new Map<string, number>();
+    const name = String(args[0]).toLowerCase();
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    byClient.set(source, counts);
+  });
 
   const commandsBefore = await commandstats();
   const cpuBefore = cpu();

@@ -8,21 +8,23 @@
  * first come first served, so the first ones draw while the rest prepare (the slow-model bench
  * measured 86–89% of ideal without it, 90–92% with it).
  *
- * A job leaves the line when it is ready to draw (`ready()`), when its work ends, or after
+ * A job leaves the line when it is ready to draw (`ready()`: it reached the generate stage and
+ * now waits for a drawing slot, never holding its place meanwhile), when its work ends, or after
  * `maxHoldMs`, whichever comes first: a slow step (a reference download, a second opinion, a
- * wait on another job's cache lock) never holds the jobs behind it up for longer than that.
+ * wait on another job's cache lock) holds the jobs behind it up for that long at most. A
+ * preparation takes a few Redis round trips, milliseconds, so the hold is only a backstop.
  */
 export interface PreparationLine {
   /** Runs `work` when its turn comes; `work` calls `ready` once the rest may go ahead. */
   join<T>(work: (ready: () => void) => Promise<T>): Promise<T>;
-  /** Jobs waiting for their turn (for tests and metrics). */
+  /** Jobs waiting for their turn. */
   readonly waiting: number;
 }
 
 export function preparationLine(
   /** Enough to keep Redis busy with round trips; few enough that jobs get ready in order. */
   width = 16,
-  { maxHoldMs = 200 }: { maxHoldMs?: number } = {},
+  { maxHoldMs = 50 }: { maxHoldMs?: number } = {},
 ): PreparationLine {
   if (!Number.isInteger(width) || width < 1) throw new RangeError("width must be 1 or more");
   let free = width;
