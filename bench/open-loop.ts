@@ -3,12 +3,19 @@
  *
  *   npx tsx bench/open-loop.ts --url http://127.0.0.1:PORT --key KEY --rate 100 --seconds 300 \
  *     --out FILE [--tag TAG] [--watch-every 10] [--watch-ms 120000] [--timeout-ms 30000]
+ *     [--warm-up 0]
  *
  * POSTs /generate at a fixed rate, each request on its schedule whether or not the earlier ones
  * have been answered (a slow server shows as latency, never as less load offered), each with a
  * prompt of its own and `cache: false`, so nothing is served from the cache. Every
  * `--watch-every`th accepted id is also followed on its live stream
  * (GET /generation/:id/events) until its final event.
+ *
+ * `--warm-up N` first sends N rounds of 32 GET /health at once, unrecorded: this process then
+ * starts its schedule with its own request path compiled and 32 connections open, as a client
+ * that has been running would. Without it, a burst's first few hundred milliseconds measured this
+ * process starting up (requests sent up to 60 ms late, answers the server had sent in 2–9 ms read
+ * 100–240 ms after sending).
  *
  * Writes JSON lines to --out:
  *   {"k":"req","i":0,"lagMs":0.4,"sentAt":1764…,"acceptMs":12.3,"status":202,"id":"gen_…"}
@@ -34,6 +41,7 @@ const { values } = parseArgs({
     "watch-every": { type: "string", default: "0" },
     "watch-ms": { type: "string", default: "120000" },
     "timeout-ms": { type: "string", default: "30000" },
+    "warm-up": { type: "string", default: "0" },
   },
 });
 if (!values.url || !values.key || !values.out) {
@@ -175,6 +183,20 @@ function fire(i: number, lagMs: number): void {
   req.on("error", (error) => finish(0, "", error.message));
   req.end(body);
 }
+
+/** One unrecorded GET /health on the requests' pool. */
+const healthCheck = () =>
+  new Promise<void>((resolve) => {
+    const req = request({ host: base.hostname, port: base.port, path: "/health", agent }, (res) => {
+      res.resume();
+      res.on("end", resolve);
+      res.on("error", () => resolve());
+    });
+    req.on("error", () => resolve());
+    req.end();
+  });
+for (let round = 0; round < Number(values["warm-up"]); round++)
+  await Promise.all(Array.from({ length: 32 }, healthCheck));
 
 const cpuAt = () => {
   const { user, system } = process.cpuUsage();

@@ -3,6 +3,7 @@
  *
  *   npx tsx bench/sustained.ts [--seconds 300] [--rate 100] [--workers 1] [--concurrency 400]
  *     [--model-ms 3500] [--drawing stock|per-request] [--burst 1000] [--burst-rate 1000] [--watch-every 10] [--log-level info]
+ *     [--shared-cores] [--keep]
  *
  * A local redis-server, the API and the worker(s) each in a process of their own (as deployed,
  * sketch provider with a simulated model of --model-ms), and an open-loop load generator
@@ -16,6 +17,13 @@
  * it. RSS of each process (/proc/<pid>/status VmRSS) and queue depth (GET /queue/status) are
  * sampled every second.
  *
+ * As deployed, the API runs on instances of its own, apart from the workers: on a machine of two
+ * cores or more the API gets core 0 to itself (taskset) and everything else (workers,
+ * redis-server, the generators, this process) the other cores, so a worker taking a burst's jobs
+ * never takes the CPU the API needs to accept the rest (one run: burst p99 22–93 ms pinned,
+ * 290 ms sharing). After the burst, a second one is sent with every process on every core, the
+ * figure for a single machine running it all. `--shared-cores` never pins.
+ *
  * Everything lives in a temporary directory, removed at the end (--keep leaves it): the images
  * drawn take room there, about 2 GB for a full run (31 000 sketches of 64 KiB).
  *
@@ -23,7 +31,7 @@
  * file prints them. Every process it starts is in a process group of its own, stopped at the end,
  * on error and on SIGINT/SIGTERM.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
@@ -63,6 +71,11 @@ export interface SustainedOptions {
    * run can say nothing was lost. The wait also ends when nothing has finished for 60 s.
    */
   drainSeconds?: number;
+  /**
+   * Give the API core 0 to itself and everything else the other cores (true, where taskset and
+   * two cores or more are); false: every process shares every core.
+   */
+  pinApi?: boolean;
   /** Keep the run's directory (logs, the generator's JSON lines) even when all went well. */
   keep?: boolean;
   /** Progress lines (stderr by default). */
@@ -74,6 +87,7 @@ export type Row = [string, string];
 const KEY = "sustained-key-0001";
 const WARMUP_KEY = "sustained-warmup-0001";
 const BURST_KEY = "sustained-burst-0001";
+const SHARED_BURST_KEY = "sustained-burst-shared-0001";
 const ADMIN_KEY = "sustained-admin-0001";
 /** How long the generator waits for an answer to POST /generate before it gives up on it. */
 const REQUEST_TIMEOUT_MS = 120_000;
@@ -92,6 +106,27 @@ const running = new Set<Service>();
 /** The redis-server started (a group of its own too), stopped last. */
 let localRedis: LocalRedis | undefined;
 const ROOT = resolve(import.meta.dirname, "..");
+
+/** The CPU lists for the API and for the rest, when the API can have a core of its own. */
+function cpuLists(): { api: string; rest: string; all: string } | undefined {
+  const n = cpus().length;
+  if (n < 2) return undefined;
+  try {
+    execFileSync("taskset", ["--version"], { stdio: "ignore" });
+  } catch {
+    return undefined;
+  }
+  const last = n - 1;
+  return { api: "0", rest: last === 1 ? "1" : `1-${last}`, all: `0-${last}` };
+}
+
+/** Moves every thread of `pid` onto `list` (threads it starts later inherit it). */
+function pinTo(pid: number | undefined, list: string): void {
+  if (pid === undefined) return;
+  execFileSync("taskset", ["--all-tasks", "--cpu-list", "--pid", list, String(pid)], {
+    stdio: "ignore",
+  });
+}
 
 function signalGroup(pid: number, signal: NodeJS.Signals) {
   try {
@@ -290,13 +325,17 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
   const progress = options.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
   const say = (line: string) => progress(`sustained: ${line}`);
 
+  const cores = options.pinApi === false ? undefined : cpuLists();
   const dir = mkdtempSync(join(tmpdir(), "nb-sustained-"));
   let sampler: NodeJS.Timeout | undefined;
   let ok = false;
   process.on("exit", killAllNow);
   try {
+    // This process and all it starts run on the cores other than the API's.
+    if (cores) pinTo(process.pid, cores.rest);
     const redis = await startLocalRedis({ dir: join(dir, "redis"), persistent: false });
     localRedis = redis;
+    if (cores) pinTo(redis.pid, cores.rest);
     const apiPort = await freePort();
     const base = `http://127.0.0.1:${apiPort}`;
     const { API_KEYS: _keys, ...inherited } = process.env;
@@ -309,6 +348,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
         `${KEY}:sustained`,
         `${WARMUP_KEY}:sustained-warmup`,
         `${BURST_KEY}:sustained-burst`,
+        `${SHARED_BURST_KEY}:sustained-burst-shared`,
         `${ADMIN_KEY}:sustained-admin:admin`,
       ].join(","),
       LOG_LEVEL: logLevel,
@@ -327,6 +367,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
       { ...env, PORT: String(apiPort) },
       join(dir, "api.log"),
     );
+    if (cores) pinTo(api.pid, cores.api);
     const workers: Service[] = [];
     const workerPorts: number[] = [];
     for (let w = 0; w < workerCount; w++) {
@@ -431,6 +472,9 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
           // An overloaded server shows as a long answer, not as a request given up on.
           "--timeout-ms",
           String(REQUEST_TIMEOUT_MS),
+          // The generator starts warm, its connections open (open-loop.ts says why).
+          "--warm-up",
+          "10",
         ],
         inherited,
         join(dir, `${name}.log`),
@@ -536,6 +580,21 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
       BURST_KEY,
       burstAccepted.map((r) => r.id as string),
     );
+    // The same burst again, every process now free to run on every core.
+    let sharedBurst: LoadRun | undefined;
+    if (cores) {
+      for (const pid of [process.pid, redis.pid, api.pid, ...workers.map((w) => w.pid)])
+        pinTo(pid, cores.all);
+      say(`burst again, every process on every core: ${burst} requests at ${burstRate} req/s`);
+      sharedBurst = await loadRun(
+        "burst-shared",
+        SHARED_BURST_KEY,
+        burstRate,
+        burst / burstRate,
+        0,
+      );
+      await untilDrained(300);
+    }
     clearInterval(sampler);
     sampler = undefined;
 
@@ -548,7 +607,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
     const rows: Row[] = [];
     rows.push([
       "sustained: set-up",
-      `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; API, ${workerCount} worker process${workerCount > 1 ? "es" : ""} (WORKER_CONCURRENCY ${perWorker} each), redis-server (no persistence), open-loop generator: each its own process; sketch provider with SKETCH_DELAY_MS=${modelMs}, SKETCH_DRAWING=${drawing}; LOG_LEVEL=${logLevel}; 1-min load average ${loadBefore.toFixed(1)} at the start, ${(nearestSample(lastSentOf(sustained))?.load ?? Number.NaN).toFixed(1)} at the end of the load`,
+      `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; API, ${workerCount} worker process${workerCount > 1 ? "es" : ""} (WORKER_CONCURRENCY ${perWorker} each), redis-server (no persistence), open-loop generator: each its own process; sketch provider with SKETCH_DELAY_MS=${modelMs}, SKETCH_DRAWING=${drawing}; LOG_LEVEL=${logLevel}; ${cores ? `the API on core ${cores.api} alone (taskset), every other process on ${cores.rest}` : "every process on every core"}; 1-min load average ${loadBefore.toFixed(1)} at the start, ${(nearestSample(lastSentOf(sustained))?.load ?? Number.NaN).toFixed(1)} at the end of the load`,
     ]);
 
     // The offered load.
@@ -786,8 +845,11 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
       burstAnswered.map((r) => r.acceptMs),
       99,
     );
+    const where = cores
+      ? `the API on core ${cores.api} alone, the rest on ${cores.rest}`
+      : "every process on every core";
     rows.push([
-      `burst: ${burst} × POST /generate at ${burstRate} req/s, same stack after the sustained run: accepted (202) / refused`,
+      `burst: ${burst} × POST /generate at ${burstRate} req/s, same stack after the sustained run (${where}): accepted (202) / refused`,
       `${burstAccepted.length} / ${burstSent.length - burstAccepted.length} (${listCounts(burstRefused)}); sent over ${(burstRun.end?.sentSeconds ?? Number.NaN).toFixed(2)} s, generator late p99 ${ms(
         percentile(
           burstSent.map((r) => r.lagMs),
@@ -796,7 +858,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
       )}`,
     ]);
     rows.push([
-      "burst: POST /generate latency, send → answer (p50 / p99 / max; target p99 < 100 ms)",
+      `burst: POST /generate latency, send → answer (${where}) (p50 / p99 / max; target p99 < 100 ms)`,
       `${ms(
         percentile(
           burstAnswered.map((r) => r.acceptMs),
@@ -812,6 +874,14 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
       "burst: completed; submit → completed (p50 / p99); queue drained",
       `${burstDone.length} of ${burstAccepted.length}; ${sec(percentile(burstE2e, 50))} / ${sec(percentile(burstE2e, 99))}; ${Number.isFinite(burstDrainedIn) ? `${burstDrainedIn.toFixed(1)} s after the burst` : "not drained"}`,
     ]);
+    if (sharedBurst) {
+      const answered = sharedBurst.requests.filter((r) => r.status !== 0);
+      const times = answered.map((r) => r.acceptMs);
+      rows.push([
+        "burst again, every process on every core (one machine running it all): accepted (202) of sent; POST /generate latency (p50 / p99 / max)",
+        `${sharedBurst.requests.filter((r) => r.status === 202).length} of ${sharedBurst.requests.length}; ${ms(percentile(times, 50))} / ${ms(percentile(times, 99))} / ${ms(max(times))}`,
+      ]);
+    }
 
     await Promise.all(workers.map((w) => w.stop()));
     await api.stop();
@@ -843,6 +913,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       "log-level": { type: "string" },
       "drain-seconds": { type: "string" },
       keep: { type: "boolean" },
+      "shared-cores": { type: "boolean" },
     },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -870,6 +941,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     logLevel: values["log-level"],
     drainSeconds: num(values["drain-seconds"]),
     keep: values.keep,
+    pinApi: !values["shared-cores"],
   });
   const table = ["| figure | value |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
   process.stdout.write(`\n${table.join("\n")}\n`);
