@@ -365,7 +365,41 @@ const records = await Promise.all(
 const pickup = records.map((r) => r.timings.queuedMs ?? 0);
 const finish = records.map((r) => (r.timings.postProcessMs ?? 0) + (r.timings.uploadMs ?? 0));
 
-// 5. A slow model: 3.5 s per image, 200 at a time, 400 images; ideal = 200 / 3.5 s. API and
+// 5. Last on the embedded stack, as it leaves 1000 jobs for the in-process worker: a 1000-item
+//    batch behind the jobs still queued, then canceled at once.
+const median = (values: number[]) => percentile(values, 50);
+const cancelItems = Array.from({ length: 1000 }, (_, i) => ({
+  prompt: `${prompts[i % prompts.length]} to cancel ${i}`,
+}));
+const cancelBatchRes = await fetch(`${base}/generate-batch`, {
+  method: "POST",
+  headers,
+  body: JSON.stringify({ items: cancelItems }),
+});
+if (cancelBatchRes.status !== 202) throw new Error(`batch answered ${cancelBatchRes.status}`);
+const lastBatchId = ((await cancelBatchRes.json()) as { batchId: string }).batchId;
+// Cancel the last batch at once: most of its items are still queued behind the others.
+const cancelT0 = performance.now();
+const cancelRes = await fetch(`${base}/batch/${lastBatchId}/cancel`, { method: "POST", headers });
+const cancelMs = performance.now() - cancelT0;
+const { canceled } = (await cancelRes.json()) as { canceled: number };
+// The cost report over a month holding every record above: running totals, not a scan.
+const costMs: number[] = [];
+for (let run = 0; run < 5; run++) {
+  const t0 = performance.now();
+  await (await fetch(`${base}/user/me/cost`, { headers })).json();
+  costMs.push(performance.now() - t0);
+}
+const historyCount = (
+  (await (await fetch(`${base}/user/me/cost`, { headers })).json()) as { month: { images: number } }
+).month.images;
+
+// The embedded stack is done: the slow model and the sustained run measure processes of their
+// own, with nothing else of the bench's running beside them.
+await api.close();
+await worker.close();
+
+// 6. A slow model: 3.5 s per image, 200 at a time, 400 images; ideal = 200 / 3.5 s. API and
 //    worker run as their own processes (as deployed), so each one's peak RSS is its own
 //    (bench/slow-model.ts, which also runs alone: `npx tsx bench/slow-model.ts`). On a Redis of
 //    its own: the shared one holds the tens of thousands of jobs section 3 left, and runs on it
@@ -421,35 +455,6 @@ const coldPercents = (prefetch: 200 | 0) =>
     .join(", ");
 const apiRss = slow.apiPeakRssMiB;
 const workerRss = slow.workerPeakRssMiB;
-
-// 6. Last, as it leaves 1000 jobs for the in-process worker: a 1000-item batch behind the
-//    jobs still queued, then canceled at once.
-const median = (values: number[]) => percentile(values, 50);
-const cancelItems = Array.from({ length: 1000 }, (_, i) => ({
-  prompt: `${prompts[i % prompts.length]} to cancel ${i}`,
-}));
-const cancelBatchRes = await fetch(`${base}/generate-batch`, {
-  method: "POST",
-  headers,
-  body: JSON.stringify({ items: cancelItems }),
-});
-if (cancelBatchRes.status !== 202) throw new Error(`batch answered ${cancelBatchRes.status}`);
-const lastBatchId = ((await cancelBatchRes.json()) as { batchId: string }).batchId;
-// Cancel the last batch at once: most of its items are still queued behind the others.
-const cancelT0 = performance.now();
-const cancelRes = await fetch(`${base}/batch/${lastBatchId}/cancel`, { method: "POST", headers });
-const cancelMs = performance.now() - cancelT0;
-const { canceled } = (await cancelRes.json()) as { canceled: number };
-// The cost report over a month holding every record above: running totals, not a scan.
-const costMs: number[] = [];
-for (let run = 0; run < 5; run++) {
-  const t0 = performance.now();
-  await (await fetch(`${base}/user/me/cost`, { headers })).json();
-  costMs.push(performance.now() - t0);
-}
-const historyCount = (
-  (await (await fetch(`${base}/user/me/cost`, { headers })).json()) as { month: { images: number } }
-).month.images;
 
 const cores = (f: LoadFigures) =>
   ["server", "generator", "redis"].map((k) => (f.cpu[k] ?? Number.NaN).toFixed(2)).join(" / ");
@@ -606,8 +611,6 @@ rows.push(...(await consoleFigures()));
 
 // 7. Last, on a stack of its own with the embedded one stopped: 100 req/s for 5 minutes with a
 //    3.5 s model, then a burst (bench/sustained.ts; `npm run bench -- --no-sustained` skips it).
-await api.close();
-await worker.close();
 if (!process.argv.includes("--no-sustained")) {
   rows.push(["— sustained run (bench/sustained.ts) —", ""]);
   rows.push(...(await sustainedFigures()));
