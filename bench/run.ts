@@ -427,7 +427,7 @@ try {
       prefetch,
     });
     process.stdout.write(
-      `\nslow model (section 5, run ${run + 1}${disk ? ", images on disk" : ""}):\n${describeSlowModel(figures)}\n`,
+      `\nslow model (section 6, run ${run + 1}${disk ? ", images on disk" : ""}):\n${describeSlowModel(figures)}\n`,
     );
     if (disk) onDisk = figures;
     else slowRuns.push({ prefetch, figures });
