@@ -74,7 +74,16 @@ const classifierStartup = JSON.parse(
       encoding: "utf8",
     },
   ),
-) as { importMs: number; rssMiB: number; heapMiB: number; words: number };
+) as {
+  importMs: number;
+  rssMiB: number;
+  heapMiB: number;
+  words: number;
+  checkPrompts: number;
+  newWords: number;
+  firstSightUs: number;
+  againUs: number;
+};
 
 const dir = mkdtempSync(join(tmpdir(), "nb-bench-"));
 const logger = createLogger({ service: "bench", level: "warn" });
@@ -604,6 +613,10 @@ rows.push(
   [
     "classifier start-up in a fresh process: import, WordNet classes and model indexed, first prompt",
     `${classifierStartup.importMs.toFixed(0)} ms, +${classifierStartup.heapMiB.toFixed(0)} MiB heap after GC, +${classifierStartup.rssMiB.toFixed(0)} MiB RSS (${classifierStartup.words} words with classes)`,
+  ],
+  [
+    `classifyPrompt on the ${classifierStartup.checkPrompts} prompts of the independent check set, in that fresh process after the seed corpus: the first time (${classifierStartup.newWords} words the seed corpus lacks, each worked out once) / again`,
+    `${classifierStartup.firstSightUs.toFixed(1)} µs / ${classifierStartup.againUs.toFixed(1)} µs`,
   ],
 );
 

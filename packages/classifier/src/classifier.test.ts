@@ -20,10 +20,13 @@ import {
   readCorpusGroups,
   trainNaiveBayes,
 } from "./index.ts";
+import { PHRASE_RULES } from "./lexicon.ts";
+import { cuesOf } from "./lexicon-scores.ts";
 import trainedModel from "./model.generated.json" with { type: "json" };
 import { featuresOf } from "./naive-bayes.ts";
 import { normalizedWords, normalizeText } from "./normalize.ts";
 import { typoCorrector } from "./typos.ts";
+import { wordMemo } from "./word-memo.ts";
 import wordClasses from "./wordnet.generated.json" with { type: "json" };
 import { buildWordClassTable } from "./wordnet-build.ts";
 
@@ -345,6 +348,68 @@ describe("classifyPrompt's whole answer", () => {
     classifyPrompt("diagam of a login flowchrat ".repeat(50));
     classifyPrompt("Straße 🙂 ﬁnancial chart");
     expect(classifyPrompt("macro shot of a bee covered in pollen")).toEqual(first);
+    // More new words than the word memos keep (20 000 to 50 000): they start again empty.
+    for (let p = 0; p < 520; p++) {
+      classifyPrompt(Array.from({ length: 100 }, (_, w) => `zq${p}x${w}`).join(" "));
+    }
+    expect(classifyPrompt("macro shot of a bee covered in pollen")).toEqual(first);
+  });
+});
+
+describe("the phrase rules' cues", () => {
+  it("reads the words a match must start with from patterns that say so plainly", () => {
+    expect(cuesOf(/\b(photo|snap shot) (of|showing)\b/)).toEqual(["photo", "snap"]);
+    expect(cuesOf(/\b(in the style of|inspired by)\b/)).toEqual(["in", "inspired"]);
+    expect(cuesOf(/\bfor (our|my) shop\b/)).toEqual(["for"]);
+    // Not plain words, or not at the start: the rule is always tried.
+    expect(cuesOf(/\b(watercolou?r|oil) of\b/)).toBeUndefined();
+    expect(cuesOf(/\b(our|unser(e|er)?)\b.*\bperson\b/)).toBeUndefined();
+    expect(cuesOf(/\b(photo|image)s\b/)).toBeUndefined();
+    expect(cuesOf(/photo of/)).toBeUndefined();
+    // A match of the second alternative need not start with a cue of the first.
+    expect(cuesOf(/\b(our|my)\b.*\bperson\b|\bperson\b.*\b(our|my)\b/)).toBeUndefined();
+    expect(cuesOf(/\bfor [a|b] shop\b/)).toEqual(["for"]);
+    expect(cuesOf(/\b(our|my) shop\b/)).toEqual(["our", "my"]);
+  });
+
+  it("never skips a rule that matches: every match in the corpus has one of its cues", () => {
+    const prompts = [
+      ...[...readCorpusGroups().values()].flat(),
+      ...readCorpus("test"),
+      ...readCheckSet(),
+    ].map((e) => normalizedWords(e.prompt));
+    let matches = 0;
+    for (const rule of PHRASE_RULES) {
+      const cues = rule.cues ?? cuesOf(rule.pattern);
+      expect(cues, rule.why).toBeDefined();
+      if (!cues) continue;
+      for (const words of prompts) {
+        if (!rule.pattern.test(words.join(" "))) continue;
+        matches++;
+        expect(words.some((w) => cues.includes(w))).toBe(true);
+      }
+    }
+    expect(matches).toBeGreaterThan(100);
+  });
+});
+
+describe("wordMemo", () => {
+  it("works a word out once, and stays within its limit", () => {
+    let calls = 0;
+    const lengthOf = wordMemo(
+      (word: string) => {
+        calls++;
+        return word.length;
+      },
+      { limit: 2, longest: 5 },
+    );
+    expect([lengthOf("cat"), lengthOf("cat"), lengthOf("horse")]).toEqual([3, 3, 5]);
+    expect(calls).toBe(2);
+    // A third word starts it again empty; a long word is never kept.
+    expect([lengthOf("dog"), lengthOf("cat"), lengthOf("giraffe"), lengthOf("giraffe")]).toEqual([
+      3, 3, 7, 7,
+    ]);
+    expect(calls).toBe(6);
   });
 });
 

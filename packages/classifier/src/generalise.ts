@@ -116,10 +116,17 @@ const FILLER = new Set([
 const HEAD_WITHIN = 6;
 
 /**
- * Calls `use` with each derived feature of normalised words, in a fixed order. A feature may
- * come more than once: both callers keep the first (featureSet in a Set, the scorer by stamp).
+ * Calls `use` with each derived feature of normalised words, in a fixed order: the head's,
+ * then each word's classes. A feature may come more than once: both callers keep the first
+ * (featureSet in a Set, the scorer by stamp).
  */
 export function forEachDerivedFeature(words: readonly string[], use: (feature: string) => void) {
+  forEachHeadFeature(words, use);
+  for (const word of words) for (const feature of classFeaturesOf(word)) use(feature);
+}
+
+/** The derived features of the head of "X of Y" near the start, if the words have one. */
+export function forEachHeadFeature(words: readonly string[], use: (feature: string) => void) {
   const limit = Math.min(words.length - 1, HEAD_WITHIN);
   for (let i = 1; i <= limit; i++) {
     if (!OF.has(words[i] as string)) continue;
@@ -129,8 +136,10 @@ export function forEachDerivedFeature(words: readonly string[], use: (feature: s
     for (const c of wordClassesOf(head)) use(`x:hc:${c}`);
     break;
   }
-  for (const word of words) {
-    const set = WORDS.find(word);
-    if (set >= 0) for (const feature of WORDS.features[set] as string[]) use(feature);
-  }
+}
+
+/** A word's `x:c:<class>` features, one per class WordNet gives it. */
+export function classFeaturesOf(word: string): readonly string[] {
+  const set = WORDS.find(word);
+  return set < 0 ? NONE : (WORDS.features[set] as string[]);
 }

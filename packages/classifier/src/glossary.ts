@@ -1,5 +1,6 @@
 import englishWords from "./english-words.json" with { type: "json" };
 import { isAscii, normalizedWords } from "./normalize.ts";
+import { wordMemo } from "./word-memo.ts";
 
 /** Common English words (SCOWL ≤ 50): never glossed as a foreign word, never a typo. */
 export const ENGLISH_WORDS: ReadonlySet<string> = new Set(englishWords.words.split(" "));
@@ -1748,7 +1749,7 @@ for (const [gloss, forms] of Object.entries(GLOSSES)) {
   }
 }
 /** First words of the forms of two or three words ("base de datos"). */
-const startsPhrase = new Set(
+const phraseStarts = new Set(
   [...exact.keys()].flatMap((form) => (form.includes(" ") ? [form.split(" ")[0] as string] : [])),
 );
 // Looked up by a word's first three letters, so a word is tried against a handful, not all.
@@ -1765,38 +1766,64 @@ for (const [prefix, gloss] of prefixes) {
  */
 export function glossesOf(words: readonly string[], folded: string, ascii: boolean): string[] {
   const found: string[] = [];
-  const add = (gloss: string, form: string) => {
-    if (gloss !== form && !found.includes(gloss)) found.push(gloss);
+  const add = (gloss: string) => {
+    if (!found.includes(gloss)) found.push(gloss);
   };
   for (let i = 0; i < words.length; i++) {
     const word = words[i] as string;
     const next = words[i + 1];
-    if (next && startsPhrase.has(word)) {
-      for (const gloss of exact.get(`${word} ${next}`) ?? []) add(gloss, word);
+    const { glosses, startsPhrase } = wordGlosses(word);
+    if (next && startsPhrase) {
+      for (const gloss of exact.get(`${word} ${next}`) ?? NONE) if (gloss !== word) add(gloss);
       const third = words[i + 2];
-      if (third) for (const gloss of exact.get(`${word} ${next} ${third}`) ?? []) add(gloss, word);
+      if (third) {
+        for (const gloss of exact.get(`${word} ${next} ${third}`) ?? NONE) {
+          if (gloss !== word) add(gloss);
+        }
+      }
     }
-    // A common English word is English, even where another language spells a word the same
-    // ("fond", "mare", "personal"): glossed, it put "woman" on "fraud" and "canvas" on "toilet".
-    if (ENGLISH_WORDS.has(word)) continue;
-    for (const gloss of exact.get(word) ?? []) add(gloss, word);
-    if (word.length < 3) continue;
-    for (const [prefix, gloss] of prefixesBy.get(word.slice(0, 3)) ?? []) {
-      if (word.startsWith(prefix)) add(gloss, word);
-    }
-    for (const [part, gloss] of parts) {
-      if (word.length > part.length && word.includes(part)) add(gloss, word);
-    }
+    for (const gloss of glosses) add(gloss);
   }
   if (!ascii) {
     for (let i = 0; i < folded.length; i++) {
       const candidates = anywhere.get(folded[i] as string);
       if (!candidates) continue;
-      for (const [form, gloss] of candidates) if (folded.startsWith(form, i)) add(gloss, form);
+      for (const [form, gloss] of candidates) {
+        if (folded.startsWith(form, i) && gloss !== form) add(gloss);
+      }
     }
   }
   return found;
 }
+
+const NONE: readonly string[] = [];
+const NOTHING = { glosses: NONE, startsPhrase: false };
+const PHRASE_ONLY = { glosses: NONE, startsPhrase: true };
+
+/**
+ * The glosses of one word on its own (no phrase), other than the word itself, in order, and
+ * whether a form of two or three words starts with it.
+ */
+const wordGlosses = wordMemo(
+  (word: string): { glosses: readonly string[]; startsPhrase: boolean } => {
+    const startsPhrase = phraseStarts.has(word);
+    // A common English word is English, even where another language spells a word the same
+    // ("fond", "mare", "personal"): glossed, it put "woman" on "fraud" and "canvas" on "toilet".
+    if (ENGLISH_WORDS.has(word)) return startsPhrase ? PHRASE_ONLY : NOTHING;
+    const glosses: string[] = [...(exact.get(word) ?? NONE)];
+    if (word.length >= 3) {
+      for (const [prefix, gloss] of prefixesBy.get(word.slice(0, 3)) ?? []) {
+        if (word.startsWith(prefix)) glosses.push(gloss);
+      }
+      for (const [part, gloss] of parts) {
+        if (word.length > part.length && word.includes(part)) glosses.push(gloss);
+      }
+    }
+    const others = glosses.filter((gloss) => gloss !== word);
+    if (others.length === 0) return startsPhrase ? PHRASE_ONLY : NOTHING;
+    return { glosses: others, startsPhrase };
+  },
+);
 
 /** A prompt's normalised words, then the glosses of its foreign ones. */
 export function wordsWithGlosses(prompt: string): string[] {

@@ -7,7 +7,6 @@ import {
   type Subcategory,
 } from "@nanobanana/domain";
 import { ENGLISH_WORDS, glossesOf } from "./glossary.ts";
-import { MEDIUM_DOMAIN } from "./lexicon.ts";
 import { type Evidence, LEXICON_WORDS, lexiconScores } from "./lexicon-scores.ts";
 import trainedModel from "./model.generated.json" with { type: "json" };
 import {
@@ -115,8 +114,8 @@ export function classifyPrompt(prompt: string, options: Options = {}): Classific
   const settings = options.settings ?? CLASSIFIER_SETTINGS;
   const learned = options.model === undefined ? model : options.model;
   const corrections: Classification["corrections"] = [];
-  const words = normalizedWords(prompt);
   const ascii = isAscii(prompt);
+  const words = normalizedWords(prompt, ascii);
   // Glossed before typos are corrected: a foreign word is not an English word misspelt.
   const glosses =
     options.glosses === false ? [] : glossesOf(words, ascii ? "" : prompt.toLowerCase(), ascii);
@@ -128,9 +127,8 @@ export function classifyPrompt(prompt: string, options: Options = {}): Classific
     words[i] = fixed;
   }
   for (const gloss of glosses) words.push(gloss);
-  const normalized = words.join(" ");
 
-  const lexical = lexiconScores(words, normalized);
+  const lexical = lexiconScores(words);
   const combined = lexical.scores;
   if (learned && settings.learnedWeight > 0) {
     const { scores: nb, known } = naiveBayesEvidence(learned, words);
@@ -187,7 +185,7 @@ export function classifyPrompt(prompt: string, options: Options = {}): Classific
   const best = alternatives[0] ?? { domain: "photography", subcategory: "landscape", score: 0 };
   const confidence = Math.min(
     probability[order[0] ?? 0] ?? 0,
-    namesMixedMedia(words) ? settings.mixedMediaCap : 1,
+    lexical.mixedMedia ? settings.mixedMediaCap : 1,
   );
   const domainConfidence = scores[best.domain];
   const certainty: Certainty =
@@ -226,18 +224,6 @@ function maxOf(values: readonly number[]): number {
 /** Indexes of all values, largest first; ties (and NaN) keep their order (a stable sort). */
 const sortedIndexes = (values: readonly number[]) =>
   values.map((_, i) => i).sort((a, b) => (values[b] as number) - (values[a] as number));
-
-/** Whether the words name media of two domains (a photo and a 3D render, say). */
-function namesMixedMedia(words: readonly string[]): boolean {
-  let first: Domain | undefined;
-  for (const word of words) {
-    const domain = MEDIUM_DOMAIN.get(word);
-    if (domain === undefined) continue;
-    if (first === undefined) first = domain;
-    else if (domain !== first) return true;
-  }
-  return false;
-}
 
 function indexOfMax(values: readonly number[]): number {
   let best = 0;

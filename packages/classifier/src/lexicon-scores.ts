@@ -2,6 +2,7 @@ import { DOMAINS, type Domain, LABELS, type Subcategory } from "@nanobanana/doma
 import {
   DOMAIN_CUES,
   DOMAIN_PRIOR,
+  MEDIUM_DOMAIN,
   PHRASE_RULES,
   SUBCATEGORY_PRIOR,
   SUBCATEGORY_TERMS,
@@ -32,9 +33,27 @@ interface CompiledTerm {
   supports: string;
 }
 
-// Compiled once at import into an index by first word, so matching costs one lookup per
-// word of the prompt rather than one search per lexicon term.
-const termsByFirstWord = new Map<string, CompiledTerm[]>();
+/** What the lexicon knows of a word: one lookup a word of the prompt tells all of it. */
+interface LexiconWord {
+  /** The terms that start with it. */
+  terms: CompiledTerm[];
+  /** The phrase rules it is a cue of (bit r: rules[r]). */
+  cues: number;
+  /** The domain of the medium it names ("photo", "watercolor"), if it names one. */
+  medium: Domain | undefined;
+}
+
+// Compiled once at import into an index by word, so matching costs one lookup per word of the
+// prompt rather than one search per lexicon term.
+const lexiconWords = new Map<string, LexiconWord>();
+const entryFor = (word: string): LexiconWord => {
+  let entry = lexiconWords.get(word);
+  if (!entry) {
+    entry = { terms: [], cues: 0, medium: undefined };
+    lexiconWords.set(word, entry);
+  }
+  return entry;
+};
 let termCount = 0;
 const addTerms = (
   weighted: Weighted,
@@ -44,9 +63,7 @@ const addTerms = (
     const words = normalizeText(term).split(" ");
     const [first] = words;
     if (!first) continue;
-    const list = termsByFirstWord.get(first) ?? [];
-    list.push({ words, term, weight, index: termCount++, ...target });
-    termsByFirstWord.set(first, list);
+    entryFor(first).terms.push({ words, term, weight, index: termCount++, ...target });
   }
 };
 for (const domain of DOMAINS) addTerms(DOMAIN_CUES[domain], { domain, supports: domain });
@@ -56,7 +73,7 @@ LABELS.forEach(({ domain, subcategory }, label) => {
 
 /** Every word the lexicon knows, for typo correction. */
 export const LEXICON_WORDS: ReadonlySet<string> = new Set(
-  [...termsByFirstWord.values()].flatMap((terms) => terms.flatMap((t) => t.words)),
+  [...lexiconWords.values()].flatMap(({ terms }) => terms.flatMap((t) => t.words)),
 );
 
 // The same tables as arrays by index (domains in DOMAINS order, labels in LABELS order).
@@ -72,6 +89,7 @@ const rules = PHRASE_RULES.map((rule) => {
   ];
   return {
     pattern: rule.pattern,
+    cues: rule.cues ?? cuesOf(rule.pattern),
     why: rule.why,
     strongest,
     weight,
@@ -85,42 +103,103 @@ const rules = PHRASE_RULES.map((rule) => {
   };
 });
 
+/**
+ * The words one of which a rule's match must start with, where the pattern says so plainly:
+ * it starts `\b(alternative|…)` or `\bword ` and every alternative is plain words. A rule none
+ * of whose cues is among a prompt's words cannot match it and is not tried; one whose pattern
+ * is not of that shape (undefined) is always tried.
+ */
+export function cuesOf(pattern: RegExp): string[] | undefined {
+  // "A|B" matches where B does, whatever A starts with.
+  if (hasTopLevelAlternative(pattern.source)) return undefined;
+  const plain = /^[a-z0-9]+( [a-z0-9]+)*$/;
+  const group = /^\\b\(([^()]*)\)( |\\b)/.exec(pattern.source);
+  if (group) {
+    const alternatives = (group[1] as string).split("|");
+    if (!alternatives.every((a) => plain.test(a))) return undefined;
+    return alternatives.map((a) => a.split(" ")[0] as string);
+  }
+  const word = /^\\b([a-z0-9]+) /.exec(pattern.source);
+  return word ? [word[1] as string] : undefined;
+}
+
+/** Whether a pattern's source has a "|" outside every group and character class. */
+function hasTopLevelAlternative(source: string): boolean {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === "\\") i++;
+    else if (inClass) inClass = c !== "]";
+    else if (c === "[") inClass = true;
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "|" && depth === 0) return true;
+  }
+  return false;
+}
+
 /** seen[t.index] === stamp: term t was already matched in this prompt. */
 const seen = new Uint32Array(termCount);
 let stamp = 0;
 
-/** Each lexicon term found in the prompt's words, once, in the order first found. */
-function matchTerms(words: readonly string[]): CompiledTerm[] {
+/** What the lexicon finds in a prompt's words, in one pass over them. */
+interface Reading {
+  /** Each lexicon term found, once, in the order first found. */
+  matched: CompiledTerm[];
+  /** The rules (bit r: rules[r]) one of whose cues is among the words. */
+  cued: number;
+  /** Whether the words name media of two domains (a photo and a 3D render, say). */
+  mixedMedia: boolean;
+}
+
+function read(words: readonly string[]): Reading {
   stamp = (stamp + 1) >>> 0;
   if (stamp === 0) {
     seen.fill(0);
     stamp = 1;
   }
-  const found: CompiledTerm[] = [];
+  const matched: CompiledTerm[] = [];
+  let cued = 0;
+  let medium: Domain | undefined;
+  let mixedMedia = false;
   for (let at = 0; at < words.length; at++) {
-    const terms = termsByFirstWord.get(words[at] as string);
-    if (!terms) continue;
-    for (const t of terms) {
+    const entry = lexiconWords.get(words[at] as string);
+    if (!entry) continue;
+    cued |= entry.cues;
+    if (entry.medium !== undefined) {
+      if (medium === undefined) medium = entry.medium;
+      else if (entry.medium !== medium) mixedMedia = true;
+    }
+    for (const t of entry.terms) {
       if (seen[t.index] === stamp) continue;
       let k = 1;
       while (k < t.words.length && words[at + k] === t.words[k]) k++;
       if (k < t.words.length) continue;
       seen[t.index] = stamp;
-      found.push(t);
+      matched.push(t);
     }
   }
-  return found;
+  return { matched, cued, mixedMedia };
 }
 
+if (rules.length > 31) throw new Error("lexicon: more phrase rules than cue bits");
+rules.forEach(({ cues }, r) => {
+  for (const cue of cues ?? []) entryFor(cue).cues |= 1 << r;
+});
+for (const [word, domain] of MEDIUM_DOMAIN) entryFor(word).medium = domain;
+
 /**
- * Per-label evidence score (LABELS order) from the hand-written lexicon and phrase rules.
- * `words` are the prompt's normalised words and `normalized` the same joined by spaces.
+ * Per-label evidence score (LABELS order) from the hand-written lexicon and phrase rules, and
+ * whether the prompt names media of two domains. `words` are the prompt's normalised words.
  */
-export function lexiconScores(
-  words: readonly string[],
-  normalized: string,
-): { scores: number[]; evidence: Evidence[] } {
-  const matched = matchTerms(words);
+export function lexiconScores(words: readonly string[]): {
+  scores: number[];
+  evidence: Evidence[];
+  mixedMedia: boolean;
+} {
+  const { matched, cued, mixedMedia } = read(words);
+  let normalized: string | undefined;
   const evidence: Evidence[] = [];
 
   const domainScore = domainPrior.slice();
@@ -133,7 +212,10 @@ export function lexiconScores(
   }
 
   const ruleBonus = new Array<number>(labelCount).fill(0);
-  for (const rule of rules) {
+  for (let r = 0; r < rules.length; r++) {
+    const rule = rules[r] as (typeof rules)[number];
+    if (rule.cues && (cued & (1 << r)) === 0) continue;
+    normalized ??= words.join(" ");
     if (!rule.pattern.test(normalized)) continue;
     for (const [d, weight] of rule.domains) domainScore[d] = (domainScore[d] as number) + weight;
     for (const [i, weight] of rule.labels) ruleBonus[i] = (ruleBonus[i] as number) + weight;
@@ -152,5 +234,5 @@ export function lexiconScores(
     scores[t.label] = (scores[t.label] as number) + t.weight;
     evidence.push({ matched: t.term, supports: t.supports, weight: t.weight });
   }
-  return { scores, evidence };
+  return { scores, evidence, mixedMedia };
 }

@@ -1112,6 +1112,11 @@ export const SUBCATEGORY_TERMS: Record<Subcategory, Weighted> = {
  */
 export interface PhraseRule {
   pattern: RegExp;
+  /**
+   * Words one of which every match contains, where the pattern does not start with them
+   * plainly (cuesOf in lexicon-scores.ts reads those): a prompt without any is not tried.
+   */
+  cues?: string[];
   domains: Partial<Record<Domain, number>>;
   subcategories?: Partial<Record<Subcategory, number>>;
   why: string;
@@ -1128,6 +1133,11 @@ export const PHRASE_RULES: PhraseRule[] = [
   {
     pattern:
       /\b(our|nuestr[oa]s?|noss[oa]s?|unser(e|er|en)?|notre|nos)\b.*\b(someone|person|people|woman|women|man|men|mujer|frau|homme|pessoa|family|friend|couple|kid|child|mom|dad|girl|guy|runner|cyclist|student|barista|homeowner|owner)\b|\b(someone|person|people|woman|man|mujer|hombre|frau|homme|pessoa|family|friend|couple|kid|mom|girl|guy|runner|cyclist|student|barista|homeowner|owner)\b.*\b(our|nuestr[oa]s?|noss[oa]s?|unser(e|er|en)?|notre|nos)\b/,
+    // Every match has one of the first group's words: our, nuestr[oa]s?, noss[oa]s?, …
+    cues: [
+      ...["our", "notre", "nos", "unser", "unsere", "unserer", "unseren"],
+      ...["nuestro", "nuestra", "nuestros", "nuestras", "nosso", "nossa", "nossos", "nossas"],
+    ],
     domains: { products: 2.5, photography: -1 },
     subcategories: { lifestyle: 3 },
     why: "people with our product: a lifestyle image",
@@ -1141,7 +1151,7 @@ export const PHRASE_RULES: PhraseRule[] = [
   },
   {
     pattern:
-      /\b(painting|painted|watercolou?r|oil|acrylic|gouache|illustration|drawing|sketch) (of|depicting|showing)\b/,
+      /\b(painting|painted|watercolor|watercolour|oil|acrylic|gouache|illustration|drawing|sketch) (of|depicting|showing)\b/,
     domains: { art: 3, photography: -2.5, products: -1.5 },
     why: "a painting/illustration of something is art, whatever the subject",
   },

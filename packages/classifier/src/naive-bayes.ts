@@ -1,8 +1,9 @@
 import { LABELS } from "@nanobanana/domain";
 import type { LabelledPrompt } from "./corpus.ts";
-import { forEachDerivedFeature } from "./generalise.ts";
+import { classFeaturesOf, forEachDerivedFeature, forEachHeadFeature } from "./generalise.ts";
 import { wordsWithGlosses } from "./glossary.ts";
 import { normalizeText } from "./normalize.ts";
+import { wordMemo } from "./word-memo.ts";
 
 /**
  * A multinomial naive-Bayes model over words, word pairs and character n-grams of the
@@ -129,7 +130,9 @@ export function compileModel(model: NaiveBayesModel): CompiledModel {
     const extra: number[] = [];
     for (let i = 0; i < sparse.length; i += 2) {
       labels.push(sparse[i] as number);
-      extra.push(Math.log((sparse[i + 1] as number) + model.smoothing) - logSmoothing);
+      // Kept to single precision, which the scores do not need beyond: the scorer's rows
+      // then take half the memory, and a prompt's rows half the cache lines.
+      extra.push(Math.fround(Math.log((sparse[i + 1] as number) + model.smoothing) - logSmoothing));
     }
     features.set(feature, { labels, extra });
   }
@@ -175,8 +178,8 @@ function stringEvidence(
 /**
  * `naiveBayesScores` of normalised words (each non-empty, of a-z and 0-9 only, as
  * `normalizedWords` gives them), and how many of their features the model knew: the same
- * features in the same order, looked up by number instead of by string, so the sums are the
- * same to the last bit.
+ * features, looked up by number instead of by string and added up word by word (exact in any
+ * order, see Scorer), so the sums are the same to the last bit.
  */
 export function naiveBayesEvidence(
   model: CompiledModel,
@@ -262,11 +265,25 @@ class IntTable {
 }
 
 /**
+ * What the scorer keeps of one word (see Scorer.wordOf), in one array so a prompt's words are
+ * a handful of reads: [token, sums for each label…, features…]. The token is -1 for a word
+ * without one (only the words of "w:" features and of pairs have one). The features are the
+ * word's own known ones, each once: its "w:", its 3- and 4-grams and its WordNet classes
+ * ("x:c:…"); only pairs and the head of "X of Y" need the words around it. The sums are their
+ * extras added up per label.
+ */
+type WordEntry = Float64Array;
+
+/**
  * A compiled model indexed by number: each word the model knows has a token, word pairs are a
  * pair of tokens, character n-grams are their 6-bit letter codes packed in an integer, and
- * each feature is a row of its extras for every label (0 where it has none: adding 0 to a sum
- * that started at 0 changes nothing, so the sums match the sparse ones bit for bit). Features
- * no normalised prompt can produce (capitals, punctuation) are left out: they never match.
+ * each feature is a row of its extras for every label (0 where it has none). Features no
+ * normalised prompt can produce (capitals, punctuation) are left out: they never match.
+ *
+ * Every extra is a single-precision number and every sum a double, so each sum of extras is
+ * exact whatever the order they are added in (see the constructor): a word's own features can
+ * be added up once, when the word is first seen, and the sums still match the sparse ones of
+ * stringEvidence bit for bit.
  */
 class Scorer {
   /** Per label, the sum of extras of the last prompt's known features. */
@@ -274,20 +291,22 @@ class Scorer {
   private readonly tokens = new Map<string, number>();
   /** Token → index of its "w:" feature, or -1. */
   private readonly wordFeature: Int32Array;
-  private readonly bigrams: Map<number, number>;
+  /** pairKey(first token, second token) → the pair's feature. */
+  private readonly bigrams: IntTable;
   /** Derived feature ("x:…") → its index. */
   private readonly derived = new Map<string, number>();
   private readonly tokenCount: number;
   private readonly grams: IntTable;
-  /** Feature f's extra for label l is rows[f × labels + l]. */
-  private readonly rows: Float64Array;
+  /** Feature f's extra for label l is rows[f × labels + l] (single precision, as compiled). */
+  private readonly rows: Float32Array;
+  private readonly labelCount: number;
   /** seen[f] === stamp: feature f was already counted for this prompt. */
   private readonly seen: Uint32Array;
   private stamp = 0;
-  /** The prompt's known features, each once, in the order first found: found[0 … count). */
-  private readonly found: Int32Array;
+  /** The last prompt's words' entries (kept to spare an array a prompt). */
+  private readonly entries: WordEntry[] = [];
+  /** How many distinct known features the last prompt had. */
   private count = 0;
-  private codes = new Uint8Array(64);
   /** False for a model whose sums this index cannot reproduce exactly (see the constructor). */
   exact = true;
 
@@ -295,9 +314,15 @@ class Scorer {
     const n = model.base.length;
     this.sums = new Float64Array(n);
     const entries = [...model.features];
-    this.rows = new Float64Array(entries.length * n);
+    this.labelCount = n;
+    this.rows = new Float32Array(entries.length * n);
     this.seen = new Uint32Array(entries.length);
-    this.found = new Int32Array(entries.length);
+    // Every extra is a multiple of the smallest extra's last place (`grain`). A prompt's sums,
+    // with a word's own sums added before its repeated features' rows are taken off, stay
+    // within twice `entries.length` times the largest extra: below 2^53 grains every partial
+    // sum is a double exactly, in any order.
+    let largest = 0;
+    let grain = Number.POSITIVE_INFINITY;
     const token = (word: string) => {
       let id = this.tokens.get(word);
       if (id === undefined) {
@@ -314,9 +339,17 @@ class Scorer {
       for (let i = 0; i < labels.length; i++) {
         const label = labels[i] as number;
         // A label out of range adds to no sum (a typed array ignores the write); one listed
-        // twice would be added in another order, so such a model is scored by its strings.
+        // twice would be added in another order, and an extra beyond single precision would
+        // not fit its row: such a model is scored by its strings.
         if (label < 0 || label >= n) continue;
         if (seenLabel[label] === f + 1) this.exact = false;
+        const x = extra[i] as number;
+        if (Math.fround(x) !== x) this.exact = false;
+        if (x !== 0) {
+          largest = Math.max(largest, Math.abs(x));
+          // 2^(exponent − 23) is a float's last place; one lower, in case log2 rounds up.
+          grain = Math.min(grain, 2 ** (Math.floor(Math.log2(Math.abs(x))) - 24));
+        }
         seenLabel[label] = f + 1;
         this.rows[f * n + label] = extra[i] as number;
       }
@@ -347,14 +380,17 @@ class Scorer {
     this.tokenCount = this.tokens.size;
     this.wordFeature = new Int32Array(this.tokenCount).fill(-1);
     for (const [id, f] of words) this.wordFeature[id] = f;
-    this.bigrams = new Map(
+    // Pair keys must fit the table's positive 31-bit integers.
+    if ((this.tokenCount + 1) ** 2 >= 2 ** 31) this.exact = false;
+    this.bigrams = new IntTable(
       pairs.map(([a, b, f]) => [this.pairKey(token(a), token(b)), f] as [number, number]),
     );
     this.grams = new IntTable(grams);
+    if (2 * largest * entries.length >= 2 ** 53 * grain) this.exact = false;
   }
 
   private pairKey(a: number, b: number): number {
-    return a * this.tokenCount + b;
+    return a * this.tokenCount + b + 1;
   }
 
   /** Adds up the extras of the words' known features into `sums`; returns how many were known. */
@@ -365,27 +401,51 @@ class Scorer {
       this.stamp = 1;
     }
     this.count = 0;
-    const tokens = this.tokens;
-    const grams = this.grams;
-    let next = words.length > 0 ? (tokens.get(words[0] as string) ?? -1) : -1;
-    for (let w = 0; w < words.length; w++) {
-      const word = words[w] as string;
-      const token = next;
-      next = w + 1 < words.length ? (tokens.get(words[w + 1] as string) ?? -1) : -1;
-      // The order of featureSet: the word, the pair it starts, its 3-grams, its 4-grams.
-      if (token >= 0) {
-        this.add(this.wordFeature[token] as number);
-        if (next >= 0) this.add(this.bigrams.get(this.pairKey(token, next)) ?? -1);
+    const { sums, seen, stamp, rows } = this;
+    const n = sums.length;
+    sums.fill(0);
+    const entries = this.entries;
+    entries.length = 0;
+    for (let w = 0; w < words.length; w++) entries.push(this.wordOf(words[w] as string));
+    for (let w = 0; w < entries.length; w++) {
+      const entry = entries[w] as WordEntry;
+      // The word's sums, less the rows of any of its features the prompt already had.
+      for (let l = 0; l < n; l++) sums[l] = (sums[l] as number) + (entry[1 + l] as number);
+      for (let i = 1 + n; i < entry.length; i++) {
+        const f = entry[i] as number;
+        if (seen[f] !== stamp) {
+          seen[f] = stamp;
+          this.count++;
+        } else {
+          for (let l = 0; l < n; l++) sums[l] = (sums[l] as number) - (rows[f * n + l] as number);
+        }
       }
+      const token = entry[0] as number;
+      const next = entries[w + 1];
+      const nextToken = next ? (next[0] as number) : -1;
+      if (token >= 0 && nextToken >= 0) this.add(this.bigrams.get(this.pairKey(token, nextToken)));
+    }
+    forEachHeadFeature(words, this.addDerived);
+    return this.count;
+  }
+
+  /** What a word brings of its own, worked out the first time it is seen. */
+  private readonly wordOf = wordMemo(
+    (word: string): WordEntry => {
+      const token = this.tokens.get(word) ?? -1;
+      const features: number[] = [];
+      const keep = (f: number) => {
+        if (f >= 0 && !features.includes(f)) features.push(f);
+      };
+      if (token >= 0) keep(this.wordFeature[token] as number);
       const length = word.length + 2;
-      if (this.codes.length < length) this.codes = new Uint8Array(length * 2);
-      const codes = this.codes;
+      const codes = new Uint8Array(length);
       codes[0] = OPEN;
       for (let i = 0; i < word.length; i++) codes[i + 1] = charCode(word.charCodeAt(i));
       codes[length - 1] = CLOSE;
       for (let i = 0; i + 3 <= length; i++) {
-        this.add(
-          grams.get(gram3(codes[i] as number, codes[i + 1] as number, codes[i + 2] as number)),
+        keep(
+          this.grams.get(gram3(codes[i] as number, codes[i + 1] as number, codes[i + 2] as number)),
         );
       }
       for (let i = 0; i + 4 <= length; i++) {
@@ -395,66 +455,32 @@ class Scorer {
           codes[i + 2] as number,
           codes[i + 3] as number,
         );
-        this.add(grams.get(g));
+        keep(this.grams.get(g));
       }
-    }
-    // Then, as featureSet adds them, the derived features.
-    forEachDerivedFeature(words, this.addDerived);
-    this.accumulate();
-    return this.count;
-  }
-
-  /**
-   * sums[l] = the found features' extras for label l, added in the order found: what the
-   * sparse sums add, in the same order (and zeros, which change nothing). Eight labels at a
-   * time, so eight independent sums are in flight instead of one.
-   */
-  private accumulate(): void {
-    const { sums, rows, found, count } = this;
-    const n = sums.length;
-    let l = 0;
-    for (; l + 8 <= n; l += 8) {
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let s4 = 0;
-      let s5 = 0;
-      let s6 = 0;
-      let s7 = 0;
-      for (let k = 0; k < count; k++) {
-        const at = (found[k] as number) * n + l;
-        s0 += rows[at] as number;
-        s1 += rows[at + 1] as number;
-        s2 += rows[at + 2] as number;
-        s3 += rows[at + 3] as number;
-        s4 += rows[at + 4] as number;
-        s5 += rows[at + 5] as number;
-        s6 += rows[at + 6] as number;
-        s7 += rows[at + 7] as number;
-      }
-      sums[l] = s0;
-      sums[l + 1] = s1;
-      sums[l + 2] = s2;
-      sums[l + 3] = s3;
-      sums[l + 4] = s4;
-      sums[l + 5] = s5;
-      sums[l + 6] = s6;
-      sums[l + 7] = s7;
-    }
-    for (; l < n; l++) {
-      let sum = 0;
-      for (let k = 0; k < count; k++) sum += rows[(found[k] as number) * n + l] as number;
-      sums[l] = sum;
-    }
-  }
+      for (const feature of classFeaturesOf(word)) keep(this.derived.get(feature) ?? -1);
+      const n = this.labelCount;
+      const entry = new Float64Array(1 + n + features.length);
+      entry[0] = token;
+      features.forEach((f, i) => {
+        entry[1 + n + i] = f;
+        for (let l = 0; l < n; l++)
+          entry[1 + l] = (entry[1 + l] as number) + (this.rows[f * n + l] as number);
+      });
+      return entry;
+    },
+    // About 400 bytes a word: 20 000 words keep the memo within 8 MiB.
+    { limit: 20_000 },
+  );
 
   private readonly addDerived = (feature: string) => this.add(this.derived.get(feature) ?? -1);
 
-  /** Notes feature f (-1: none) as found, unless it already was in this prompt. */
+  /** Counts feature f (-1: none) and adds its row, unless it already was in this prompt. */
   private add(f: number): void {
     if (f < 0 || this.seen[f] === this.stamp) return;
     this.seen[f] = this.stamp;
-    this.found[this.count++] = f;
+    this.count++;
+    const { sums, rows } = this;
+    const n = sums.length;
+    for (let l = 0; l < n; l++) sums[l] = (sums[l] as number) + (rows[f * n + l] as number);
   }
 }

@@ -10,8 +10,8 @@ export function normalizeText(text: string): string {
  * The words of `normalizeText(text)`, unjoined: the runs of [a-z0-9] left once the text is
  * folded, each singularised. The classifier reads these directly, without a string to split.
  */
-export function normalizedWords(text: string): string[] {
-  const folded = isAscii(text) ? text.toLowerCase() : foldUnicode(text);
+export function normalizedWords(text: string, ascii = isAscii(text)): string[] {
+  const folded = ascii ? text.toLowerCase() : foldUnicode(text);
   const words: string[] = [];
   let start = -1;
   for (let i = 0; i <= folded.length; i++) {

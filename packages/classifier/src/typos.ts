@@ -9,6 +9,8 @@ export interface TypoCorrector {
   correct(word: string): string | undefined;
 }
 
+import { wordMemo } from "./word-memo.ts";
+
 const MIN_LENGTH = 5;
 
 /**
@@ -34,31 +36,33 @@ export function typoCorrector(
     if (word.length < MIN_LENGTH - 1 || /\d/.test(word)) continue;
     for (let skip = -1; skip < word.length; skip++) add(hashWithout(word, skip), word);
   }
+  // "" for no correction, so the memo keeps the many words that have none.
+  const correction = wordMemo((word: string): string => {
+    if (word.length < MIN_LENGTH || known.has(word) || spelt.has(word)) return "";
+    // Every known word within one edit: the word itself as a key, and each of its deletions.
+    let candidates: string[] | undefined;
+    for (let skip = -1; skip < word.length; skip++) {
+      for (const c of index.get(hashWithout(word, skip)) ?? NONE) {
+        if (candidates?.includes(c) || !withinOneEdit(word, c)) continue;
+        if (candidates) candidates.push(c);
+        else candidates = [c];
+      }
+    }
+    if (!candidates) return "";
+    if (candidates.length === 1) return candidates[0] as string;
+    // Several known words fit ("portriat": "portrait", or the German "portrat"): an
+    // English one wins if it is the only one; otherwise it is a guess, and none is made.
+    let english: string | undefined;
+    let englishCount = 0;
+    for (const c of candidates) {
+      if (!spelt.has(c)) continue;
+      english = c;
+      englishCount++;
+    }
+    return englishCount === 1 ? (english as string) : "";
+  });
   return {
-    correct(word) {
-      if (word.length < MIN_LENGTH || known.has(word) || spelt.has(word)) return undefined;
-      // Every known word within one edit: the word itself as a key, and each of its deletions.
-      let candidates: string[] | undefined;
-      for (let skip = -1; skip < word.length; skip++) {
-        for (const c of index.get(hashWithout(word, skip)) ?? NONE) {
-          if (candidates?.includes(c) || !withinOneEdit(word, c)) continue;
-          if (candidates) candidates.push(c);
-          else candidates = [c];
-        }
-      }
-      if (!candidates) return undefined;
-      if (candidates.length === 1) return candidates[0];
-      // Several known words fit ("portriat": "portrait", or the German "portrat"): an
-      // English one wins if it is the only one; otherwise it is a guess, and none is made.
-      let english: string | undefined;
-      let englishCount = 0;
-      for (const c of candidates) {
-        if (!spelt.has(c)) continue;
-        english = c;
-        englishCount++;
-      }
-      return englishCount === 1 ? english : undefined;
-    },
+    correct: (word) => (word.length < MIN_LENGTH ? undefined : correction(word) || undefined),
   };
 }
 
