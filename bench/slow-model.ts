@@ -34,6 +34,7 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { API_NODE_FLAGS } from "@nanobanana/entrypoint";
 import { freePort, startLocalRedis } from "@nanobanana/local-redis";
 import { Redis } from "ioredis";
 import { commandCalls, cpuSeconds, nodeProcess } from "./load.ts";
@@ -191,11 +192,10 @@ export async function slowModel(options: SlowModelOptions): Promise<SlowModelFig
       options.profileWorkerTo ? ["--cpu-prof", `--cpu-prof-dir=${options.profileWorkerTo}`] : [],
     ),
   );
-  const api = service(
-    "apps/api/src/main.ts",
-    { ...common, PORT: port, RATE_LIMIT: "1000000" },
-    options.profileApiTo ? ["--cpu-prof", `--cpu-prof-dir=${options.profileApiTo}`] : [],
-  );
+  const api = service("apps/api/src/main.ts", { ...common, PORT: port, RATE_LIMIT: "1000000" }, [
+    ...API_NODE_FLAGS,
+    ...(options.profileApiTo ? ["--cpu-prof", `--cpu-prof-dir=${options.profileApiTo}`] : []),
+  ]);
   const base = `http://127.0.0.1:${port}`;
   while (
     !api.output().includes("api listening") ||

@@ -8,6 +8,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { API_NODE_FLAGS } from "@nanobanana/entrypoint";
 import { freePort, startLocalRedis } from "@nanobanana/local-redis";
 import {
   combine,
@@ -41,6 +42,7 @@ export function apiEnv(redisUrl: string, prefix: string, dataDir: string) {
 
 export async function startApiProcess(
   env: Record<string, string>,
+  /** Besides API_NODE_FLAGS, which the API runs with as deployed. */
   nodeFlags: string[] = [],
   processes = 1,
   /** Another checkout's API (an earlier commit, for a before/after in one run). */
@@ -50,7 +52,7 @@ export async function startApiProcess(
   const proc = nodeProcess(
     "apps/api/src/main.ts",
     { ...env, PORT: String(port), API_PROCESSES: String(processes) },
-    nodeFlags,
+    [...API_NODE_FLAGS, ...nodeFlags],
     [],
     cwd,
   );

@@ -3,7 +3,7 @@
  *
  *   npx tsx bench/sustained.ts [--seconds 300] [--rate 100] [--workers 1] [--concurrency 400]
  *     [--model-ms 3500] [--drawing stock|per-request] [--burst 1000] [--burst-rate 1000] [--watch-every 10] [--log-level info]
- *     [--shared-cores] [--keep]
+ *     [--shared-cores] [--worker-nice 10] [--keep]
  *
  * A local redis-server, the API and the worker(s) each in a process of their own (as deployed,
  * sketch provider with a simulated model of --model-ms), and an open-loop load generator
@@ -33,12 +33,21 @@
  * on error and on SIGINT/SIGTERM.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { cpus, loadavg, setPriority, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { API_NODE_FLAGS } from "@nanobanana/entrypoint";
 import { freePort, type LocalRedis, startLocalRedis } from "@nanobanana/local-redis";
 import { cpuSeconds, untilAnswering } from "./load.ts";
 
@@ -78,6 +87,14 @@ export interface SustainedOptions {
    * core then too.
    */
   pinApi?: boolean;
+  /**
+   * The workers' CPU priority, as a nice value (10; 0: the same as the API's). One machine
+   * running it all should run the workers below the API, as separate instances would be: the
+   * API answers clients now, a job it accepted waits in the queue anyway. Set as the nice of
+   * the worker's autogroup (each process started here leads a session, and with the kernel's
+   * autogroups a plain nice only ranks processes within one session), and as its own nice.
+   */
+  workerNice?: number;
   /** Keep the run's directory (logs, the generator's JSON lines) even when all went well. */
   keep?: boolean;
   /** Progress lines (stderr by default). */
@@ -140,6 +157,25 @@ function pinTo(pid: number | undefined, list: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Lowers a process's CPU priority to `nice` (see workerNice); says how it was set. */
+function lowerPriority(pid: number, nice: number): string {
+  if (nice === 0) return "nice 0";
+  const how: string[] = [];
+  try {
+    writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+    how.push("autogroup");
+  } catch {
+    // no autogroups here: the process's own nice is what counts
+  }
+  try {
+    setPriority(pid, nice);
+    how.push("process");
+  } catch {
+    // not allowed: left as it is
+  }
+  return how.length > 0 ? `nice ${nice} (${how.join(" and ")})` : "nice 0 (could not be lowered)";
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals) {
@@ -333,6 +369,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
   const perWorker = Math.ceil(concurrency / workerCount);
   const burst = options.burst ?? 1000;
   const burstRate = options.burstRate ?? 1000;
+  const workerNice = options.workerNice ?? 10;
   const watchEvery = options.watchEvery ?? 10;
   const logLevel = options.logLevel ?? "info";
   const drainSeconds = options.drainSeconds ?? 900;
@@ -374,7 +411,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
     const tsxNode = (entry: string) => ["--import", "tsx", join(ROOT, entry)];
     const api = startService(
       "api",
-      tsxNode("apps/api/src/main.ts"),
+      [...API_NODE_FLAGS, ...tsxNode("apps/api/src/main.ts")],
       { ...env, PORT: String(apiPort) },
       join(dir, "api.log"),
     );
@@ -392,11 +429,12 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
         ),
       );
     }
+    const workerPriority = workers.map((w) => lowerPriority(w.pid, workerNice)).join(", ");
     await untilAnswering(`${base}/health`, 60_000, [200]);
     for (const port of workerPorts)
       await untilAnswering(`http://127.0.0.1:${port}/health`, 60_000, [200]);
     say(
-      `stack up in ${dir}: API pid ${api.pid}, worker pid ${workers.map((w) => w.pid).join(", ")} (concurrency ${perWorker} each), redis pid ${redis.pid}`,
+      `stack up in ${dir}: API pid ${api.pid}, worker pid ${workers.map((w) => w.pid).join(", ")} (concurrency ${perWorker} each, ${workerPriority}), redis pid ${redis.pid}`,
     );
 
     const adminHeaders = { Authorization: `Bearer ${ADMIN_KEY}` };
@@ -629,7 +667,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
     const rows: Row[] = [];
     rows.push([
       "sustained: set-up",
-      `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; API, ${workerCount} worker process${workerCount > 1 ? "es" : ""} (WORKER_CONCURRENCY ${perWorker} each), redis-server (no persistence), open-loop generator: each its own process; sketch provider with SKETCH_DELAY_MS=${modelMs}, SKETCH_DRAWING=${drawing}; LOG_LEVEL=${logLevel}; the sustained load with every process on every core; 1-min load average ${loadBefore.toFixed(1)} at the start, ${(nearestSample(lastSentOf(sustained))?.load ?? Number.NaN).toFixed(1)} at the end of the load`,
+      `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; API, ${workerCount} worker process${workerCount > 1 ? "es" : ""} (WORKER_CONCURRENCY ${perWorker} each), redis-server (no persistence), open-loop generator: each its own process; the API with ${API_NODE_FLAGS.join(" ")}, the workers at ${workerPriority}; sketch provider with SKETCH_DELAY_MS=${modelMs}, SKETCH_DRAWING=${drawing}; LOG_LEVEL=${logLevel}; the sustained load with every process on every core; 1-min load average ${loadBefore.toFixed(1)} at the start, ${(nearestSample(lastSentOf(sustained))?.load ?? Number.NaN).toFixed(1)} at the end of the load`,
     ]);
 
     // The offered load.
@@ -934,6 +972,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       "drain-seconds": { type: "string" },
       keep: { type: "boolean" },
       "shared-cores": { type: "boolean" },
+      "worker-nice": { type: "string" },
     },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -962,6 +1001,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     drainSeconds: num(values["drain-seconds"]),
     keep: values.keep,
     pinApi: !values["shared-cores"],
+    workerNice: num(values["worker-nice"]),
   });
   const table = ["| figure | value |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
   process.stdout.write(`\n${table.join("\n")}\n`);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadConfig } from "@nanobanana/config";
+import { API_NODE_FLAGS } from "@nanobanana/entrypoint";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
@@ -78,6 +79,21 @@ describe("infra/Dockerfile", () => {
     expect(dockerfile).toMatch(/--omit=dev/);
     expect(dockerfile).toMatch(/apps\/api\/dist/);
     expect(dockerfile).toMatch(/apps\/worker\/dist/);
+  });
+
+  it("runs the API with API_NODE_FLAGS, as the package.json start scripts do", () => {
+    const apiCmd = dockerfile.slice(dockerfile.indexOf("AS api")).match(/^CMD (\[.*\])$/m)?.[1];
+    const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> })
+      .scripts;
+    for (const flag of API_NODE_FLAGS) {
+      expect(JSON.parse(apiCmd ?? "[]")).toContain(flag);
+      expect(scripts.start).toContain(`tsx ${flag} apps/local/src/main.ts`);
+      expect(scripts["start:api"]).toContain(`tsx ${flag} apps/api/src/main.ts`);
+      for (const app of ["api", "local"]) {
+        const own = JSON.parse(read(`apps/${app}/package.json`)) as { scripts: { start: string } };
+        expect(own.scripts.start).toBe(`tsx ${flag} src/main.ts`);
+      }
+    }
   });
 
   it("ships the LTS Node major that CI tests on, and that package.json's engines allow", () => {
