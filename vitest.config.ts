@@ -10,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: sources.map((s) => `${s}/*.test.ts`),
+          include: [...sources.map((s) => `${s}/*.test.ts`), "bench/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/*.e2e.test.ts", "**/node_modules/**"],
         },
       },
