@@ -3,7 +3,7 @@
  *
  *   npx tsx bench/open-loop.ts --url http://127.0.0.1:PORT --key KEY --rate 100 --seconds 300 \
  *     --out FILE [--tag TAG] [--watch-every 10] [--watch-ms 120000] [--timeout-ms 30000]
- *     [--warm-up 0]
+ *     [--warm-up 0] [--warm-connections 32]
  *
  * POSTs /generate at a fixed rate, each request on its schedule whether or not the earlier ones
  * have been answered (a slow server shows as latency, never as less load offered), each with a
@@ -13,9 +13,9 @@
  * `--watch-every`th accepted id is also followed on its live stream
  * (GET /generation/:id/events) until its final event.
  *
- * `--warm-up N` first sends N rounds of 32 GET /health at once, unrecorded: this process then
- * starts its schedule with its own request path compiled and 32 connections open, as a client
- * that has been running would. Without it, a burst's first few hundred milliseconds measured this
+ * `--warm-up N` first sends N rounds of `--warm-connections` (32) GET /health at once,
+ * unrecorded: this process then starts its schedule with its own request path compiled and that
+ * many connections open, as a front end that has been running would. Without it, a burst's first few hundred milliseconds measured this
  * process starting up (requests sent up to 60 ms late, answers the server had sent in 2–9 ms read
  * 100–240 ms after sending).
  *
@@ -46,6 +46,7 @@ const { values } = parseArgs({
     "watch-ms": { type: "string", default: "120000" },
     "timeout-ms": { type: "string", default: "30000" },
     "warm-up": { type: "string", default: "0" },
+    "warm-connections": { type: "string", default: "32" },
   },
 });
 if (!values.url || !values.key || !values.out) {
@@ -59,6 +60,7 @@ const total = Math.round(rate * Number(values.seconds));
 const watchEvery = Number(values["watch-every"]);
 const watchMs = Number(values["watch-ms"]);
 const timeoutMs = Number(values["timeout-ms"]);
+const warmConnections = Number(values["warm-connections"]);
 const tag = values.tag;
 const out = createWriteStream(values.out);
 const write = (line: Record<string, unknown>) => out.write(`${JSON.stringify(line)}\n`);
@@ -170,7 +172,7 @@ const healthCheck = () =>
     () => undefined,
   );
 for (let round = 0; round < Number(values["warm-up"]); round++)
-  await Promise.all(Array.from({ length: 32 }, healthCheck));
+  await Promise.all(Array.from({ length: warmConnections }, healthCheck));
 
 const cpuAt = () => {
   const { user, system } = process.cpuUsage();
