@@ -3,7 +3,8 @@
  * and read an answer by its Content-Length (or chunks). Node's http client cost the generator
  * about half a millisecond of CPU a request, half a core at 1000 req/s on the machine it shares
  * with what it measures; a client elsewhere costs the service nothing. This costs a fraction.
- * Only what the generator needs: no redirects, no compression, one request at a time a socket.
+ * Only what the generator needs: no redirects, no compression, one request at a time a socket,
+ * answers with a Content-Length or chunks (no trailers; a 204 or 304 without a length fails).
  */
 import { connect, type Socket } from "node:net";
 
@@ -79,6 +80,10 @@ class Connection {
         const lineEnd = this.buffered.indexOf(CRLF, at);
         if (lineEnd < 0) return;
         const size = Number.parseInt(this.buffered.toString("latin1", at, lineEnd), 16);
+        if (Number.isNaN(size)) {
+          this.close(new Error(`answer ${status} with a bad chunk size`));
+          return;
+        }
         if (this.buffered.length < lineEnd + 2 + size + 2) return;
         if (size === 0) {
           consumed = lineEnd + 4;
@@ -95,13 +100,18 @@ class Connection {
     }
     this.buffered = this.buffered.subarray(consumed);
     const waiting = this.waiting;
+    if (!waiting) {
+      // An answer to no request: the connection can no longer be trusted to pair them.
+      this.close(new Error(`answer ${status} to no request`));
+      return;
+    }
     this.waiting = undefined;
     if (/\r\nconnection: *close/i.test(head)) this.close();
     else {
       this.idleTimer = setTimeout(() => this.close(), this.idleMs);
       this.onIdle(this);
     }
-    waiting?.resolve({ status, body });
+    waiting.resolve({ status, body });
   }
 }
 

@@ -85,14 +85,13 @@ describe("infra/Dockerfile", () => {
     const apiCmd = dockerfile.slice(dockerfile.indexOf("AS api")).match(/^CMD (\[.*\])$/m)?.[1];
     const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> })
       .scripts;
-    for (const flag of API_NODE_FLAGS) {
-      expect(JSON.parse(apiCmd ?? "[]")).toContain(flag);
-      expect(scripts.start).toContain(`tsx ${flag} apps/local/src/main.ts`);
-      expect(scripts["start:api"]).toContain(`tsx ${flag} apps/api/src/main.ts`);
-      for (const app of ["api", "local"]) {
-        const own = JSON.parse(read(`apps/${app}/package.json`)) as { scripts: { start: string } };
-        expect(own.scripts.start).toBe(`tsx ${flag} src/main.ts`);
-      }
+    const flags = API_NODE_FLAGS.join(" ");
+    for (const flag of API_NODE_FLAGS) expect(JSON.parse(apiCmd ?? "[]")).toContain(flag);
+    expect(scripts.start).toContain(`tsx ${flags} apps/local/src/main.ts`);
+    expect(scripts["start:api"]).toContain(`tsx ${flags} apps/api/src/main.ts`);
+    for (const app of ["api", "local"]) {
+      const own = JSON.parse(read(`apps/${app}/package.json`)) as { scripts: { start: string } };
+      expect(own.scripts.start).toBe(`tsx ${flags} src/main.ts`);
     }
   });
 

@@ -365,6 +365,9 @@ describe("the phrase rules' cues", () => {
     expect(cuesOf(/\b(watercolou?r|oil) of\b/)).toBeUndefined();
     expect(cuesOf(/\b(our|unser(e|er)?)\b.*\bperson\b/)).toBeUndefined();
     expect(cuesOf(/\b(photo|image)s\b/)).toBeUndefined();
+    // An optional space: "shirtmock" matches, and does not start with the word "shirt".
+    expect(cuesOf(/\b(shirt|mug) ?mock\b/)).toBeUndefined();
+    expect(cuesOf(/\bfor ?sale\b/)).toBeUndefined();
     expect(cuesOf(/photo of/)).toBeUndefined();
     // A match of the second alternative need not start with a cue of the first.
     expect(cuesOf(/\b(our|my)\b.*\bperson\b|\bperson\b.*\b(our|my)\b/)).toBeUndefined();

@@ -113,13 +113,15 @@ export function cuesOf(pattern: RegExp): string[] | undefined {
   // "A|B" matches where B does, whatever A starts with.
   if (hasTopLevelAlternative(pattern.source)) return undefined;
   const plain = /^[a-z0-9]+( [a-z0-9]+)*$/;
-  const group = /^\\b\(([^()]*)\)( |\\b)/.exec(pattern.source);
+  // What follows the first word must end it: a space or \b that no quantifier makes optional
+  // ("\b(shirt) ?mock" also matches "shirtmock").
+  const group = /^\\b\(([^()]*)\)( |\\b)(?![?*+{])/.exec(pattern.source);
   if (group) {
     const alternatives = (group[1] as string).split("|");
     if (!alternatives.every((a) => plain.test(a))) return undefined;
     return alternatives.map((a) => a.split(" ")[0] as string);
   }
-  const word = /^\\b([a-z0-9]+) /.exec(pattern.source);
+  const word = /^\\b([a-z0-9]+) (?![?*+{])/.exec(pattern.source);
   return word ? [word[1] as string] : undefined;
 }
 
@@ -184,6 +186,10 @@ function read(words: readonly string[]): Reading {
 }
 
 if (rules.length > 31) throw new Error("lexicon: more phrase rules than cue bits");
+for (const rule of PHRASE_RULES) {
+  // An empty list would keep the rule from ever being tried.
+  if (rule.cues?.length === 0) throw new Error(`lexicon: "${rule.why}" lists no cues`);
+}
 rules.forEach(({ cues }, r) => {
   for (const cue of cues ?? []) entryFor(cue).cues |= 1 << r;
 });
