@@ -6,14 +6,12 @@
  * independent check set (written by another hand, after the model) is classified once, its
  * new words worked out on the way, and then again. Prints one JSON line; bench/run.ts runs it.
  */
-import { readFileSync } from "node:fs";
-
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 gc();
 const rssBefore = process.memoryUsage().rss;
 const heapBefore = process.memoryUsage().heapUsed;
 const start = performance.now();
-const { classifyPrompt, parseCorpus, readCorpusGroups, wordClassCount, normalizeText } =
+const { classifyPrompt, readCheckSet, readCorpusGroups, wordClassCount, normalizeText } =
   await import("@nanobanana/classifier");
 classifyPrompt("warm the scorer's index: a lighthouse at dusk");
 const importMs = performance.now() - start;
@@ -21,12 +19,7 @@ gc();
 const { rss, heapUsed } = process.memoryUsage();
 
 const seed = (readCorpusGroups().get("seed") ?? []).map((e) => e.prompt);
-const check = parseCorpus(
-  readFileSync(
-    new URL("../packages/classifier/corpus/check/independent-2026-11-26.tsv", import.meta.url),
-    "utf8",
-  ),
-).map((e) => e.prompt);
+const check = readCheckSet().map((e) => e.prompt);
 const seedWords = new Set(seed.flatMap((p) => normalizeText(p).split(" ")));
 const checkWords = check.flatMap((p) => normalizeText(p).split(" "));
 const newWords = new Set(checkWords.filter((w) => !seedWords.has(w)));

@@ -11,7 +11,6 @@
  * `--misses` lists every wrong answer of the chosen classifier.
  */
 
-import { readFileSync } from "node:fs";
 import {
   accuracyAtConfidence,
   CLASSIFIER_SETTINGS,
@@ -22,7 +21,7 @@ import {
   type HeldOut,
   type LabelledPrompt,
   labelKey,
-  parseCorpus,
+  readCheckSet,
   readCorpusGroups,
   trainNaiveBayes,
 } from "@nanobanana/classifier";
@@ -117,11 +116,7 @@ console.log(
 
 // The check set was written by another hand for checking only: the shipped model (trained on
 // every group) never saw it, and nothing here is tuned on it.
-const checkFile = new URL(
-  "../packages/classifier/corpus/check/independent-2026-11-26.tsv",
-  import.meta.url,
-);
-const check = parseCorpus(readFileSync(checkFile, "utf8")).map((example) => {
+const check = readCheckSet().map((example) => {
   const c = classifyPrompt(example.prompt);
   return {
     confidence: c.confidence,

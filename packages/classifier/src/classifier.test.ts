@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { isLabel } from "@nanobanana/domain";
 import fc from "fast-check";
@@ -15,7 +14,7 @@ import {
   evaluate,
   labelKey,
   naiveBayesScores,
-  parseCorpus,
+  readCheckSet,
   readCorpus,
   readCorpusGroups,
   trainNaiveBayes,
@@ -608,7 +607,3 @@ describe("generalising past the training words", () => {
 });
 
 const LABEL_NONE = { domain: "photography", subcategory: "landscape" } as const;
-const readCheckSet = () =>
-  parseCorpus(
-    readFileSync(new URL("../corpus/check/independent-2026-11-26.tsv", import.meta.url), "utf8"),
-  );

@@ -35,6 +35,15 @@ export function readCorpus(split: CorpusSplit): LabelledPrompt[] {
 }
 
 /**
+ * The independent check set (corpus/check): written by another hand, after the model, for
+ * checking only; no model is trained and nothing is tuned on it.
+ */
+export function readCheckSet(): LabelledPrompt[] {
+  const url = new URL("../corpus/check/independent-2026-11-26.tsv", import.meta.url);
+  return parseCorpus(readFileSync(url, "utf8"));
+}
+
+/**
  * Every labelled prompt by the group it was written in: `seed` (the first corpus, train and
  * test splits, one author) and each file of corpus/groups (a register or a language, each
  * written apart from the seed). Groups, not prompts, are what a test holds out.

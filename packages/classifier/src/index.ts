@@ -22,6 +22,7 @@ export {
   type CorpusSplit,
   type LabelledPrompt,
   parseCorpus,
+  readCheckSet,
   readCorpus,
   readCorpusGroups,
 } from "./corpus.ts";
