@@ -15,9 +15,9 @@
  *
  * `--warm-up N` first sends N rounds of `--warm-connections` (32) GET /health at once,
  * unrecorded: this process then starts its schedule with its own request path compiled and that
- * many connections open, as a front end that has been running would. Without it, a burst's first few hundred milliseconds measured this
- * process starting up (requests sent up to 60 ms late, answers the server had sent in 2–9 ms read
- * 100–240 ms after sending).
+ * many connections open, as a front end that has been running would. Without it, a burst's first
+ * few hundred milliseconds measured this process starting up (requests sent up to 60 ms late,
+ * answers the server had sent in 2–9 ms read 100–240 ms after sending).
  *
  * Writes JSON lines to --out:
  *   {"k":"req","i":0,"lagMs":0.4,"sentAt":1764…,"acceptMs":12.3,"status":202,"id":"gen_…"}

@@ -186,11 +186,9 @@ function read(words: readonly string[]): Reading {
 }
 
 if (rules.length > 31) throw new Error("lexicon: more phrase rules than cue bits");
-for (const rule of PHRASE_RULES) {
+rules.forEach(({ cues, why }, r) => {
   // An empty list would keep the rule from ever being tried.
-  if (rule.cues?.length === 0) throw new Error(`lexicon: "${rule.why}" lists no cues`);
-}
-rules.forEach(({ cues }, r) => {
+  if (cues?.length === 0) throw new Error(`lexicon: "${why}" lists no cues`);
   for (const cue of cues ?? []) entryFor(cue).cues |= 1 << r;
 });
 for (const [word, domain] of MEDIUM_DOMAIN) entryFor(word).medium = domain;

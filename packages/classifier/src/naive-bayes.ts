@@ -299,7 +299,6 @@ class Scorer {
   private readonly grams: IntTable;
   /** Feature f's extra for label l is rows[f × labels + l] (single precision, as compiled). */
   private readonly rows: Float32Array;
-  private readonly labelCount: number;
   /** seen[f] === stamp: feature f was already counted for this prompt. */
   private readonly seen: Uint32Array;
   private stamp = 0;
@@ -314,7 +313,6 @@ class Scorer {
     const n = model.base.length;
     this.sums = new Float64Array(n);
     const entries = [...model.features];
-    this.labelCount = n;
     this.rows = new Float32Array(entries.length * n);
     this.seen = new Uint32Array(entries.length);
     // Every extra is a multiple of the smallest extra's last place (`grain`). A prompt's sums,
@@ -401,7 +399,7 @@ class Scorer {
       this.stamp = 1;
     }
     this.count = 0;
-    const { sums, seen, stamp, rows } = this;
+    const { sums, seen, stamp } = this;
     const n = sums.length;
     sums.fill(0);
     const entries = this.entries;
@@ -416,9 +414,7 @@ class Scorer {
         if (seen[f] !== stamp) {
           seen[f] = stamp;
           this.count++;
-        } else {
-          for (let l = 0; l < n; l++) sums[l] = (sums[l] as number) - (rows[f * n + l] as number);
-        }
+        } else this.addRow(sums, 0, f, -1);
       }
       const token = entry[0] as number;
       const next = entries[w + 1];
@@ -458,13 +454,12 @@ class Scorer {
         keep(this.grams.get(g));
       }
       for (const feature of classFeaturesOf(word)) keep(this.derived.get(feature) ?? -1);
-      const n = this.labelCount;
+      const n = this.sums.length;
       const entry = new Float64Array(1 + n + features.length);
       entry[0] = token;
       features.forEach((f, i) => {
         entry[1 + n + i] = f;
-        for (let l = 0; l < n; l++)
-          entry[1 + l] = (entry[1 + l] as number) + (this.rows[f * n + l] as number);
+        this.addRow(entry, 1, f, 1);
       });
       return entry;
     },
@@ -479,8 +474,15 @@ class Scorer {
     if (f < 0 || this.seen[f] === this.stamp) return;
     this.seen[f] = this.stamp;
     this.count++;
-    const { sums, rows } = this;
-    const n = sums.length;
-    for (let l = 0; l < n; l++) sums[l] = (sums[l] as number) + (rows[f * n + l] as number);
+    this.addRow(this.sums, 0, f, 1);
+  }
+
+  /** target[at + l] += sign × feature f's extra for label l, for every label (exact: see above). */
+  private addRow(target: Float64Array, at: number, f: number, sign: 1 | -1): void {
+    const { rows } = this;
+    const n = this.sums.length;
+    for (let l = 0; l < n; l++) {
+      target[at + l] = (target[at + l] as number) + sign * (rows[f * n + l] as number);
+    }
   }
 }

@@ -1,3 +1,5 @@
+import { wordMemo } from "./word-memo.ts";
+
 /**
  * Typo repair against a known vocabulary: a word the vocabulary lacks is replaced by the one
  * known word within a single edit (insert, delete, substitute or swap two neighbours).
@@ -8,8 +10,6 @@
 export interface TypoCorrector {
   correct(word: string): string | undefined;
 }
-
-import { wordMemo } from "./word-memo.ts";
 
 const MIN_LENGTH = 5;
 
@@ -36,9 +36,10 @@ export function typoCorrector(
     if (word.length < MIN_LENGTH - 1 || /\d/.test(word)) continue;
     for (let skip = -1; skip < word.length; skip++) add(hashWithout(word, skip), word);
   }
-  // "" for no correction, so the memo keeps the many words that have none.
+  // "" for no correction, so the memo keeps the many words that have none. Words shorter than
+  // MIN_LENGTH never reach it (correct, below).
   const correction = wordMemo((word: string): string => {
-    if (word.length < MIN_LENGTH || known.has(word) || spelt.has(word)) return "";
+    if (known.has(word) || spelt.has(word)) return "";
     // Every known word within one edit: the word itself as a key, and each of its deletions.
     let candidates: string[] | undefined;
     for (let skip = -1; skip < word.length; skip++) {
