@@ -6,15 +6,26 @@ import { createLogger, type Logger } from "@nanobanana/logger";
 
 /**
  * Node flags the API runs with (package.json's `start` and `start:api`, infra/Dockerfile; a
- * deployment test keeps them in step). A young generation of 3 × 64 MiB instead of V8's
- * default (16 MiB semi-spaces on a large machine, less under a memory limit): a request
- * allocates about 90 KB, so at 1000 req/s the default scavenged every ~110 ms, and what 100 ms
- * of requests in flight still held was promoted, to be freed by a full collection. With 64 MiB
- * a burst of 1000 req/s on one core was answered at p99 44–50 ms instead of 276–299 ms
- * (same CPU per request), for about 75 MiB more RSS. Node's docs suggest trying 16–128 for a
- * service: 32 gave 124 ms, 128 no better than 64.
+ * deployment test keeps them in step).
+ * - A young generation of 3 × 64 MiB instead of V8's default (16 MiB semi-spaces on a large
+ *   machine, less under a memory limit): a request allocates about 90 KB, so at 1000 req/s
+ *   the default scavenged every ~110 ms, and what 100 ms of requests in flight still held was
+ *   promoted, to be freed by a full collection. With 64 MiB a burst of 1000 req/s on one core
+ *   was answered at p99 44–50 ms instead of 276–299 ms (same CPU per request), for about
+ *   75 MiB more RSS. Node's docs suggest trying 16–128 for a service: 32 gave 124 ms, 128 no
+ *   better than 64.
+ * - The collector on the main thread only (`--single-threaded-gc`). The API scales by
+ *   processes, one a core (API_PROCESSES, or one per instance), so V8's helper threads can
+ *   only take CPU from a thread answering requests. On one core at 1000 req/s a full
+ *   collection's concurrent marking took 64–88% of the core for ~250 ms, and the requests
+ *   queued behind it: p99 80–630 ms in 8 runs of 10 s. On the main thread, marking goes in
+ *   steps between requests: p99 12–32 ms in 6 runs, 0.65–0.73 ms CPU a request instead of
+ *   0.70–0.92 (bench/sustained.ts's pinned burst).
  */
-export const API_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=64"];
+export const API_NODE_FLAGS: readonly string[] = [
+  "--max-semi-space-size=64",
+  "--single-threaded-gc",
+];
 
 export interface Running {
   close(): Promise<void>;
