@@ -3,7 +3,7 @@
  *
  *   npx tsx bench/sustained.ts [--seconds 300] [--rate 100] [--workers 1] [--concurrency 400]
  *     [--model-ms 3500] [--drawing stock|per-request] [--burst 1000] [--burst-rate 1000] [--watch-every 10] [--log-level info]
- *     [--shared-cores] [--worker-nice 10] [--keep]
+ *     [--shared-cores] [--worker-nice 10] [--api-flags "--trace-gc"] [--keep]
  *
  * A local redis-server, the API and the worker(s) each in a process of their own (as deployed,
  * sketch provider with a simulated model of --model-ms), and an open-loop load generator
@@ -100,6 +100,8 @@ export interface SustainedOptions {
    * autogroups a plain nice only ranks processes within one session), and on each of its threads.
    */
   workerNice?: number;
+  /** Node flags for the API besides API_NODE_FLAGS, to look into it (`--trace-gc`). */
+  apiFlags?: string[];
   /** Keep the run's directory (logs, the generator's JSON lines) even when all went well. */
   keep?: boolean;
   /** Progress lines (stderr by default). */
@@ -439,7 +441,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
     const tsxNode = (entry: string) => ["--import", "tsx", join(ROOT, entry)];
     const api = startService(
       "api",
-      [...API_NODE_FLAGS, ...tsxNode("apps/api/src/main.ts")],
+      [...API_NODE_FLAGS, ...(options.apiFlags ?? []), ...tsxNode("apps/api/src/main.ts")],
       { ...env, PORT: String(apiPort) },
       join(dir, "api.log"),
     );
@@ -641,15 +643,13 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
     }
     say(
       Number.isFinite(drainedAfter)
-        ? `drained ${drainedAfter.toFixed(1)} s after the last send; reading the records`
-        : `not drained ${drainSeconds} s after the last send; reading the records`,
-    );
-    const accepted = sustained.requests.filter((r) => r.status === 202 && r.id);
-    const records = await readRecords(
-      KEY,
-      accepted.map((r) => r.id as string),
+        ? `drained ${drainedAfter.toFixed(1)} s after the last send`
+        : `not drained ${drainSeconds} s after the last send`,
     );
     const sustainedSamples = [...samples];
+    // The records are read after the bursts: reading 30 000 of them through the API (300 pages
+    // of history) just before left it collecting that garbage through the first burst (full
+    // collections every 1.5 s, scavenges of 40–90 ms), which is this bench's doing, not load.
 
     // The first burst as deployed: the API on a core of its own, the rest on the others (this
     // process too: the generator it starts inherits that).
@@ -676,15 +676,8 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
       BURST_CONNECTIONS,
     );
     const burstDrainedIn = await untilDrained(300);
-    const burstAccepted = burstRun.requests.filter((r) => r.status === 202 && r.id);
-    const burstRecords = await readRecords(
-      BURST_KEY,
-      burstAccepted.map((r) => r.id as string),
-    );
     // The same burst again, every process now free to run on every core.
-    let shared:
-      | { run: LoadRun; drainedIn: number; records: Map<string, GenerationView> }
-      | undefined;
+    let shared: { run: LoadRun; drainedIn: number } | undefined;
     if (pinned) {
       unpin();
       say(`burst again, every process on every core: ${burst} requests at ${burstRate} req/s`);
@@ -696,10 +689,16 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
         0,
         BURST_CONNECTIONS,
       );
-      const drainedIn = await untilDrained(300);
-      const ids = run.requests.flatMap((r) => (r.status === 202 && r.id ? [r.id] : []));
-      shared = { run, drainedIn, records: await readRecords(SHARED_BURST_KEY, ids) };
+      shared = { run, drainedIn: await untilDrained(300) };
     }
+    say("reading the records");
+    const acceptedIds = (run: LoadRun) =>
+      run.requests.flatMap((r) => (r.status === 202 && r.id ? [r.id] : []));
+    const accepted = sustained.requests.filter((r) => r.status === 202 && r.id);
+    const records = await readRecords(KEY, acceptedIds(sustained));
+    const burstAccepted = burstRun.requests.filter((r) => r.status === 202 && r.id);
+    const burstRecords = await readRecords(BURST_KEY, acceptedIds(burstRun));
+    const sharedRecords = shared && (await readRecords(SHARED_BURST_KEY, acceptedIds(shared.run)));
     clearInterval(sampler);
     sampler = undefined;
 
@@ -712,7 +711,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
     const rows: Row[] = [];
     rows.push([
       "sustained: set-up",
-      `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; API, ${workerCount} worker process${workerCount > 1 ? "es" : ""} (WORKER_CONCURRENCY ${perWorker} each), redis-server (no persistence), open-loop generator: each its own process; the API with ${API_NODE_FLAGS.join(" ")}, the workers at ${workerPriority}; sketch provider with SKETCH_DELAY_MS=${modelMs}, SKETCH_DRAWING=${drawing}; LOG_LEVEL=${logLevel}; the sustained load with every process on every core; 1-min load average ${loadBefore.toFixed(1)} at the start, ${(nearestSample(lastSentOf(sustained))?.load ?? Number.NaN).toFixed(1)} at the end of the load`,
+      `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; API, ${workerCount} worker process${workerCount > 1 ? "es" : ""} (WORKER_CONCURRENCY ${perWorker} each), redis-server (no persistence), open-loop generator: each its own process; the API with ${[...API_NODE_FLAGS, ...(options.apiFlags ?? [])].join(" ")}, the workers at ${workerPriority}; sketch provider with SKETCH_DELAY_MS=${modelMs}, SKETCH_DRAWING=${drawing}; LOG_LEVEL=${logLevel}; the sustained load with every process on every core; 1-min load average ${loadBefore.toFixed(1)} at the start, ${(nearestSample(lastSentOf(sustained))?.load ?? Number.NaN).toFixed(1)} at the end of the load`,
     ]);
 
     // The offered load.
@@ -976,7 +975,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
     if (shared) {
       const accepted = shared.run.requests.filter((r) => r.status === 202 && r.id);
       const completed = accepted.filter(
-        (r) => shared?.records.get(r.id as string)?.status === "completed",
+        (r) => sharedRecords?.get(r.id as string)?.status === "completed",
       ).length;
       rows.push([
         `burst again, sent after the one above, every process on every core (one machine running it all): accepted (202) of sent; POST /generate latency, send → answer (p50 / p99 / max; target p99 < 100 ms); completed of accepted; connections opened beside the ${BURST_CONNECTIONS} warm ones`,
@@ -1018,6 +1017,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       keep: { type: "boolean" },
       "shared-cores": { type: "boolean" },
       "worker-nice": { type: "string" },
+      "api-flags": { type: "string" },
     },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -1047,6 +1047,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     keep: values.keep,
     pinApi: !values["shared-cores"],
     workerNice: num(values["worker-nice"]),
+    apiFlags: values["api-flags"]?.split(" ").filter(Boolean),
   });
   const table = ["| figure | value |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
   process.stdout.write(`\n${table.join("\n")}\n`);
