@@ -23,11 +23,11 @@
  * taking the burst's jobs never takes the CPU the API needs to accept the rest. Then again with
  * every process on every core, as one machine running it all; both are judged against the
  * target. Each burst's generator starts with BURST_CONNECTIONS (128) connections open, as a
- * front end holds them (see there: with 32, pinned bursts missed in 7 of 9 runs). In 20 s runs
- * (2026-11-27): pinned p99 23–94 ms, sharing 20–92 ms, 3 of 3 met each; after the full 5
- * minutes (bench/RESULTS.md), sharing 84 ms, pinned 231 ms (not met: one stall, no connection
- * opened, the API at 80–95% of its one core). The sustained load runs with
- * every process on every core. `--shared-cores` leaves out the first burst's pinning.
+ * front end holds them (see there: with 32, pinned bursts missed in 7 of 9 runs). After the
+ * full 5 minutes, with the API's collector on its main thread (API_NODE_FLAGS): pinned p99
+ * 58–88 ms, sharing 44–54 ms (2 runs, 2026-11-27; before that flag, pinned 231 ms). The records
+ * are read after both bursts (see there). The sustained load runs with every process on every
+ * core. `--shared-cores` leaves out the first burst's pinning.
  *
  * Everything lives in a temporary directory, removed at the end (--keep leaves it): the images
  * drawn take room there, about 2 GB for a full run (31 000 sketches of 64 KiB).
