@@ -3,7 +3,7 @@
  *
  *   npx tsx bench/sustained.ts [--seconds 300] [--rate 100] [--workers 1] [--concurrency 400]
  *     [--model-ms 3500] [--drawing stock|per-request] [--burst 1000] [--burst-rate 1000] [--watch-every 10] [--log-level info]
- *     [--shared-cores] [--worker-nice 10] [--api-flags "--trace-gc"] [--keep]
+ *     [--shared-cores] [--worker-nice 10] [--api-flags="--trace-gc"] [--keep]
  *
  * A local redis-server, the API and the worker(s) each in a process of their own (as deployed,
  * sketch provider with a simulated model of --model-ms), and an open-loop load generator
@@ -25,8 +25,9 @@
  * target. Each burst's generator starts with BURST_CONNECTIONS (128) connections open, as a
  * front end holds them (see there: with 32, pinned bursts missed in 7 of 9 runs). After the
  * full 5 minutes, with the API's collector on its main thread (API_NODE_FLAGS): pinned p99
- * 58–88 ms, sharing 44–54 ms (2 runs, 2026-11-27; before that flag, pinned 231 ms). The records
- * are read after both bursts (see there). The sustained load runs with every process on every
+ * 58–88 ms, sharing 44–54 ms (2 runs, 2026-11-27). With that flag but the records read just
+ * before the bursts, pinned 92 ms and sharing 136 ms; with neither, pinned 231 ms. The records are
+ * now read after both bursts (see there). The sustained load runs with every process on every
  * core. `--shared-cores` leaves out the first burst's pinning.
  *
  * Everything lives in a temporary directory, removed at the end (--keep leaves it): the images
@@ -100,7 +101,7 @@ export interface SustainedOptions {
    * autogroups a plain nice only ranks processes within one session), and on each of its threads.
    */
   workerNice?: number;
-  /** Node flags for the API besides API_NODE_FLAGS, to look into it (`--trace-gc`). */
+  /** Node flags for the API besides API_NODE_FLAGS, to look into it (`--api-flags="--trace-gc"`). */
   apiFlags?: string[];
   /** Keep the run's directory (logs, the generator's JSON lines) even when all went well. */
   keep?: boolean;

@@ -5,8 +5,9 @@ import { type Config, ConfigError, loadConfig } from "@nanobanana/config";
 import { createLogger, type Logger } from "@nanobanana/logger";
 
 /**
- * Node flags the API runs with (package.json's `start` and `start:api`, infra/Dockerfile; a
- * deployment test keeps them in step).
+ * Node flags the API runs with (package.json's `start` and `start:api`, apps/api's and
+ * apps/local's `start`, infra/Dockerfile; a deployment test keeps them in step; the benches
+ * start their API with them).
  * - A young generation of 3 × 64 MiB instead of V8's default (16 MiB semi-spaces on a large
  *   machine, less under a memory limit): a request allocates about 90 KB, so at 1000 req/s
  *   the default scavenged every ~110 ms, and what 100 ms of requests in flight still held was
