@@ -186,7 +186,8 @@ function lowerPriority(pid: number, nice: number): string {
   } catch {
     // no autogroups here: the process's own nice is what counts
   }
-  // Nice is a thread's own: its threads (V8's, libuv's) started before this, so each is set.
+  // Nice is a thread's own: a thread started later takes its starter's, and any already
+  // running (V8's, libuv's) are each set.
   let threads = 0;
   for (const tid of readdirSafe(`/proc/${pid}/task`)) {
     try {
@@ -196,7 +197,7 @@ function lowerPriority(pid: number, nice: number): string {
       // gone, or not allowed: left as it is
     }
   }
-  if (threads > 0) how.push(`${threads} threads`);
+  if (threads > 0) how.push(threads === 1 ? "process" : `${threads} threads`);
   return how.length > 0 ? `nice ${nice} (${how.join(" and ")})` : "nice 0 (could not be lowered)";
 }
 
