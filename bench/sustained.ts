@@ -694,13 +694,14 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
       shared = { run, drainedIn: await untilDrained(300) };
     }
     say("reading the records");
-    const acceptedIds = (run: LoadRun) =>
-      run.requests.flatMap((r) => (r.status === 202 && r.id ? [r.id] : []));
-    const accepted = sustained.requests.filter((r) => r.status === 202 && r.id);
-    const records = await readRecords(KEY, acceptedIds(sustained));
-    const burstAccepted = burstRun.requests.filter((r) => r.status === 202 && r.id);
-    const burstRecords = await readRecords(BURST_KEY, acceptedIds(burstRun));
-    const sharedRecords = shared && (await readRecords(SHARED_BURST_KEY, acceptedIds(shared.run)));
+    const acceptedOf = (run: LoadRun) => run.requests.filter((r) => r.status === 202 && r.id);
+    const idsOf = (requests: RequestLine[]) => requests.map((r) => r.id as string);
+    const accepted = acceptedOf(sustained);
+    const records = await readRecords(KEY, idsOf(accepted));
+    const burstAccepted = acceptedOf(burstRun);
+    const burstRecords = await readRecords(BURST_KEY, idsOf(burstAccepted));
+    const sharedRecords =
+      shared && (await readRecords(SHARED_BURST_KEY, idsOf(acceptedOf(shared.run))));
     clearInterval(sampler);
     sampler = undefined;
 
@@ -975,7 +976,7 @@ export async function sustainedFigures(options: SustainedOptions = {}): Promise<
       `${burstDone.length} of ${burstAccepted.length}; ${sec(percentile(burstE2e, 50))} / ${sec(percentile(burstE2e, 99))}; ${Number.isFinite(burstDrainedIn) ? `${burstDrainedIn.toFixed(1)} s after the burst` : "not drained"}`,
     ]);
     if (shared) {
-      const accepted = shared.run.requests.filter((r) => r.status === 202 && r.id);
+      const accepted = acceptedOf(shared.run);
       const completed = accepted.filter(
         (r) => sharedRecords?.get(r.id as string)?.status === "completed",
       ).length;
